@@ -1,0 +1,63 @@
+#include "common/core/record.hpp"
+
+namespace synchub {
+
+bool CanonicalRecord::deleted() const {
+  auto it = fields.find(kDeletedField);
+  return it != fields.end() && it->second.is_boolean() && it->second.get<bool>();
+}
+
+Json RecordToJson(const CanonicalRecord& record) {
+  Json fields = Json::object();
+  for (const auto& [name, value] : record.fields) {
+    if (name != kDeletedField) fields[name] = value;
+  }
+  Json provenance = Json::object();
+  for (const auto& [name, source] : record.provenance) provenance[name] = source;
+  return {{"entity", record.entity},
+          {"externalId", record.external_id},
+          {"version", record.version},
+          {"lastSource", record.last_source},
+          {"deleted", record.deleted()},
+          {"fields", std::move(fields)},
+          {"provenance", std::move(provenance)}};
+}
+
+StatusOr<CanonicalRecord> RecordFromJson(const Json& value) {
+  auto bad = [](const char* key, const char* what) {
+    return Status::InvalidArgument(key, "wrong_type", std::string(key) + ": " + what);
+  };
+  if (!value.is_object()) return Status::InvalidArgument("", "not_object", "not a JSON object");
+  CanonicalRecord record;
+  auto text = [&](const char* key, std::string* out) {
+    auto it = value.find(key);
+    if (it == value.end() || !it->is_string()) return false;
+    *out = it->get<std::string>();
+    return true;
+  };
+  if (!text("entity", &record.entity)) return bad("entity", "must be a string");
+  if (!text("externalId", &record.external_id)) return bad("externalId", "must be a string");
+  if (!text("lastSource", &record.last_source)) return bad("lastSource", "must be a string");
+  auto version = value.find("version");
+  if (version == value.end() || !version->is_number_integer()) {
+    return bad("version", "must be an integer");
+  }
+  record.version = version->get<std::int64_t>();
+  auto fields = value.find("fields");
+  if (fields == value.end() || !fields->is_object()) return bad("fields", "must be an object");
+  for (const auto& [name, field] : fields->items()) record.fields.emplace(name, field);
+  auto deleted = value.find("deleted");
+  if (deleted == value.end() || !deleted->is_boolean()) return bad("deleted", "must be a boolean");
+  record.fields.insert_or_assign(std::string(kDeletedField), *deleted);
+  auto provenance = value.find("provenance");
+  if (provenance == value.end() || !provenance->is_object()) {
+    return bad("provenance", "must be an object");
+  }
+  for (const auto& [name, source] : provenance->items()) {
+    if (!source.is_string()) return bad("provenance", "values must be source names");
+    record.provenance.emplace(name, source.get<std::string>());
+  }
+  return record;
+}
+
+}  // namespace synchub

@@ -74,8 +74,8 @@ Decision NewRecord(const Event& event, const Json& deleted_value, const Catalog&
   return decision;
 }
 
-Decision VersionWin(const Event& event, const Json& deleted_value,
-                    const CanonicalRecord& canonical, const Catalog& catalog) {
+Decision VersionWin(const Event& event, const Json& deleted_value, const CanonicalRecord& canonical,
+                    const Catalog& catalog) {
   Decision decision;
   decision.outcome = Outcome::kVersionWin;
   decision.changed = true;

@@ -185,7 +185,8 @@ RC_GTEST_PROP(LadderProperty, ManualAppliesNothingAndNeedsAnEqualPriorityConflic
     RC_ASSERT(catalog.PriorityOf(conflict.canonical_source).has_value());
     if (conflict.resolution == FieldResolution::kManual) {
       has_tie = true;
-      RC_ASSERT(*catalog.PriorityOf(conflict.canonical_source) == *catalog.PriorityOf(event.source));
+      RC_ASSERT(*catalog.PriorityOf(conflict.canonical_source) ==
+                *catalog.PriorityOf(event.source));
     }
   }
   RC_ASSERT(has_tie);

@@ -122,7 +122,8 @@ TEST_F(LadderTest, SameVersionDisjointFieldsMerge) {
 }
 
 TEST_F(LadderTest, SameVersionEqualValuesAreNotConflicts) {
-  CanonicalRecord canonical = MakeRecord("CRM", 1, {{"n", 1}, {"o", Json::parse(R"({"x":1,"y":2})")}});
+  CanonicalRecord canonical =
+      MakeRecord("CRM", 1, {{"n", 1}, {"o", Json::parse(R"({"x":1,"y":2})")}});
   Decision decision =
       Run(MakeEvent("CRM", 1, {{"n", 1.0}, {"o", Json::parse(R"({"y":2,"x":1})")}}), &canonical);
   EXPECT_EQ(decision.outcome, Outcome::kFieldMerge);
@@ -284,8 +285,7 @@ TEST_F(LadderTest, NullOrAbsentReferenceIsNoDependency) {
 
 TEST_F(LadderTest, DependenciesApplyOnlyToTheirEntity) {
   // A client carrying "clientId" has no dependency: only order.clientId is declared.
-  EXPECT_EQ(Run(MakeEvent("CRM", 1, {{"clientId", "nope"}}), nullptr).outcome,
-            Outcome::kNewRecord);
+  EXPECT_EQ(Run(MakeEvent("CRM", 1, {{"clientId", "nope"}}), nullptr).outcome, Outcome::kNewRecord);
 }
 
 TEST_F(LadderTest, ResolveIsDeterministic) {
@@ -300,9 +300,9 @@ TEST_F(LadderTest, ResolveIsDeterministic) {
 }
 
 TEST(OutcomeName, RoundTrips) {
-  for (Outcome outcome : {Outcome::kNewRecord, Outcome::kVersionWin, Outcome::kStaleSkip,
-                          Outcome::kFieldMerge, Outcome::kPriorityWin, Outcome::kManual,
-                          Outcome::kDeferred}) {
+  for (Outcome outcome :
+       {Outcome::kNewRecord, Outcome::kVersionWin, Outcome::kStaleSkip, Outcome::kFieldMerge,
+        Outcome::kPriorityWin, Outcome::kManual, Outcome::kDeferred}) {
     EXPECT_EQ(OutcomeFromName(OutcomeName(outcome)), outcome);
   }
   EXPECT_EQ(OutcomeName(Outcome::kPriorityWin), "PRIORITY_WIN");

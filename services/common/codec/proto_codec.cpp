@@ -1,0 +1,83 @@
+#include "common/codec/proto_codec.hpp"
+
+#include <string>
+
+namespace synchub {
+
+v1::Event EventToProto(const Event& event) {
+  v1::Event wire;
+  wire.set_event_id(event.event_id);
+  wire.set_entity(event.entity);
+  wire.set_external_id(event.external_id);
+  wire.set_source(event.source);
+  wire.set_version(event.version);
+  wire.set_op(event.op == Op::kDelete ? v1::OP_DELETE : v1::OP_UPSERT);
+  Json fields = Json::object();
+  for (const auto& [name, value] : event.fields) fields[name] = value;
+  wire.set_fields_json(fields.dump());
+  return wire;
+}
+
+StatusOr<Event> EventFromProto(const v1::Event& wire, const Catalog& catalog,
+                               const EventLimits& limits) {
+  Json fields = Json::object();
+  if (!wire.fields_json().empty()) {
+    auto parsed = ParseJsonStrict(wire.fields_json(), limits.json);
+    if (!parsed.ok()) {
+      Status error = parsed.status();
+      return Status::InvalidArgument("fields", error.reason(), "fields: " + error.message());
+    }
+    fields = std::move(parsed).value();
+  }
+  Json body = Json::object();
+  if (!wire.event_id().empty()) body["eventId"] = wire.event_id();
+  body["entity"] = wire.entity().empty() ? std::string("client") : wire.entity();
+  body["externalId"] = wire.external_id();
+  body["source"] = wire.source();
+  body["version"] = wire.version();
+  switch (wire.op()) {
+    case v1::OP_UNSPECIFIED:
+    case v1::OP_UPSERT:
+      body["op"] = "upsert";
+      break;
+    case v1::OP_DELETE:
+      body["op"] = "delete";
+      break;
+    default:
+      return Status::InvalidArgument("op", "invalid_op", "op: must be upsert or delete");
+  }
+  body["fields"] = std::move(fields);
+  return EventFromJson(body, catalog, limits);
+}
+
+v1::Status StatusToProto(const Status& status) {
+  v1::Status wire;
+  wire.set_code(static_cast<v1::StatusCode>(static_cast<int>(status.code())));
+  wire.set_key(status.key());
+  wire.set_reason(status.reason());
+  wire.set_message(status.message());
+  return wire;
+}
+
+Status StatusFromProto(const v1::Status& wire) {
+  switch (wire.code()) {
+    case v1::STATUS_CODE_OK:
+      return Status::Ok();
+    case v1::STATUS_CODE_INVALID_ARGUMENT:
+      return Status::InvalidArgument(wire.key(), wire.reason(), wire.message());
+    case v1::STATUS_CODE_NOT_FOUND:
+      return Status::NotFound(wire.message());
+    case v1::STATUS_CODE_ALREADY_EXISTS:
+      return Status::AlreadyExists(wire.message());
+    case v1::STATUS_CODE_ABORTED:
+      return Status::Aborted(wire.message());
+    case v1::STATUS_CODE_UNAVAILABLE:
+      return Status::Unavailable(wire.message());
+    case v1::STATUS_CODE_FAILED_PRECONDITION:
+      return Status::FailedPrecondition(wire.message());
+    default:
+      return Status::Internal(wire.message());
+  }
+}
+
+}  // namespace synchub

@@ -56,10 +56,8 @@ BatchPlan PlanBatch(const std::vector<Event>& events, const StoredRecords& store
                     const Catalog& catalog) {
   BatchPlan plan;
   BatchState state(stored);
-  std::set<RecordKey> touched;
   for (const auto& event : events) {
     RecordKey key(event.entity, event.external_id);
-    touched.insert(key);
     const StoredRecord* before = state.Find(key);
     PlannedEvent planned;
     planned.event = event;
@@ -81,10 +79,10 @@ BatchPlan PlanBatch(const std::vector<Event>& events, const StoredRecords& store
     if (read != stored.end()) expected = read->second.etag;
     plan.writes.push_back({key, current.record, expected, current.etag});
   }
-  for (const auto& key : touched) {
-    if (state.written().count(key) != 0) continue;
-    auto read = stored.find(key);
-    if (read != stored.end()) plan.unchanged_reads.emplace(key, read->second.etag);
+  // Every record read and not written — an event's own record or a dependency target — must
+  // keep its etag until commit: outcomes (including rung 0) were decided against it.
+  for (const auto& [key, read] : stored) {
+    if (state.written().count(key) == 0) plan.unchanged_reads.emplace(key, read.etag);
   }
   return plan;
 }

@@ -49,8 +49,9 @@ struct RecordWrite {
 struct BatchPlan {
   std::vector<PlannedEvent> events;  // one per input event, in input order
   std::vector<RecordWrite> writes;   // one per changed record, by key
-  // Existing records the batch read but did not change, with the etag read: their etag must
-  // still hold at commit (the outcomes of their events were decided against it).
+  // Existing records the batch read but did not change (events' own records and dependency
+  // targets), with the etag read: it must still hold at commit, since outcomes were decided
+  // against it.
   std::map<RecordKey, std::int64_t> unchanged_reads;
 };
 

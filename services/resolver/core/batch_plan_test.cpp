@@ -119,7 +119,9 @@ TEST(PlanBatch, ADeletedClientDefersItsOrders) {
   stored[{"client", "C1"}] = {client, 2};
   auto plan = PlanBatch({OrderEvent("O1", "C1")}, stored, Catalog::Demo());
   EXPECT_EQ(plan.events[0].decision.outcome, Outcome::kDeferred);
-  EXPECT_TRUE(plan.unchanged_reads.empty());  // the order's own record does not exist
+  // The client was read for rung 0: its etag must hold at commit.
+  ASSERT_EQ(plan.unchanged_reads.size(), 1u);
+  EXPECT_EQ(plan.unchanged_reads.at({"client", "C1"}), 2);
 }
 
 TEST(NextDeferralDelay, DoublesFromOneSecondToSixtyThenGivesUpAfterTenAttempts) {

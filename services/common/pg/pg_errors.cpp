@@ -1,0 +1,29 @@
+#include "common/pg/pg_errors.hpp"
+
+#include <pqxx/pqxx>
+#include <string>
+
+namespace synchub {
+
+Status StatusFromPgException(const std::exception& error, std::string_view what) {
+  std::string message = std::string(what) + ": " + error.what();
+  if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
+    return Status::Unavailable(std::move(message));
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error)) {
+    const std::string state = sql->sqlstate();
+    if (state == "40001" || state == "40P01" || state == "23505") {
+      return Status::Aborted(std::move(message));
+    }
+    if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0) {
+      return Status::InvalidArgument("", "database_rejected", std::move(message));
+    }
+    if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+      return Status::Unavailable(std::move(message));
+    }
+  }
+  return Status::Internal(std::move(message));
+}
+
+}  // namespace synchub

@@ -1,0 +1,94 @@
+#include "common/zmq/resolver_client.hpp"
+
+#include <random>
+
+namespace synchub {
+
+std::string NewClientEventId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  char text[40];
+  std::snprintf(text, sizeof text, "cli-%016llx%016llx", static_cast<unsigned long long>(random()),
+                static_cast<unsigned long long>(random()));
+  return text;
+}
+
+ResolverClient::ResolverClient(zmq::context_t& context, ResolverClientOptions options)
+    : context_(context), options_(std::move(options)) {
+  Reconnect();
+}
+
+void ResolverClient::Reconnect() {
+  socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
+  socket_.set(zmq::sockopt::linger, 0);
+  for (const auto& endpoint : options_.endpoints) socket_.connect(endpoint);
+}
+
+StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& request,
+                                                 std::uint64_t request_id) {
+  const std::string payload = request.SerializeAsString();
+  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    if (!socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
+      Reconnect();
+      continue;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      zmq::pollitem_t item = {socket_.handle(), 0, ZMQ_POLLIN, 0};
+      try {
+        zmq::poll(&item, 1, left);
+      } catch (const zmq::error_t& error) {
+        if (error.num() == EINTR) continue;
+        return Status::Internal(error.what());
+      }
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      zmq::message_t message;
+      if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;
+      v1::ResolverReply reply;
+      if (!reply.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+        return Status::Internal("undecodable reply from the resolver");
+      }
+      // Skip stale replies to earlier attempts of other requests.
+      std::uint64_t got = reply.has_submit() ? reply.submit().request_id()
+                          : reply.has_pong() ? reply.pong().request_id()
+                                             : request_id;
+      if (got != request_id) continue;
+      return reply;
+    }
+    Reconnect();  // Lazy Pirate: the old socket may hold a lost request; start afresh.
+  }
+  return Status::Unavailable("no resolver answered after " + std::to_string(options_.attempts) +
+                             " attempts");
+}
+
+StatusOr<v1::SubmitReply> ResolverClient::Submit(std::vector<v1::Event> events) {
+  v1::ResolverRequest request;
+  const std::uint64_t request_id = next_request_id_++;
+  v1::SubmitRequest* submit = request.mutable_submit();
+  submit->set_request_id(request_id);
+  for (auto& event : events) {
+    if (event.event_id().empty()) event.set_event_id(NewClientEventId());
+    *submit->add_events() = std::move(event);
+  }
+  auto reply = Call(request, request_id);
+  if (!reply.ok()) return reply.status();
+  if (reply->has_error()) {
+    return Status::Internal("resolver refused the request: " + reply->error().message());
+  }
+  if (!reply->has_submit() || reply->submit().results_size() != submit->events_size()) {
+    return Status::Internal("malformed reply from the resolver");
+  }
+  return reply->submit();
+}
+
+Status ResolverClient::Ping() {
+  v1::ResolverRequest request;
+  const std::uint64_t request_id = next_request_id_++;
+  request.mutable_ping()->set_request_id(request_id);
+  auto reply = Call(request, request_id);
+  return reply.ok() ? Status::Ok() : reply.status();
+}
+
+}  // namespace synchub

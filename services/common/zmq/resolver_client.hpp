@@ -1,0 +1,55 @@
+// ResolverClient: submits batches of events to synchub-resolver over ZeroMQ (a DEALER socket
+// connected to one or more resolver ROUTER endpoints; ZeroMQ spreads requests over them).
+//
+// Lazy Pirate (ZeroMQ Guide ch. 4): a request unanswered within `timeout` is resent on a
+// fresh socket, up to `attempts` times, with the same event ids, so the resolver answers the
+// retry from its log instead of applying the events twice. Events without an event id get
+// one here, before the first send, for that reason.
+//
+// Thread safety: none; one client per thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/core/status.hpp"
+#include "synchub/v1/resolver.pb.h"
+
+namespace synchub {
+
+struct ResolverClientOptions {
+  std::vector<std::string> endpoints;  // resolver ROUTER endpoints
+  std::chrono::milliseconds timeout{5000};
+  int attempts = 3;
+};
+
+class ResolverClient {
+ public:
+  ResolverClient(zmq::context_t& context, ResolverClientOptions options);
+
+  // Sends `events` as one request and waits for the reply. Every reply result is durable.
+  // Returns the reply (one result per event, in order), or kUnavailable when no resolver
+  // answered in `attempts` tries (the events may or may not be decided: resend them with
+  // the same ids), or kInternal when the reply cannot be decoded.
+  StatusOr<v1::SubmitReply> Submit(std::vector<v1::Event> events);
+
+  // Round trip to some resolver; kUnavailable when none answers within the timeout.
+  Status Ping();
+
+ private:
+  void Reconnect();
+  StatusOr<v1::ResolverReply> Call(const v1::ResolverRequest& request, std::uint64_t request_id);
+
+  zmq::context_t& context_;
+  ResolverClientOptions options_;
+  zmq::socket_t socket_;
+  std::uint64_t next_request_id_ = 1;
+};
+
+// A random event id ("cli-" and 32 hex digits).
+std::string NewClientEventId();
+
+}  // namespace synchub

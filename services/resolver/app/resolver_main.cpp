@@ -1,0 +1,88 @@
+// synchub-resolver: resolves events against PostgreSQL. See resolver_server.hpp.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+
+#include "common/pg/connection.hpp"
+#include "resolver/app/resolver_server.hpp"
+
+namespace {
+
+synchub::ResolverServer* g_server = nullptr;
+
+void OnSignal(int) {
+  if (g_server != nullptr) g_server->Stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"synchub-resolver: applies the resolution ladder to events against PostgreSQL."};
+  synchub::ResolverServerOptions options;
+  std::string db;
+  std::string log_level = "info";
+  int defer_initial_ms = 1000;
+  int defer_max_ms = 60000;
+  int catalog_refresh_ms = 500;
+  app.add_option("--db", db, "libpq connection string")->envname("SYNCHUB_DB");
+  app.add_option("--listen", options.listen_endpoint, "ROUTER endpoint for submissions")
+      ->envname("SYNCHUB_RESOLVER_LISTEN")
+      ->capture_default_str();
+  app.add_option("--dead-letters", options.dead_letter_endpoint, "PUB endpoint for dead letters")
+      ->envname("SYNCHUB_RESOLVER_DEAD_LETTERS")
+      ->capture_default_str();
+  app.add_option("--workers", options.workers, "worker threads (one connection each)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--batch-max", options.max_batch_events, "events per transaction")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--etag-attempts", options.resolver.max_attempts,
+                 "optimistic attempts before a batch is split / an event is dead-lettered")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--defer-initial-ms", defer_initial_ms, "first deferral delay")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  app.add_option("--defer-max-ms", defer_max_ms, "largest deferral delay")
+      ->check(CLI::Range(1, 86400000))
+      ->capture_default_str();
+  app.add_option("--defer-attempts", options.resolver.deferral.max_attempts,
+                 "attempts before DEPENDENCY_UNMET")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--catalog-refresh-ms", catalog_refresh_ms, "catalog reload interval")
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->envname("SYNCHUB_LOG_LEVEL")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [resolver] %l %v");
+  options.conninfo = synchub::PgConninfoFrom(db);
+  options.resolver.deferral.initial_delay = std::chrono::milliseconds(defer_initial_ms);
+  options.resolver.deferral.max_delay = std::chrono::milliseconds(defer_max_ms);
+  options.catalog_refresh = std::chrono::milliseconds(catalog_refresh_ms);
+
+  auto server = synchub::ResolverServer::Start(options);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", server.status().message());
+    return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
+  }
+  g_server = server->get();
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  spdlog::info("listening on {}, dead letters on {}, {} workers", (*server)->endpoint(),
+               (*server)->dead_letter_endpoint(), options.workers);
+  std::printf("READY %s %s\n", (*server)->endpoint().c_str(),
+              (*server)->dead_letter_endpoint().c_str());
+  std::fflush(stdout);
+  (*server)->Run();
+  g_server = nullptr;
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,284 @@
+// The resolver service against a real PostgreSQL over real ZeroMQ sockets.
+#include <fstream>
+#include <thread>
+
+#include "resolver/app/resolver_test_harness.hpp"
+#include "synchub/v1/dead_letter.pb.h"
+
+namespace synchub {
+namespace {
+
+using testing::ClientFor;
+using testing::StartResolver;
+using testing::TestDatabase;
+using testing::WireEvent;
+
+v1::ResolutionResult SubmitOne(ResolverClient& client, const v1::Event& event) {
+  auto reply = client.Submit({event});
+  EXPECT_TRUE(reply.ok()) << reply.status().ToString();
+  return reply.ok() ? reply->results(0) : v1::ResolutionResult{};
+}
+
+std::string Scalar(TestDatabase& db, const std::string& sql) {
+  auto connection = db.Connect();
+  pqxx::read_transaction tx(*connection);
+  auto row = tx.exec1(sql);
+  return row[0].is_null() ? "NULL" : row[0].as<std::string>();
+}
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  zmq::context_t context_{1};
+  TestDatabase db_;
+};
+
+TEST_F(ResolverTest, SeedScenariosGiveTheSpecTable) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  std::ifstream seed(SYNCHUB_SEED_DIR "/seed_scenarios.jsonl");
+  std::vector<v1::ResolutionResult> results;
+  std::string line;
+  int n = 0;
+  while (std::getline(seed, line)) {
+    if (line.empty()) continue;
+    results.push_back(SubmitOne(*client, WireEvent(line, "seed-" + std::to_string(n++))));
+  }
+  ASSERT_EQ(results.size(), 9u);
+  EXPECT_EQ(results[1].outcome(), v1::OUTCOME_PRIORITY_WIN);  // CUST-001
+  EXPECT_EQ(results[3].outcome(), v1::OUTCOME_STALE_SKIP);    // CUST-002
+  EXPECT_EQ(results[5].outcome(), v1::OUTCOME_FIELD_MERGE);   // CUST-003
+  EXPECT_EQ(results[7].outcome(), v1::OUTCOME_MANUAL);        // CUST-004
+  EXPECT_EQ(results[8].outcome(), v1::OUTCOME_NEW_RECORD);    // CUST-005
+  EXPECT_GT(results[7].conflict_id(), 0);
+  ASSERT_EQ(results[7].conflicting_fields_size(), 1);
+  EXPECT_EQ(results[7].conflicting_fields(0), "email");
+
+  for (auto [key, source] : std::vector<std::pair<std::string, std::string>>{{"CUST-001", "CRM"},
+                                                                             {"CUST-002", "CRM"},
+                                                                             {"CUST-003", "ERP"},
+                                                                             {"CUST-004", "CRM"},
+                                                                             {"CUST-005", "CRM"}}) {
+    EXPECT_EQ(
+        Scalar(db_, "SELECT last_source FROM canonical_record WHERE external_id = '" + key + "'"),
+        source)
+        << key;
+  }
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT fields->>'fullName' FROM canonical_record "
+                   "WHERE external_id = 'CUST-001'"),
+            "Alice Johnson");
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT count(*) FROM conflict_log WHERE status = 'open' "
+                   "AND external_id = 'CUST-004'"),
+            "1");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log"), "9");
+
+  std::ifstream replay(SYNCHUB_SEED_DIR "/seed_replay.jsonl");
+  std::getline(replay, line);
+  auto replayed = SubmitOne(*client, WireEvent(line, "seed-replay"));
+  EXPECT_EQ(replayed.outcome(), v1::OUTCOME_VERSION_WIN);
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT fields->>'email' FROM canonical_record "
+                   "WHERE external_id = 'CUST-004'"),
+            "david.corrected@crm.com");
+}
+
+TEST_F(ResolverTest, TheSameEventIdGetsTheSameRecordedOutcomeAndIsAppliedOnce) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  auto event = WireEvent(R"({"externalId":"K","source":"ERP","version":1,"a":1})", "dup-1");
+  auto first = SubmitOne(*client, event);
+  EXPECT_EQ(first.outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_FALSE(first.duplicate());
+  // A newer write in between must not change what the retry is told.
+  SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"ERP","version":2,"a":2})"));
+  auto again = SubmitOne(*client, event);
+  EXPECT_EQ(again.outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.etag(), first.etag());
+  EXPECT_EQ(again.log_seq(), first.log_seq());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id = 'dup-1'"), "1");
+  // Twice in one request: one application, the repeat marked as a duplicate.
+  auto reply = client->Submit(
+      {WireEvent(R"({"externalId":"J","source":"CRM","version":1,"a":1})", "twice"),
+       WireEvent(R"({"externalId":"J","source":"CRM","version":1,"a":1})", "twice")});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_TRUE(reply->results(1).duplicate());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id = 'twice'"), "1");
+}
+
+TEST_F(ResolverTest, AnInvalidEventIsRejectedNamingTheKeyAndStoresNothing) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  v1::Event bad = WireEvent(R"({"externalId":"K","source":"CRM","version":1})", "bad-1");
+  bad.set_source("Mainframe");
+  v1::Event good = WireEvent(R"({"externalId":"G","source":"CRM","version":1})", "good-1");
+  auto reply = client->Submit({bad, good});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->results(0).error().code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(reply->results(0).error().key(), "source");
+  EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id = 'bad-1'"), "0");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM dead_letter"), "0");
+}
+
+TEST_F(ResolverTest, OutboundChangesAreQueuedWithTheWrite) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"CRM","version":1,"a":1})"));
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT string_agg(target_source, ',' ORDER BY target_source) "
+                   "FROM outbound_change WHERE external_id = 'K'"),
+            "ERP,LocalDB,Portal");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM outbound_change"), "3");
+  // A stale write changes nothing and sends the canonical record back to its source only.
+  auto stale =
+      SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"LocalDB","version":1,"a":0})"));
+  EXPECT_EQ(stale.outcome(), v1::OUTCOME_PRIORITY_WIN);
+  EXPECT_FALSE(stale.changed());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM outbound_change WHERE target_source = 'LocalDB'"),
+            "2");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM outbound_change"), "4");
+  // A MANUAL conflict fans out nothing.
+  auto manual =
+      SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"CRM","version":1,"a":9})"));
+  EXPECT_EQ(manual.outcome(), v1::OUTCOME_MANUAL);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM outbound_change"), "4");
+}
+
+TEST_F(ResolverTest, ADeferredOrderLandsAsSoonAsItsClientIsWritten) {
+  // A long backoff: only the wake-up on the client's write can release the order in time.
+  auto resolver = StartResolver(db_, {"--defer-initial-ms", "30000"});
+  auto client = ClientFor(context_, {resolver.endpoint});
+  auto order = SubmitOne(
+      *client, WireEvent(R"({"entity":"order","externalId":"ORD-1","source":"CRM","version":1,)"
+                         R"("fields":{"clientId":"CUST-9","total":10}})",
+                         "order-1"));
+  EXPECT_EQ(order.outcome(), v1::OUTCOME_DEFERRED);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM deferred_event"), "1");
+  // Asking again is answered from the deferral, not re-run.
+  EXPECT_EQ(SubmitOne(*client, WireEvent(R"({"entity":"order","externalId":"ORD-1",)"
+                                         R"("source":"CRM","version":1,)"
+                                         R"("fields":{"clientId":"CUST-9","total":10}})",
+                                         "order-1"))
+                .outcome(),
+            v1::OUTCOME_DEFERRED);
+
+  const auto written_at = std::chrono::steady_clock::now();
+  SubmitOne(*client, WireEvent(R"({"externalId":"CUST-9","source":"CRM","version":1,"n":"x"})"));
+  std::string landed = "0";
+  while (std::chrono::steady_clock::now() - written_at < std::chrono::seconds(5)) {
+    landed = Scalar(db_, "SELECT count(*) FROM canonical_record WHERE external_id = 'ORD-1'");
+    if (landed == "1") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - written_at);
+  ASSERT_EQ(landed, "1");
+  std::printf("[ measure ] deferred order applied %lld ms after its client was written\n",
+              static_cast<long long>(delay.count()));
+  EXPECT_LT(delay.count(), 2000);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM deferred_event"), "0");
+  EXPECT_EQ(Scalar(db_, "SELECT outcome FROM resolution_log WHERE event_id = 'order-1'"),
+            "NEW_RECORD");
+}
+
+TEST_F(ResolverTest, AnOrderWhoseClientNeverComesBecomesADeadLetterAndIsPublished) {
+  auto resolver = StartResolver(
+      db_, {"--defer-initial-ms", "50", "--defer-max-ms", "100", "--defer-attempts", "3"});
+  zmq::socket_t monitor(context_, zmq::socket_type::sub);
+  monitor.set(zmq::sockopt::subscribe, "");
+  monitor.connect(resolver.dead_letter_endpoint);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the SUB join
+  auto client = ClientFor(context_, {resolver.endpoint});
+  EXPECT_EQ(SubmitOne(*client, WireEvent(R"({"entity":"order","externalId":"ORD-X","source":"ERP",)"
+                                         R"("version":1,"fields":{"clientId":"NOBODY"}})",
+                                         "orphan"))
+                .outcome(),
+            v1::OUTCOME_DEFERRED);
+
+  monitor.set(zmq::sockopt::rcvtimeo, 5000);
+  zmq::message_t topic;
+  zmq::message_t payload;
+  ASSERT_TRUE(monitor.recv(topic));
+  ASSERT_TRUE(monitor.recv(payload));
+  v1::DeadLetter published;
+  ASSERT_TRUE(published.ParseFromArray(payload.data(), static_cast<int>(payload.size())));
+  EXPECT_EQ(published.event_id(), "orphan");
+  EXPECT_EQ(published.reason(), "DEPENDENCY_UNMET");
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT reason || ':' || attempts FROM dead_letter "
+                   "WHERE event_id = 'orphan'"),
+            "DEPENDENCY_UNMET:3");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM deferred_event"), "0");
+  // Asked again, the event's answer is its dead letter.
+  auto again = SubmitOne(*client, WireEvent(R"({"entity":"order","externalId":"ORD-X",)"
+                                            R"("source":"ERP","version":1,)"
+                                            R"("fields":{"clientId":"NOBODY"}})",
+                                            "orphan"));
+  EXPECT_EQ(again.outcome(), v1::OUTCOME_DEAD_LETTER);
+  EXPECT_EQ(again.dead_letter_reason(), "DEPENDENCY_UNMET");
+}
+
+TEST_F(ResolverTest, APoisonEventBecomesADeadLetterAndBlocksNothingElse) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  // PostgreSQL's jsonb refuses the NUL character: the database rejects this event.
+  v1::Event poison = WireEvent(R"({"externalId":"P","source":"CRM","version":1})", "poison");
+  poison.set_fields_json(R"({"name":"bad\u0000byte"})");
+  auto reply = client->Submit(
+      {WireEvent(R"({"externalId":"A","source":"CRM","version":1,"n":1})", "before"), poison,
+       WireEvent(R"({"externalId":"B","source":"CRM","version":1,"n":1})", "after")});
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_DEAD_LETTER);
+  EXPECT_EQ(reply->results(1).dead_letter_reason(), "DATABASE_REJECTED");
+  EXPECT_EQ(reply->results(2).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT count(*) FROM dead_letter WHERE event_id = 'poison' "
+                   "AND raw IS NOT NULL"),
+            "1");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM canonical_record"), "2");
+}
+
+TEST_F(ResolverTest, APriorityChangedBySqlTakesEffectWithinOneSecond) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"CRM","version":1,"a":"crm"})"));
+  {
+    auto connection = db_.Connect();
+    pqxx::work tx(*connection);
+    tx.exec("UPDATE source_priority SET priority = 0 WHERE source = 'ERP'");
+    tx.commit();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  auto erp =
+      SubmitOne(*client, WireEvent(R"({"externalId":"K","source":"ERP","version":1,"a":"erp"})"));
+  EXPECT_EQ(erp.outcome(), v1::OUTCOME_PRIORITY_WIN);
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'a' FROM canonical_record WHERE external_id = 'K'"),
+            "erp");
+}
+
+TEST_F(ResolverTest, StopsCleanlyOnSigterm) {
+  auto resolver = StartResolver(db_);
+  EXPECT_EQ(resolver.process->Stop(SIGTERM), 0);
+}
+
+TEST(ResolverStartup, FailsClearlyWhenPostgresIsUnreachable) {
+  testing::ChildProcess process({SYNCHUB_RESOLVER_BIN, "--db",
+                                 "host=127.0.0.1 port=1 connect_timeout=2", "--listen",
+                                 "tcp://127.0.0.1:*", "--dead-letters", "tcp://127.0.0.1:*"});
+  EXPECT_EQ(process.WaitExit(std::chrono::seconds(15)), 2);
+}
+
+TEST(ResolverStartup, FailsClearlyWhenTheSchemaIsNotMigrated) {
+  TestDatabase empty(/*migrate=*/false);
+  testing::ChildProcess process({SYNCHUB_RESOLVER_BIN, "--db", empty.conninfo(), "--listen",
+                                 "tcp://127.0.0.1:*", "--dead-letters", "tcp://127.0.0.1:*"});
+  EXPECT_EQ(process.WaitExit(std::chrono::seconds(15)), 3);
+}
+
+}  // namespace
+}  // namespace synchub

@@ -1,0 +1,68 @@
+// ResolverServer: the synchub-resolver process. A ROUTER socket takes requests from any
+// number of DEALER clients (ingest, connectors, syncload); an inproc DEALER spreads them over
+// worker threads, each with its own PostgreSQL connection, that resolve micro-batches and
+// answer after commit. A scheduler thread re-runs due deferred events, woken by
+// NOTIFY synchub_deferred. Dead letters are published on a dedicated PUB socket.
+// See proto/README.md for the frames and docs/resolver.md for the design.
+//
+// Thread safety: construct and Run() from one thread; Stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/core/status.hpp"
+#include "resolver/app/batch_resolver.hpp"
+#include "resolver/app/catalog_cache.hpp"
+#include "resolver/app/dead_letter_publisher.hpp"
+
+namespace synchub {
+
+struct ResolverServerOptions {
+  std::string conninfo;
+  std::string listen_endpoint = "tcp://127.0.0.1:5560";
+  std::string dead_letter_endpoint = "tcp://127.0.0.1:5561";
+  int workers = 2;
+  int max_batch_events = 256;  // events per transaction
+  BatchResolverOptions resolver;
+  std::chrono::milliseconds catalog_refresh{500};
+  std::chrono::milliseconds deferred_poll{250};  // fallback when no NOTIFY arrives
+};
+
+class ResolverServer {
+ public:
+  // Connects to PostgreSQL, checks the schema is migrated, loads the catalog, binds the
+  // sockets and starts the threads. Returns kUnavailable (database unreachable),
+  // kFailedPrecondition (schema not migrated) or kInvalidArgument (an endpoint cannot be bound).
+  static StatusOr<std::unique_ptr<ResolverServer>> Start(ResolverServerOptions options);
+  ~ResolverServer();
+
+  // Endpoints as bound (a wildcard port resolved).
+  std::string endpoint() const;
+  std::string dead_letter_endpoint() const { return publisher_->endpoint(); }
+
+  // Forwards requests and replies until Stop(). Then stops and joins the threads.
+  void Run();
+  void Stop() { stopping_ = true; }
+
+ private:
+  explicit ResolverServer(ResolverServerOptions options);
+  void WorkerLoop(int index);
+  void DeferredLoop();
+
+  ResolverServerOptions options_;
+  zmq::context_t context_;
+  zmq::socket_t frontend_;
+  zmq::socket_t backend_;
+  std::unique_ptr<CatalogCache> catalog_;
+  std::unique_ptr<DeadLetterPublisher> publisher_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace synchub

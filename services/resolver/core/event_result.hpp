@@ -1,0 +1,39 @@
+// EventResult: what the resolver answers for one event once its effect is durable.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/core/event.hpp"
+#include "common/core/json.hpp"
+#include "common/core/status.hpp"
+#include "resolver/core/outcome.hpp"
+
+namespace synchub {
+
+// An event to resolve, with the attempts it already had as a DEFERRED event (0 when new).
+struct WorkItem {
+  Event event;
+  int prior_attempts = 0;
+};
+
+struct EventResult {
+  std::string event_id;
+  // The ladder's outcome; nullopt when the event ended as a dead letter or was rejected.
+  std::optional<Outcome> outcome;
+  bool changed = false;
+  Json record;            // the canonical record afterwards (API form), or null
+  std::int64_t etag = 0;  // its row version; 0 when there is no record
+  std::vector<std::string> conflicting_fields;
+  std::int64_t conflict_id = 0;  // MANUAL: the conflict_log row
+  std::int64_t log_seq = 0;      // the resolution_log row; 0 when not logged
+  bool duplicate = false;        // decided before; this is the recorded answer
+  // Dead letters: the reason (DEPENDENCY_UNMET, ETAG_RETRIES_EXHAUSTED, DATABASE_REJECTED).
+  std::string dead_letter_reason;
+  std::int64_t dead_letter_id = 0;
+  Status error;  // not OK when the event was rejected (kInvalidArgument) or not decided
+};
+
+}  // namespace synchub

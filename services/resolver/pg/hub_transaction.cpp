@@ -1,0 +1,377 @@
+#include "resolver/pg/hub_transaction.hpp"
+
+#include "common/core/event_parse.hpp"
+#include "common/pg/pg_errors.hpp"
+#include "resolver/pg/sql.hpp"
+
+namespace synchub {
+namespace {
+
+Json KeysJson(const std::vector<RecordKey>& keys) {
+  Json array = Json::array();
+  for (const auto& [entity, external_id] : keys) {
+    array.push_back({{"entity", entity}, {"external_id", external_id}});
+  }
+  return array;
+}
+
+Json StringsJson(const std::vector<std::string>& values) {
+  Json array = Json::array();
+  for (const auto& value : values) array.push_back(value);
+  return array;
+}
+
+Json FieldsJson(const FieldMap& fields) {
+  Json object = Json::object();
+  for (const auto& [name, value] : fields) object[name] = value;
+  return object;
+}
+
+Json ProvenanceJson(const CanonicalRecord& record) {
+  Json object = Json::object();
+  for (const auto& [name, source] : record.provenance) object[name] = source;
+  return object;
+}
+
+StoredRecord RecordFromRow(const pqxx::row& row) {
+  StoredRecord stored;
+  CanonicalRecord& record = stored.record;
+  record.entity = row[0].as<std::string>();
+  record.external_id = row[1].as<std::string>();
+  const Json fields = Json::parse(row[2].as<std::string>());
+  for (auto it = fields.begin(); it != fields.end(); ++it) record.fields.emplace(it.key(), *it);
+  const Json provenance = Json::parse(row[3].as<std::string>());
+  for (auto it = provenance.begin(); it != provenance.end(); ++it) {
+    record.provenance.emplace(it.key(), it->get<std::string>());
+  }
+  record.version = row[4].as<std::int64_t>();
+  record.last_source = row[5].as<std::string>();
+  stored.etag = row[6].as<std::int64_t>();
+  return stored;
+}
+
+Json ConflictsJson(const std::vector<FieldConflict>& conflicts) {
+  Json array = Json::array();
+  for (const auto& conflict : conflicts) {
+    if (conflict.resolution != FieldResolution::kManual) continue;
+    array.push_back({{"field", conflict.field},
+                     {"incoming", conflict.incoming},
+                     {"canonical", conflict.canonical},
+                     {"canonicalSource", conflict.canonical_source}});
+  }
+  return array;
+}
+
+// Stored events were validated on arrival; decode without re-checking the catalog, which may
+// have changed since (the ladder ranks an unregistered source below every registered one).
+Event EventFromStoredJson(const Json& body) {
+  Event event;
+  event.entity = body.value("entity", "client");
+  event.external_id = body.value("externalId", "");
+  event.source = body.value("source", "");
+  event.version = body.value("version", std::int64_t{0});
+  event.op = body.value("op", "upsert") == "delete" ? Op::kDelete : Op::kUpsert;
+  const Json fields = body.value("fields", Json::object());
+  for (auto it = fields.begin(); it != fields.end(); ++it) event.fields.emplace(it.key(), *it);
+  return event;
+}
+
+Json OptionalEtag(const std::optional<std::int64_t>& etag) {
+  return etag ? Json(*etag) : Json(nullptr);
+}
+
+}  // namespace
+
+PgHubTransaction::PgHubTransaction(pqxx::connection& connection) : tx_(connection) {}
+
+StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
+  try {
+    std::vector<WorkItem> items;
+    for (const auto& row : tx_.exec_params(resolver_sql::kClaimDueDeferred, limit)) {
+      WorkItem item;
+      item.event = EventFromStoredJson(Json::parse(row[1].as<std::string>()));
+      item.event.event_id = row[0].as<std::string>();
+      item.prior_attempts = row[2].as<int>();
+      items.push_back(std::move(item));
+    }
+    return items;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "claiming deferred events");
+  }
+}
+
+StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
+    const std::vector<std::string>& ids, const std::set<std::string>& reruns) {
+  try {
+    std::map<std::string, EventResult> decided;
+    const std::vector<std::string> rerun_ids(reruns.begin(), reruns.end());
+    for (const auto& row : tx_.exec_params(resolver_sql::kFindDecided, StringsJson(ids).dump(),
+                                           StringsJson(rerun_ids).dump())) {
+      const std::string kind = row[0].as<std::string>();
+      EventResult result;
+      result.event_id = row[1].as<std::string>();
+      result.duplicate = true;
+      if (kind == "dead") {
+        result.dead_letter_reason = row[2].as<std::string>();
+        result.dead_letter_id = row[7].as<std::int64_t>();
+      } else {
+        result.outcome = OutcomeFromName(row[2].as<std::string>());
+        result.changed = row[3].as<bool>();
+        if (!row[4].is_null()) result.etag = row[4].as<std::int64_t>();
+        if (!row[5].is_null()) result.record = Json::parse(row[5].as<std::string>());
+        result.log_seq = row[6].as<std::int64_t>();
+        if (!row[7].is_null()) result.conflict_id = row[7].as<std::int64_t>();
+        if (!row[8].is_null()) {
+          for (const auto& conflict : Json::parse(row[8].as<std::string>())) {
+            result.conflicting_fields.push_back(conflict.at("field").get<std::string>());
+          }
+        }
+      }
+      decided.insert_or_assign(result.event_id, std::move(result));
+    }
+    return decided;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "looking up decided events");
+  }
+}
+
+StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKey>& keys,
+                                                      bool lock) {
+  try {
+    StoredRecords records;
+    const char* sql = lock ? resolver_sql::kSelectRecordsForUpdate : resolver_sql::kSelectRecords;
+    for (const auto& row : tx_.exec_params(sql, KeysJson(keys).dump())) {
+      StoredRecord stored = RecordFromRow(row);
+      RecordKey key(stored.record.entity, stored.record.external_id);
+      records.emplace(std::move(key), std::move(stored));
+    }
+    return records;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading records");
+  }
+}
+
+Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
+  std::map<RecordKey, std::int64_t> expected = plan.unchanged_reads;
+  for (const auto& write : plan.writes) {
+    if (write.expected_etag) expected.emplace(write.key, *write.expected_etag);
+  }
+  if (expected.empty()) return Status::Ok();
+  std::vector<RecordKey> keys;
+  for (const auto& [key, etag] : expected) keys.push_back(key);
+  try {
+    std::size_t seen = 0;
+    for (const auto& row : tx_.exec_params(resolver_sql::kLockRecords, KeysJson(keys).dump())) {
+      RecordKey key(row[0].as<std::string>(), row[1].as<std::string>());
+      ++seen;
+      if (row[2].as<std::int64_t>() != expected.at(key)) {
+        return Status::Aborted("etag of " + key.first + "/" + key.second + " moved");
+      }
+    }
+    if (seen != expected.size()) return Status::Aborted("a record read has disappeared");
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "locking records");
+  }
+}
+
+StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
+    const BatchPlan& plan, const std::vector<int>& prior_attempts, const DeferralPolicy& policy) {
+  std::vector<EventResult> results(plan.events.size());
+  try {
+    // 1. Records, each conditional on the etag it was read with.
+    Json updates = Json::array();
+    Json inserts = Json::array();
+    std::vector<RecordKey> written;
+    for (const auto& write : plan.writes) {
+      Json row = {{"entity", write.key.first},
+                  {"external_id", write.key.second},
+                  {"fields", FieldsJson(write.record.fields)},
+                  {"provenance", ProvenanceJson(write.record)},
+                  {"version", write.record.version},
+                  {"last_source", write.record.last_source},
+                  {"deleted", write.record.deleted()},
+                  {"new_etag", write.new_etag}};
+      if (write.expected_etag) {
+        row["expected_etag"] = *write.expected_etag;
+        updates.push_back(std::move(row));
+      } else {
+        inserts.push_back(std::move(row));
+      }
+      written.push_back(write.key);
+    }
+    if (!inserts.empty()) {
+      auto inserted = tx_.exec_params(resolver_sql::kInsertRecords, inserts.dump());
+      if (inserted.affected_rows() != inserts.size()) {
+        return Status::Aborted("a new record was inserted concurrently");
+      }
+    }
+    if (!updates.empty()) {
+      auto updated = tx_.exec_params(resolver_sql::kUpdateRecords, updates.dump());
+      if (updated.affected_rows() != updates.size()) {
+        return Status::Aborted("a record's etag moved before the update");
+      }
+    }
+
+    // 2. The log, conflicts, outbound changes and deferrals, event by event.
+    Json log = Json::array();
+    Json conflicts = Json::array();
+    Json outbound = Json::array();
+    Json deferrals = Json::array();
+    std::vector<std::string> decided_reruns;
+    std::vector<std::size_t> dead_by_deferral;
+    for (std::size_t i = 0; i < plan.events.size(); ++i) {
+      const PlannedEvent& planned = plan.events[i];
+      const Event& event = planned.event;
+      const Decision& decision = planned.decision;
+      EventResult& result = results[i];
+      result.event_id = event.event_id;
+      result.changed = decision.changed;
+      if (planned.record_after) result.record = RecordToJson(*planned.record_after);
+      result.etag = planned.etag_after.value_or(0);
+      const Json event_json = EventToJson(event);
+      const int attempts = prior_attempts.empty() ? 0 : prior_attempts[i];
+
+      if (decision.outcome == Outcome::kDeferred) {
+        const UnmetDependency& unmet = decision.unmet_dependencies.front();
+        auto delay = NextDeferralDelay(attempts + 1, policy);
+        if (!delay) {
+          dead_by_deferral.push_back(i);
+          continue;
+        }
+        result.outcome = Outcome::kDeferred;
+        deferrals.push_back({{"event_id", event.event_id},
+                             {"entity", event.entity},
+                             {"external_id", event.external_id},
+                             {"event", event_json},
+                             {"wait_entity", unmet.target_entity},
+                             {"wait_external_id", unmet.target_external_id},
+                             {"attempts", attempts + 1},
+                             {"delay_ms", delay->count()}});
+        continue;
+      }
+      result.outcome = decision.outcome;
+      if (attempts > 0) decided_reruns.push_back(event.event_id);
+      log.push_back({{"event_id", event.event_id},
+                     {"entity", event.entity},
+                     {"external_id", event.external_id},
+                     {"source", event.source},
+                     {"version", event.version},
+                     {"event", event_json},
+                     {"outcome", OutcomeName(decision.outcome)},
+                     {"changed", decision.changed},
+                     {"etag_before", OptionalEtag(planned.etag_before)},
+                     {"etag_after", OptionalEtag(planned.etag_after)},
+                     {"record_after", result.record},
+                     {"ord", i}});
+      if (decision.outcome == Outcome::kManual) {
+        Json conflicting = ConflictsJson(decision.conflicts);
+        for (const auto& conflict : conflicting) {
+          result.conflicting_fields.push_back(conflict["field"].get<std::string>());
+        }
+        conflicts.push_back({{"event_id", event.event_id},
+                             {"entity", event.entity},
+                             {"external_id", event.external_id},
+                             {"event", event_json},
+                             {"canonical", result.record},
+                             {"conflicting_fields", std::move(conflicting)}});
+      }
+      if (planned.record_after) {
+        for (const auto& target : decision.targets) {
+          outbound.push_back({{"target_source", target},
+                              {"entity", event.entity},
+                              {"external_id", event.external_id},
+                              {"version", planned.record_after->version},
+                              {"deleted", planned.record_after->deleted()},
+                              {"etag", result.etag},
+                              {"record", result.record},
+                              {"ord", outbound.size()}});
+        }
+      }
+    }
+
+    if (!log.empty()) {
+      std::map<std::string, std::int64_t> seqs;
+      for (const auto& row : tx_.exec_params(resolver_sql::kInsertLog, log.dump())) {
+        seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+      }
+      for (auto& result : results) {
+        auto seq = seqs.find(result.event_id);
+        if (seq != seqs.end()) result.log_seq = seq->second;
+      }
+    }
+    if (!conflicts.empty()) {
+      std::map<std::string, std::int64_t> ids;
+      for (const auto& row : tx_.exec_params(resolver_sql::kInsertConflicts, conflicts.dump())) {
+        ids.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+      }
+      for (auto& result : results) {
+        auto id = ids.find(result.event_id);
+        if (id != ids.end()) result.conflict_id = id->second;
+      }
+    }
+    if (!outbound.empty()) {
+      tx_.exec_params(resolver_sql::kInsertOutbound, outbound.dump());
+      tx_.exec(resolver_sql::kNotifyOutbound);
+    }
+    if (!deferrals.empty()) tx_.exec_params(resolver_sql::kUpsertDeferred, deferrals.dump());
+    for (std::size_t i : dead_by_deferral) {
+      const PlannedEvent& planned = plan.events[i];
+      const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
+      const int attempts = prior_attempts.empty() ? 0 : prior_attempts[i];
+      auto id = InsertDeadLetter(planned.event.event_id, EventToJson(planned.event).dump(), "",
+                                 "DEPENDENCY_UNMET",
+                                 unmet.field + " -> " + unmet.target_entity + "/" +
+                                     unmet.target_external_id + " is missing or deleted",
+                                 attempts + 1);
+      if (!id.ok()) return id.status();
+      results[i].dead_letter_reason = "DEPENDENCY_UNMET";
+      results[i].dead_letter_id = *id;
+      decided_reruns.push_back(planned.event.event_id);
+    }
+    if (!decided_reruns.empty()) {
+      tx_.exec_params(resolver_sql::kDeleteDeferred, StringsJson(decided_reruns).dump());
+    }
+    if (!written.empty()) {
+      auto woken = tx_.exec_params(resolver_sql::kWakeDeferred, KeysJson(written).dump());
+      if (woken.affected_rows() > 0) tx_.exec(resolver_sql::kNotifyDeferred);
+    }
+    return results;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "writing a batch");
+  }
+}
+
+StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& event_id,
+                                                          const std::string& event_json,
+                                                          const std::string& raw,
+                                                          const std::string& reason,
+                                                          const std::string& detail, int attempts) {
+  try {
+    auto row = tx_.exec_params1(resolver_sql::kInsertDeadLetter, event_id, event_json, raw, reason,
+                                detail, attempts);
+    return row[0].as<std::int64_t>();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "writing a dead letter");
+  }
+}
+
+Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_ids) {
+  try {
+    tx_.exec_params(resolver_sql::kDeleteDeferred, StringsJson(event_ids).dump());
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "removing deferred events");
+  }
+}
+
+Status PgHubTransaction::Commit() {
+  try {
+    tx_.commit();
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "committing");
+  }
+}
+
+}  // namespace synchub

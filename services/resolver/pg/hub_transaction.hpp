@@ -1,0 +1,78 @@
+// PgHubTransaction: one resolver unit of work against the hub's PostgreSQL schema.
+//
+// Each method runs one or a few statements inside the transaction the object holds and
+// returns a Status that tells the caller what to do next (pg_errors.hpp):
+//   kAborted          an etag moved, an insert raced or the database chose this transaction
+//                     as a deadlock victim: roll back (destroy the object) and re-run
+//   kUnavailable      the connection is gone: answer nothing, the submitter retries
+//   kInvalidArgument  the database refuses the data (a poison event): never retry as is
+//   kInternal         a bug
+// Nothing is durable until Commit() returns OK; destroying the object rolls back.
+//
+// Thread safety: none; one thread per connection.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/core/status.hpp"
+#include "resolver/core/backoff.hpp"
+#include "resolver/core/batch_plan.hpp"
+#include "resolver/core/event_result.hpp"
+
+namespace synchub {
+
+class PgHubTransaction {
+ public:
+  // Begins a read-committed transaction on `connection` (which must outlive this object).
+  explicit PgHubTransaction(pqxx::connection& connection);
+
+  // Locks up to `limit` deferred events that are due and not locked by another resolver
+  // (FOR UPDATE SKIP LOCKED) and returns them with their attempts so far.
+  StatusOr<std::vector<WorkItem>> ClaimDueDeferred(int limit);
+
+  // The recorded answers of events already decided (logged, pending as deferred, or dead
+  // letters), by event id. Deferred events whose ids are in `reruns` are not reported.
+  StatusOr<std::map<std::string, EventResult>> FindDecided(const std::vector<std::string>& ids,
+                                                           const std::set<std::string>& reruns);
+
+  // Reads the records of `keys` that exist; with `lock`, locks them in key order first.
+  StatusOr<StoredRecords> ReadRecords(const std::vector<RecordKey>& keys, bool lock);
+
+  // Locks every record the plan read (in key order) and checks it still has the etag read.
+  // Returns OK, or kAborted naming the first record whose etag moved.
+  Status LockAndVerify(const BatchPlan& plan);
+
+  // Writes the plan: records (conditional on their etags; kAborted when one moved or an
+  // insert raced), the resolution log, conflicts, outbound changes, deferrals (with the
+  // backoff of `policy`; out of attempts: a dead letter DEPENDENCY_UNMET), removes re-run
+  // deferrals that were decided, and wakes deferrals waiting for written records.
+  // `prior_attempts[i]` belongs to plan.events[i].
+  // Returns one result per plan event, in order.
+  StatusOr<std::vector<EventResult>> WritePlan(const BatchPlan& plan,
+                                               const std::vector<int>& prior_attempts,
+                                               const DeferralPolicy& policy);
+
+  // Persists a dead letter for `event` (upserting the live one of the same event id).
+  // `event_json` is its canonical JSON text; when the database refuses it as jsonb the caller
+  // passes it as `raw` with an empty `event_json`. Returns the dead letter's id.
+  StatusOr<std::int64_t> InsertDeadLetter(const std::string& event_id,
+                                          const std::string& event_json, const std::string& raw,
+                                          const std::string& reason, const std::string& detail,
+                                          int attempts);
+
+  // Removes the deferred rows of `event_ids` (an event that became a dead letter).
+  Status DeleteDeferred(const std::vector<std::string>& event_ids);
+
+  // Commits. kUnavailable when the outcome is unknown or the connection broke.
+  Status Commit();
+
+ private:
+  pqxx::work tx_;
+};
+
+}  // namespace synchub

@@ -27,6 +27,7 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
                                                  std::uint64_t request_id) {
   const std::string payload = request.SerializeAsString();
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    if (attempt > 1) ++resends_;
     if (!socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
       Reconnect();
       continue;

@@ -39,6 +39,9 @@ class ResolverClient {
   // Round trip to some resolver; kUnavailable when none answers within the timeout.
   Status Ping();
 
+  // How many requests were resent after a timeout since construction.
+  int resends() const { return resends_; }
+
  private:
   void Reconnect();
   StatusOr<v1::ResolverReply> Call(const v1::ResolverRequest& request, std::uint64_t request_id);
@@ -47,6 +50,7 @@ class ResolverClient {
   ResolverClientOptions options_;
   zmq::socket_t socket_;
   std::uint64_t next_request_id_ = 1;
+  int resends_ = 0;
 };
 
 // A random event id ("cli-" and 32 hex digits).

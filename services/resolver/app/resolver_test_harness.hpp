@@ -24,18 +24,13 @@ struct RunningResolver {
   std::string dead_letter_endpoint;
 };
 
-// Starts synchub-resolver on `db` with `extra` flags; fails the test when it does not become
-// ready within 20 s.
-inline RunningResolver StartResolver(const TestDatabase& db, std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {SYNCHUB_RESOLVER_BIN,
-                                   "--db",
-                                   db.conninfo(),
-                                   "--listen",
-                                   "tcp://127.0.0.1:*",
-                                   "--dead-letters",
-                                   "tcp://127.0.0.1:*",
-                                   "--log-level",
-                                   "warn"};
+// Starts synchub-resolver on `db`, listening on `listen`, with `extra` flags; fails the test
+// when it does not become ready within 20 s.
+inline RunningResolver StartResolver(const TestDatabase& db, std::vector<std::string> extra = {},
+                                     const std::string& listen = "tcp://127.0.0.1:*") {
+  std::vector<std::string> argv = {SYNCHUB_RESOLVER_BIN, "--db",        db.conninfo(),
+                                   "--listen",           listen,        "--dead-letters",
+                                   "tcp://127.0.0.1:*",  "--log-level", "warn"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningResolver running;
   running.process = std::make_unique<ChildProcess>(argv);

@@ -7,8 +7,7 @@
 #include <thread>
 
 #include "resolver/app/resolver_test_harness.hpp"
-#include "resolver/core/ladder.hpp"
-#include "resolver/core/memory_hub.hpp"
+#include "resolver/pg/log_verifier.hpp"
 
 namespace synchub {
 namespace {
@@ -33,58 +32,18 @@ v1::Event RandomEvent(std::mt19937& random, const std::string& source, int keys,
   return EventToProto(event);
 }
 
-struct LoggedEvent {
-  std::int64_t seq;
-  Event event;
-  std::string outcome;
-  Json record_after;
-};
-
-// Replays every record's resolution log, in commit order, through the pure ladder and
-// checks each logged outcome and record, and today's canonical record. Returns the number
-// of events replayed.
-std::size_t ExpectReplayReproducesTheLog(TestDatabase& db) {
+// Replays every record's resolution log through the pure ladder (VerifyResolutionLog) and
+// expects every logged outcome, logged record and canonical record reproduced. Returns the
+// number of events replayed.
+std::size_t ExpectReplayReproducesTheLog(TestDatabase& db,
+                                         const std::vector<std::string>& acknowledged = {}) {
   auto connection = db.Connect();
-  pqxx::read_transaction tx(*connection);
-  Catalog catalog = Catalog::Demo();
-  std::map<RecordKey, std::vector<LoggedEvent>> by_record;
-  for (const auto& row : tx.exec("SELECT seq, event::text, outcome, record_after::text "
-                                 "FROM resolution_log ORDER BY seq")) {
-    auto event = EventFromJson(Json::parse(row[1].as<std::string>()), catalog);
-    EXPECT_TRUE(event.ok()) << event.status().ToString();
-    if (!event.ok()) continue;
-    LoggedEvent logged{row[0].as<std::int64_t>(), *event, row[2].as<std::string>(),
-                       row[3].is_null() ? Json() : Json::parse(row[3].as<std::string>())};
-    by_record[{event->entity, event->external_id}].push_back(std::move(logged));
-  }
-  std::size_t replayed = 0;
-  for (const auto& [key, events] : by_record) {
-    InMemoryHub hub(catalog);
-    for (const auto& logged : events) {
-      Decision decision = hub.Apply(logged.event);
-      ++replayed;
-      EXPECT_EQ(OutcomeName(decision.outcome), logged.outcome)
-          << key.second << " seq " << logged.seq;
-      const CanonicalRecord* now = hub.Find(key.first, key.second);
-      EXPECT_NE(now, nullptr);
-      if (now == nullptr) continue;
-      EXPECT_EQ(RecordToJson(*now), logged.record_after) << key.second << " seq " << logged.seq;
-    }
-    auto row = tx.exec_params1(
-        "SELECT fields::text, provenance::text, version, last_source FROM canonical_record "
-        "WHERE entity = $1 AND external_id = $2",
-        key.first, key.second);
-    const CanonicalRecord* final_record = hub.Find(key.first, key.second);
-    Json fields = Json::object();
-    for (const auto& [name, value] : final_record->fields) fields[name] = value;
-    Json provenance = Json::object();
-    for (const auto& [name, source] : final_record->provenance) provenance[name] = source;
-    EXPECT_EQ(Json::parse(row[0].as<std::string>()), fields) << key.second;
-    EXPECT_EQ(Json::parse(row[1].as<std::string>()), provenance) << key.second;
-    EXPECT_EQ(row[2].as<std::int64_t>(), final_record->version) << key.second;
-    EXPECT_EQ(row[3].as<std::string>(), final_record->last_source) << key.second;
-  }
-  return replayed;
+  auto report = VerifyResolutionLog(*connection, Catalog::Demo(), acknowledged, {});
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+  if (!report.ok()) return 0;
+  EXPECT_TRUE(report->missing.empty()) << report->missing.size() << " acknowledged missing";
+  for (const auto& mismatch : report->mismatches) ADD_FAILURE() << mismatch;
+  return report->events_replayed;
 }
 
 std::set<std::string> LoggedEventIds(TestDatabase& db) {
@@ -144,7 +103,7 @@ TEST(ResolverConcurrency, TwoResolversOnTwentyHotKeysLoseNoUpdateAndReplayExactl
 
   std::set<std::string> logged = LoggedEventIds(db);
   for (const auto& id : acknowledged) EXPECT_EQ(logged.count(id), 1u) << id;
-  EXPECT_EQ(ExpectReplayReproducesTheLog(db), logged.size());
+  EXPECT_EQ(ExpectReplayReproducesTheLog(db, acknowledged), logged.size());
 }
 
 TEST(ResolverDurability, AcknowledgedEventsSurviveKillNineAndRetriesApplyOnce) {
@@ -207,7 +166,7 @@ TEST(ResolverDurability, AcknowledgedEventsSurviveKillNineAndRetriesApplyOnce) {
   std::set<std::string> logged = LoggedEventIds(db);
   for (const auto& id : acknowledged) EXPECT_EQ(logged.count(id), 1u) << id;
   EXPECT_EQ(logged.size(), submitted.size());  // every event applied once, none twice
-  ExpectReplayReproducesTheLog(db);
+  ExpectReplayReproducesTheLog(db, acknowledged);
 }
 
 }  // namespace

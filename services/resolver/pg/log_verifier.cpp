@@ -1,0 +1,122 @@
+#include "resolver/pg/log_verifier.hpp"
+
+#include <map>
+#include <set>
+
+#include "common/core/event_parse.hpp"
+#include "common/pg/pg_errors.hpp"
+#include "resolver/core/log_replay.hpp"
+
+namespace synchub {
+namespace {
+
+constexpr const char* kDecidedIds = R"sql(
+WITH ids AS (SELECT jsonb_array_elements_text($1::jsonb) AS event_id)
+SELECT event_id FROM resolution_log JOIN ids USING (event_id)
+UNION ALL SELECT event_id FROM dead_letter JOIN ids USING (event_id)
+UNION ALL SELECT event_id FROM deferred_event JOIN ids USING (event_id))sql";
+
+constexpr const char* kLogOfKeys = R"sql(
+SELECT r.seq, r.event::text, r.outcome, r.record_after::text
+  FROM resolution_log r
+  JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id)
+ ORDER BY r.seq)sql";
+
+constexpr const char* kLogOfAll = R"sql(
+SELECT seq, event::text, outcome, record_after::text FROM resolution_log ORDER BY seq)sql";
+
+constexpr const char* kRecord = R"sql(
+SELECT fields::text, provenance::text, version, last_source FROM canonical_record
+ WHERE entity = $1 AND external_id = $2)sql";
+
+Event StoredEvent(const Json& body) {
+  Event event;
+  event.event_id = body.value("eventId", "");
+  event.entity = body.value("entity", "client");
+  event.external_id = body.value("externalId", "");
+  event.source = body.value("source", "");
+  event.version = body.value("version", std::int64_t{0});
+  event.op = body.value("op", "upsert") == "delete" ? Op::kDelete : Op::kUpsert;
+  const Json fields = body.value("fields", Json::object());
+  for (auto it = fields.begin(); it != fields.end(); ++it) event.fields.emplace(it.key(), *it);
+  return event;
+}
+
+}  // namespace
+
+StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, const Catalog& catalog,
+                                              const std::vector<std::string>& acknowledged,
+                                              const std::vector<RecordKey>& keys) {
+  LogVerification report;
+  report.acknowledged = acknowledged.size();
+  try {
+    pqxx::read_transaction tx(connection);
+    constexpr std::size_t kChunk = 5000;
+    for (std::size_t start = 0; start < acknowledged.size(); start += kChunk) {
+      Json chunk = Json::array();
+      for (std::size_t i = start; i < std::min(acknowledged.size(), start + kChunk); ++i) {
+        chunk.push_back(acknowledged[i]);
+      }
+      std::set<std::string> found;
+      for (const auto& row : tx.exec_params(kDecidedIds, chunk.dump())) {
+        found.insert(row[0].as<std::string>());
+      }
+      for (const auto& id : chunk) {
+        if (found.count(id.get<std::string>()) == 0) report.missing.push_back(id);
+      }
+    }
+
+    std::map<RecordKey, std::vector<LoggedResolution>> logs;
+    auto add_rows = [&](const pqxx::result& rows) {
+      for (const auto& row : rows) {
+        LoggedResolution logged;
+        logged.seq = row[0].as<std::int64_t>();
+        logged.event = StoredEvent(Json::parse(row[1].as<std::string>()));
+        logged.outcome = row[2].as<std::string>();
+        if (!row[3].is_null()) logged.record_after = Json::parse(row[3].as<std::string>());
+        RecordKey key(logged.event.entity, logged.event.external_id);
+        logs[key].push_back(std::move(logged));
+      }
+    };
+    if (keys.empty()) {
+      add_rows(tx.exec(kLogOfAll));
+    } else {
+      Json array = Json::array();
+      for (const auto& [entity, external_id] : keys) {
+        array.push_back({{"entity", entity}, {"external_id", external_id}});
+      }
+      add_rows(tx.exec_params(kLogOfKeys, array.dump()));
+    }
+    for (const auto& [key, log] : logs) {
+      RecordReplay replay = ReplayRecordLog(log, catalog);
+      ++report.records_checked;
+      report.events_replayed += log.size();
+      for (auto& mismatch : replay.mismatches) report.mismatches.push_back(std::move(mismatch));
+      auto rows = tx.exec_params(kRecord, key.first, key.second);
+      if (!replay.final_record) {
+        if (!rows.empty()) report.mismatches.push_back(key.second + ": record without a creator");
+        continue;
+      }
+      if (rows.empty()) {
+        report.mismatches.push_back(key.second + ": replayed record missing from the store");
+        continue;
+      }
+      const CanonicalRecord& record = *replay.final_record;
+      Json fields = Json::object();
+      for (const auto& [name, value] : record.fields) fields[name] = value;
+      Json provenance = Json::object();
+      for (const auto& [name, source] : record.provenance) provenance[name] = source;
+      if (Json::parse(rows[0][0].as<std::string>()) != fields ||
+          Json::parse(rows[0][1].as<std::string>()) != provenance ||
+          rows[0][2].as<std::int64_t>() != record.version ||
+          rows[0][3].as<std::string>() != record.last_source) {
+        report.mismatches.push_back(key.second + ": canonical record differs from the replay");
+      }
+    }
+    return report;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "verifying the resolution log");
+  }
+}
+
+}  // namespace synchub

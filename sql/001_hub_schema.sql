@@ -1,5 +1,7 @@
 -- synchub hub schema, version 1. Applied once by synchub-migrate (services/common/pg).
 -- Every table the resolver, the ingest gateway and the outbound fan-out share.
+-- Key columns (entity, external_id, event ids) compare bytewise (COLLATE "C"): they are
+-- identifiers, not prose, and byte order keeps the hot indexes cheap.
 
 -- Registered sources; a lower number is a higher priority. Ties are allowed.
 -- Plain SQL changes take effect within one second (SPEC section 7).
@@ -29,8 +31,8 @@ INSERT INTO entity_dependency (entity, field, target_entity) VALUES ('order', 'c
 -- The canonical record: the hub's source of truth. `row_version` is the etag; every write
 -- is conditional on it (WHERE row_version = $etag) and increments it.
 CREATE TABLE canonical_record (
-  entity      text NOT NULL,
-  external_id text NOT NULL,
+  entity      text COLLATE "C" NOT NULL,
+  external_id text COLLATE "C" NOT NULL,
   fields      jsonb NOT NULL,  -- every field including "_deleted"
   provenance  jsonb NOT NULL,  -- field -> source that set it
   version     bigint NOT NULL CHECK (version >= 1),
@@ -40,16 +42,16 @@ CREATE TABLE canonical_record (
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (entity, external_id)
-);
+) WITH (fillfactor = 80);  -- room on the page for HOT updates
 
 -- The resolution log: one row per decided event (every outcome but DEFERRED, which lives in
 -- deferred_event until it is decided). `seq` is the commit order per record: a row is
 -- written after the record's row lock is held, so seq order equals commit order per key.
 CREATE TABLE resolution_log (
   seq          bigserial PRIMARY KEY,
-  event_id     text NOT NULL UNIQUE,
-  entity       text NOT NULL,
-  external_id  text NOT NULL,
+  event_id     text COLLATE "C" NOT NULL UNIQUE,
+  entity       text COLLATE "C" NOT NULL,
+  external_id  text COLLATE "C" NOT NULL,
   source       text NOT NULL,
   version      bigint NOT NULL,
   event        jsonb NOT NULL,   -- the event, canonical JSON form
@@ -66,9 +68,9 @@ CREATE INDEX resolution_log_record ON resolution_log (entity, external_id, seq);
 -- MANUAL outcomes wait here for an operator.
 CREATE TABLE conflict_log (
   id                  bigserial PRIMARY KEY,
-  event_id            text NOT NULL UNIQUE,
-  entity              text NOT NULL,
-  external_id         text NOT NULL,
+  event_id            text COLLATE "C" NOT NULL UNIQUE,
+  entity              text COLLATE "C" NOT NULL,
+  external_id         text COLLATE "C" NOT NULL,
   event               jsonb NOT NULL,
   canonical           jsonb NOT NULL,  -- the canonical record at the time (API form)
   conflicting_fields  jsonb NOT NULL,  -- [{field, incoming, canonical, canonicalSource}]
@@ -82,12 +84,12 @@ CREATE INDEX conflict_log_open ON conflict_log (created_at) WHERE status = 'open
 -- DEFERRED events (rung 0): kept durably and re-run at next_attempt_at, or at once when the
 -- record they wait for is written.
 CREATE TABLE deferred_event (
-  event_id         text PRIMARY KEY,
+  event_id         text COLLATE "C" PRIMARY KEY,
   entity           text NOT NULL,
   external_id      text NOT NULL,
   event            jsonb NOT NULL,
-  wait_entity      text NOT NULL,
-  wait_external_id text NOT NULL,
+  wait_entity      text COLLATE "C" NOT NULL,
+  wait_external_id text COLLATE "C" NOT NULL,
   attempts         integer NOT NULL DEFAULT 1,
   next_attempt_at  timestamptz NOT NULL,
   first_seen       timestamptz NOT NULL DEFAULT now(),
@@ -100,7 +102,7 @@ CREATE INDEX deferred_event_waits ON deferred_event (wait_entity, wait_external_
 -- by operators.
 CREATE TABLE dead_letter (
   id          bigserial PRIMARY KEY,
-  event_id    text NOT NULL,
+  event_id    text COLLATE "C" NOT NULL,
   event       jsonb,        -- the event (canonical JSON form) when it could be decoded
   raw         text,         -- the raw payload when it could not
   reason      text NOT NULL,
@@ -113,15 +115,17 @@ CREATE TABLE dead_letter (
 CREATE UNIQUE INDEX dead_letter_live_event ON dead_letter (event_id) WHERE status = 'dead';
 
 -- The outbound queue: append-only, read by position per target source, cleaned in bulk.
+-- A row names the change; the record itself is the resolution log's record_after of
+-- `log_seq` (written once, not once per target).
 CREATE TABLE outbound_change (
-  id            bigserial PRIMARY KEY,
-  target_source text NOT NULL,
+  id            bigserial NOT NULL,  -- no primary key index: read by (target_source, id) only
+  target_source text COLLATE "C" NOT NULL,
   entity        text NOT NULL,
   external_id   text NOT NULL,
   version       bigint NOT NULL,
   deleted       boolean NOT NULL,
   etag          bigint NOT NULL,
-  record        jsonb NOT NULL,  -- the canonical record (API form)
+  log_seq       bigint NOT NULL,  -- resolution_log.seq holding the record
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX outbound_change_target ON outbound_change (target_source, id);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "common/core/json_writer.hpp"
+
 namespace synchub {
 namespace {
 
@@ -201,11 +203,27 @@ Status ValidateEvent(const Event& event, const Catalog& catalog, const EventLimi
 Json EventToJson(const Event& event) {
   Json fields = Json::object();
   for (const auto& [name, value] : event.fields) fields[name] = value;
-  Json out = {{"entity", event.entity},   {"externalId", event.external_id},
-              {"source", event.source},   {"version", event.version},
-              {"op", OpName(event.op)},   {"fields", std::move(fields)}};
+  Json out = {{"entity", event.entity}, {"externalId", event.external_id},
+              {"source", event.source}, {"version", event.version},
+              {"op", OpName(event.op)}, {"fields", std::move(fields)}};
   if (!event.event_id.empty()) out["eventId"] = event.event_id;
   return out;
+}
+
+std::string EventJsonText(const Event& event) {
+  JsonWriter writer;
+  writer.BeginObject();
+  if (!event.event_id.empty()) writer.Key("eventId").String(event.event_id);
+  writer.Key("entity").String(event.entity);
+  writer.Key("externalId").String(event.external_id);
+  writer.Key("source").String(event.source);
+  writer.Key("version").Int(event.version);
+  writer.Key("op").String(OpName(event.op));
+  writer.Key("fields").BeginObject();
+  for (const auto& [name, value] : event.fields) writer.Key(name).Value(value);
+  writer.EndObject();
+  writer.EndObject();
+  return writer.Take();
 }
 
 }  // namespace synchub

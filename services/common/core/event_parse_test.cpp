@@ -141,12 +141,10 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"EmptyBody", "", "", "invalid_json"},
         Rejection{"NotObjectArray", "[1,2]", "", "not_object"},
         Rejection{"NotObjectString", "\"x\"", "", "not_object"},
-        Rejection{"TooDeep",
-                  Base(R"(,"deep":)" + std::string(32, '[') + std::string(32, ']')), "deep",
-                  "too_deep"},
+        Rejection{"TooDeep", Base(R"(,"deep":)" + std::string(32, '[') + std::string(32, ']')),
+                  "deep", "too_deep"},
         Rejection{"DuplicateKey", Base(R"(,"a":1,"a":2)"), "a", "duplicate_key"},
-        Rejection{"MissingExternalId", R"({"source":"CRM","version":1})", "externalId",
-                  "missing"},
+        Rejection{"MissingExternalId", R"({"source":"CRM","version":1})", "externalId", "missing"},
         Rejection{"EmptyExternalId", R"({"externalId":"","source":"CRM","version":1})",
                   "externalId", "empty"},
         Rejection{"ExternalIdNotString", R"({"externalId":5,"source":"CRM","version":1})",
@@ -157,26 +155,26 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"MissingSource", R"({"externalId":"X","version":1})", "source", "missing"},
         Rejection{"EmptySource", R"({"externalId":"X","source":"","version":1})", "source",
                   "empty"},
-        Rejection{"SourceNotString", R"({"externalId":"X","source":["CRM"],"version":1})",
-                  "source", "wrong_type"},
+        Rejection{"SourceNotString", R"({"externalId":"X","source":["CRM"],"version":1})", "source",
+                  "wrong_type"},
         Rejection{"UnknownSource", R"({"externalId":"X","source":"SAP","version":1})", "source",
                   "unknown_source"},
         Rejection{"MissingVersion", R"({"externalId":"X","source":"CRM"})", "version", "missing"},
-        Rejection{"VersionString", R"({"externalId":"X","source":"CRM","version":"1"})",
-                  "version", "wrong_type"},
-        Rejection{"VersionNull", R"({"externalId":"X","source":"CRM","version":null})",
-                  "version", "wrong_type"},
+        Rejection{"VersionString", R"({"externalId":"X","source":"CRM","version":"1"})", "version",
+                  "wrong_type"},
+        Rejection{"VersionNull", R"({"externalId":"X","source":"CRM","version":null})", "version",
+                  "wrong_type"},
         Rejection{"VersionFraction", R"({"externalId":"X","source":"CRM","version":1.5})",
                   "version", "not_integer"},
         Rejection{"VersionZero", R"({"externalId":"X","source":"CRM","version":0})", "version",
                   "out_of_range"},
-        Rejection{"VersionNegative", R"({"externalId":"X","source":"CRM","version":-3})",
-                  "version", "out_of_range"},
+        Rejection{"VersionNegative", R"({"externalId":"X","source":"CRM","version":-3})", "version",
+                  "out_of_range"},
         Rejection{"VersionPast2To53",
                   R"({"externalId":"X","source":"CRM","version":9007199254740993})", "version",
                   "out_of_range"},
-        Rejection{"VersionHuge", R"({"externalId":"X","source":"CRM","version":1e300})",
-                  "version", "out_of_range"},
+        Rejection{"VersionHuge", R"({"externalId":"X","source":"CRM","version":1e300})", "version",
+                  "out_of_range"},
         Rejection{"VersionPastUint64",
                   R"({"externalId":"X","source":"CRM","version":99999999999999999999999})",
                   "version", "out_of_range"},
@@ -199,12 +197,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
                   "invalid_field_name"},
         Rejection{"FieldNameEmpty", Base(R"(,"fields":{"":1})"), "", "invalid_field_name"},
-        Rejection{"ReservedFieldFlat", Base(R"(,"_deleted":true)"), "_deleted",
-                  "reserved_field"},
+        Rejection{"ReservedFieldFlat", Base(R"(,"_deleted":true)"), "_deleted", "reserved_field"},
         Rejection{"ReservedFieldNested", Base(R"(,"fields":{"_x":1})"), "_x", "reserved_field"},
-        Rejection{"ReferenceNotAnId",
-                  R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":{"id":1}})",
-                  "clientId", "invalid_reference"},
+        Rejection{
+            "ReferenceNotAnId",
+            R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":{"id":1}})",
+            "clientId", "invalid_reference"},
         Rejection{"ReferenceEmpty",
                   R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":""})",
                   "clientId", "invalid_reference"}),
@@ -238,6 +236,20 @@ TEST(EventToJson, RoundTripsThroughTheParser) {
   auto again = EventFromJson(EventToJson(*event), Catalog::Demo());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*again, *event);
+}
+
+TEST(EventJsonText, IsTheSameValueAsEventToJson) {
+  Event event;
+  event.event_id = "e\\1";
+  event.entity = "order";
+  event.external_id = "O-1";
+  event.source = "ERP";
+  event.version = 9;
+  event.op = Op::kDelete;
+  event.fields = {{"clientId", "C"}, {"n", Json::array({1, 2.5, nullptr})}};
+  EXPECT_EQ(Json::parse(EventJsonText(event)), EventToJson(event));
+  event.event_id.clear();
+  EXPECT_EQ(Json::parse(EventJsonText(event)), EventToJson(event));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "common/core/record.hpp"
 
+#include "common/core/json_writer.hpp"
+
 namespace synchub {
 
 bool CanonicalRecord::deleted() const {
@@ -21,6 +23,26 @@ Json RecordToJson(const CanonicalRecord& record) {
           {"deleted", record.deleted()},
           {"fields", std::move(fields)},
           {"provenance", std::move(provenance)}};
+}
+
+std::string RecordJsonText(const CanonicalRecord& record) {
+  JsonWriter writer;
+  writer.BeginObject();
+  writer.Key("entity").String(record.entity);
+  writer.Key("externalId").String(record.external_id);
+  writer.Key("version").Int(record.version);
+  writer.Key("lastSource").String(record.last_source);
+  writer.Key("deleted").Bool(record.deleted());
+  writer.Key("fields").BeginObject();
+  for (const auto& [name, value] : record.fields) {
+    if (name != kDeletedField) writer.Key(name).Value(value);
+  }
+  writer.EndObject();
+  writer.Key("provenance").BeginObject();
+  for (const auto& [name, source] : record.provenance) writer.Key(name).String(source);
+  writer.EndObject();
+  writer.EndObject();
+  return writer.Take();
 }
 
 StatusOr<CanonicalRecord> RecordFromJson(const Json& value) {

@@ -54,5 +54,16 @@ TEST(Record, FromJsonNamesTheBadKey) {
   EXPECT_EQ(RecordFromJson(Json::array()).status().reason(), "not_object");
 }
 
+TEST(RecordJsonText, IsTheSameValueAsRecordToJson) {
+  CanonicalRecord record;
+  record.entity = "client";
+  record.external_id = "K \"1\"";
+  record.version = 3;
+  record.last_source = "CRM";
+  record.fields = {{"a", 1}, {"b", Json{{"x", Json::array({1, "two"})}}}, {"_deleted", true}};
+  record.provenance = {{"a", "CRM"}, {"b", "ERP"}, {"_deleted", "CRM"}};
+  EXPECT_EQ(Json::parse(RecordJsonText(record)), RecordToJson(record));
+}
+
 }  // namespace
 }  // namespace synchub

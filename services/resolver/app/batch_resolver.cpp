@@ -129,11 +129,10 @@ StatusOr<EventResult> BatchResolver::ResolveAlone(const WorkItem& item, const Ca
   }
 }
 
-StatusOr<std::vector<EventResult>> BatchResolver::Resolve(const std::vector<WorkItem>& items,
+StatusOr<std::vector<EventResult>> BatchResolver::Resolve(std::vector<WorkItem> items,
                                                           const Catalog& catalog) {
   if (items.empty()) return std::vector<EventResult>{};
-  std::vector<WorkItem> work = items;
-  auto results = RunUnit(&work, 0, catalog);
+  auto results = RunUnit(&items, 0, catalog);
   if (results.ok() || results.status().code() == StatusCode::kUnavailable) return results;
   if (items.size() > 1) {
     spdlog::info("batch of {} failed ({}); resolving its events one by one", items.size(),

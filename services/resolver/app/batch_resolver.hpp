@@ -39,8 +39,7 @@ class BatchResolver {
   // event id). Returns one result per item, in order, all durable; or kUnavailable when the
   // database could not be reached (nothing was decided).
   // Idempotent: an event id already decided gets its recorded result (duplicate = true).
-  StatusOr<std::vector<EventResult>> Resolve(const std::vector<WorkItem>& items,
-                                             const Catalog& catalog);
+  StatusOr<std::vector<EventResult>> Resolve(std::vector<WorkItem> items, const Catalog& catalog);
 
   // Claims up to `limit` due deferred events and re-runs them. Returns their results (empty
   // when none was due), or kUnavailable.

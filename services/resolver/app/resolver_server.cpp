@@ -2,23 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+#include <deque>
 #include <random>
 
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
+#include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
 
 namespace synchub {
 namespace {
 
-constexpr const char* kBackendEndpoint = "inproc://resolver-workers";
+constexpr const char* kResultsEndpoint = "inproc://resolver-results";
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
+// Parts waiting for a worker's queue before the server stops reading requests.
+constexpr std::size_t kMaxBacklogParts = 4096;
 
-struct PendingRequest {
-  zmq::message_t identity;
-  v1::ResolverRequest request;
-  std::size_t first_item = 0;  // index into the batch's decoded events
-};
+std::string WorkerEndpoint(int index) {
+  return "inproc://resolver-worker-" + std::to_string(index);
+}
 
 std::string NewEventId() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -26,12 +29,6 @@ std::string NewEventId() {
   std::snprintf(text, sizeof text, "hub-%016llx%016llx", static_cast<unsigned long long>(random()),
                 static_cast<unsigned long long>(random()));
   return text;
-}
-
-void SendReply(zmq::socket_t& socket, zmq::message_t& identity, const v1::ResolverReply& reply) {
-  const std::string payload = reply.SerializeAsString();
-  (void)socket.send(identity, zmq::send_flags::sndmore);
-  (void)socket.send(zmq::buffer(payload), zmq::send_flags::none);
 }
 
 // Opens a connection, retrying every second until it works or `stopping`.
@@ -67,7 +64,13 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
   server->catalog_ = std::move(catalog).value();
   try {
     server->frontend_.bind(server->options_.listen_endpoint);
-    server->backend_.bind(kBackendEndpoint);
+    server->results_.bind(kResultsEndpoint);
+    for (int i = 0; i < server->options_.workers; ++i) {
+      zmq::socket_t& socket =
+          server->to_workers_.emplace_back(server->context_, zmq::socket_type::push);
+      socket.set(zmq::sockopt::linger, 0);
+      socket.bind(WorkerEndpoint(i));
+    }
     server->publisher_ = std::make_unique<DeadLetterPublisher>(
         server->context_, server->options_.dead_letter_endpoint);
   } catch (const zmq::error_t& error) {
@@ -85,9 +88,9 @@ ResolverServer::ResolverServer(ResolverServerOptions options)
     : options_(std::move(options)),
       context_(1),
       frontend_(context_, zmq::socket_type::router),
-      backend_(context_, zmq::socket_type::dealer) {
+      results_(context_, zmq::socket_type::pull) {
   frontend_.set(zmq::sockopt::linger, 0);
-  backend_.set(zmq::sockopt::linger, 0);
+  results_.set(zmq::sockopt::linger, 0);
 }
 
 ResolverServer::~ResolverServer() {
@@ -100,26 +103,93 @@ ResolverServer::~ResolverServer() {
 std::string ResolverServer::endpoint() const { return frontend_.get(zmq::sockopt::last_endpoint); }
 
 void ResolverServer::Run() {
-  std::vector<zmq::pollitem_t> items = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {backend_.handle(), 0, ZMQ_POLLIN, 0}};
-  auto forward = [](zmq::socket_t& from, zmq::socket_t& to) {
-    while (true) {
-      zmq::message_t part;
-      if (!from.recv(part, zmq::recv_flags::dontwait)) return;
-      const bool more = part.more();
-      (void)to.send(part, more ? zmq::send_flags::sndmore : zmq::send_flags::none);
-      if (!more) return;
-    }
+  RequestRouter router(options_.workers);
+  std::vector<std::deque<std::pair<std::uint64_t, std::string>>> backlog(
+      static_cast<std::size_t>(options_.workers));
+  std::size_t backlog_size = 0;
+  auto reply_to = [this](const std::string& client, const v1::ResolverReply& reply) {
+    const std::string payload = reply.SerializeAsString();
+    (void)frontend_.send(zmq::buffer(client), zmq::send_flags::sndmore);
+    (void)frontend_.send(zmq::buffer(payload), zmq::send_flags::none);
   };
+  auto send_finished = [&](RequestRouter::Finished& finished) {
+    v1::ResolverReply reply;
+    *reply.mutable_submit() = std::move(finished.reply);
+    reply_to(finished.client, reply);
+  };
+
   while (!stopping_) {
+    std::vector<zmq::pollitem_t> items;
+    // Backpressure: while the workers' queues are full, stop taking requests.
+    const bool accept = backlog_size < kMaxBacklogParts;
+    items.push_back({results_.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({frontend_.handle(), 0, static_cast<short>(accept ? ZMQ_POLLIN : 0), 0});
+    for (auto& socket : to_workers_) {
+      items.push_back({socket.handle(), 0, static_cast<short>(backlog_size ? ZMQ_POLLOUT : 0), 0});
+    }
     try {
       zmq::poll(items.data(), items.size(), kPollInterval);
     } catch (const zmq::error_t& error) {
       if (error.num() == EINTR) continue;
       throw;
     }
-    if (items[0].revents & ZMQ_POLLIN) forward(frontend_, backend_);
-    if (items[1].revents & ZMQ_POLLIN) forward(backend_, frontend_);
+    // Workers' answers.
+    while (true) {
+      zmq::message_t tag;
+      if (!results_.recv(tag, zmq::recv_flags::dontwait)) break;
+      zmq::message_t payload;
+      if (!tag.more() || !results_.recv(payload, zmq::recv_flags::none)) continue;
+      std::uint64_t part_id = 0;
+      if (tag.size() == sizeof part_id) std::memcpy(&part_id, tag.data(), sizeof part_id);
+      v1::SubmitReply part_reply;
+      if (!part_reply.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) continue;
+      auto finished = router.Complete(part_id, part_reply);
+      if (finished) send_finished(*finished);
+    }
+    // New requests.
+    for (int taken = 0; accept && taken < 64; ++taken) {
+      zmq::message_t identity;
+      if (!frontend_.recv(identity, zmq::recv_flags::dontwait)) break;
+      zmq::message_t payload;
+      if (!identity.more() || !frontend_.recv(payload, zmq::recv_flags::none)) continue;
+      while (payload.more()) (void)frontend_.recv(payload, zmq::recv_flags::none);
+      const std::string client = identity.to_string();
+      v1::ResolverRequest request;
+      v1::ResolverReply reply;
+      if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+          request.body_case() == v1::ResolverRequest::BODY_NOT_SET) {
+        reply.mutable_error()->set_code(v1::STATUS_CODE_INVALID_ARGUMENT);
+        reply.mutable_error()->set_reason("undecodable");
+        reply.mutable_error()->set_message("the request is not a synchub.v1.ResolverRequest");
+        reply_to(client, reply);
+        continue;
+      }
+      if (request.has_ping()) {
+        reply.mutable_pong()->set_request_id(request.ping().request_id());
+        reply.mutable_pong()->set_worker("resolver");
+        reply_to(client, reply);
+        continue;
+      }
+      for (auto& part : router.Split(client, request.submit())) {
+        backlog[static_cast<std::size_t>(part.worker)].emplace_back(
+            part.part_id, part.request.SerializeAsString());
+        ++backlog_size;
+      }
+      for (auto& finished : router.TakeEmpty()) send_finished(finished);
+    }
+    // Hand parts to the workers without blocking.
+    for (std::size_t w = 0; w < backlog.size(); ++w) {
+      while (!backlog[w].empty()) {
+        auto& [part_id, payload] = backlog[w].front();
+        if (!to_workers_[w].send(zmq::buffer(&part_id, sizeof part_id),
+                                 zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+          break;
+        }
+        (void)to_workers_[w].send(zmq::buffer(payload), zmq::send_flags::none);
+        backlog[w].pop_front();
+        --backlog_size;
+      }
+    }
   }
   for (auto& thread : threads_) {
     if (thread.joinable()) thread.join();
@@ -128,16 +198,24 @@ void ResolverServer::Run() {
 }
 
 void ResolverServer::WorkerLoop(int index) {
-  zmq::socket_t socket(context_, zmq::socket_type::dealer);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.connect(kBackendEndpoint);
+  zmq::socket_t inbox(context_, zmq::socket_type::pull);
+  inbox.set(zmq::sockopt::linger, 0);
+  inbox.connect(WorkerEndpoint(index));
+  zmq::socket_t outbox(context_, zmq::socket_type::push);
+  outbox.set(zmq::sockopt::linger, 0);
+  outbox.connect(kResultsEndpoint);
   std::unique_ptr<pqxx::connection> connection = ConnectUntil(options_.conninfo, stopping_);
   if (!connection) return;
   auto resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
   spdlog::debug("worker {} ready", index);
 
+  struct Part {
+    std::uint64_t part_id = 0;
+    v1::SubmitRequest request;
+    std::size_t first = 0;
+  };
   while (!stopping_) {
-    zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t item = {inbox.handle(), 0, ZMQ_POLLIN, 0};
     try {
       zmq::poll(&item, 1, kPollInterval);
     } catch (const zmq::error_t& error) {
@@ -146,63 +224,49 @@ void ResolverServer::WorkerLoop(int index) {
     }
     if (!(item.revents & ZMQ_POLLIN)) continue;
 
-    // Gather a micro-batch: whatever requests are waiting, up to max_batch_events events.
-    std::vector<PendingRequest> pending;
+    // Gather a micro-batch: whatever parts are waiting, up to max_batch_events events.
+    std::vector<Part> parts;
     int events = 0;
     while (events < options_.max_batch_events) {
-      zmq::message_t identity;
-      if (!socket.recv(identity, zmq::recv_flags::dontwait)) break;
+      zmq::message_t tag;
+      if (!inbox.recv(tag, zmq::recv_flags::dontwait)) break;
       zmq::message_t payload;
-      if (!identity.more() || !socket.recv(payload, zmq::recv_flags::none)) continue;
-      while (payload.more()) (void)socket.recv(payload, zmq::recv_flags::none);
-      PendingRequest request;
-      request.identity = std::move(identity);
-      if (!request.request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        v1::ResolverReply reply;
-        reply.mutable_error()->set_code(v1::STATUS_CODE_INVALID_ARGUMENT);
-        reply.mutable_error()->set_reason("undecodable");
-        reply.mutable_error()->set_message("the request is not a synchub.v1.ResolverRequest");
-        SendReply(socket, request.identity, reply);
-        continue;
-      }
-      if (request.request.has_ping()) {
-        v1::ResolverReply reply;
-        reply.mutable_pong()->set_request_id(request.request.ping().request_id());
-        reply.mutable_pong()->set_worker(std::to_string(index));
-        SendReply(socket, request.identity, reply);
-        continue;
-      }
-      events += request.request.submit().events_size();
-      pending.push_back(std::move(request));
+      if (!tag.more() || !inbox.recv(payload, zmq::recv_flags::none)) continue;
+      Part part;
+      if (tag.size() == sizeof part.part_id) std::memcpy(&part.part_id, tag.data(), tag.size());
+      if (!part.request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) continue;
+      events += part.request.events_size();
+      parts.push_back(std::move(part));
     }
-    if (pending.empty()) continue;
+    if (parts.empty()) continue;
 
     auto catalog = catalog_->Current();
     std::vector<DecodedEvent> decoded;
-    for (auto& request : pending) {
-      request.first_item = decoded.size();
-      auto one = DecodeSubmit(request.request.submit(), *catalog, NewEventId);
-      for (auto& event : one) decoded.push_back(std::move(event));
+    for (auto& part : parts) {
+      part.first = decoded.size();
+      for (auto& event : DecodeSubmit(part.request, *catalog, NewEventId)) {
+        decoded.push_back(std::move(event));
+      }
     }
     std::vector<WorkItem> work;
     std::vector<std::size_t> work_index;  // decoded index of each work item
-    for (std::size_t i = 0; i < decoded.size(); ++i) {
-      if (!decoded[i].error.ok()) continue;
-      work.push_back(decoded[i].item);
-      work_index.push_back(i);
-    }
     std::vector<EventResult> results(decoded.size());
     for (std::size_t i = 0; i < decoded.size(); ++i) {
       if (!decoded[i].error.ok()) {
         results[i] = ErrorResult(decoded[i].item.event.event_id, decoded[i].error);
+        continue;
       }
+      work.push_back(std::move(decoded[i].item));
+      work_index.push_back(i);
     }
     auto resolved = resolver->Resolve(work, *catalog);
     for (std::size_t j = 0; j < work.size(); ++j) {
-      std::size_t i = work_index[j];
+      const std::size_t i = work_index[j];
       if (resolved.ok()) {
-        results[i] = (*resolved)[j];
-        publisher_->Publish(results[i], EventToJson(work[j].event).dump(), 1);
+        results[i] = std::move((*resolved)[j]);
+        if (!results[i].dead_letter_reason.empty()) {
+          publisher_->Publish(results[i], EventToJson(work[j].event).dump(), 1);
+        }
       } else {
         results[i] = ErrorResult(work[j].event.event_id, resolved.status());
       }
@@ -216,16 +280,15 @@ void ResolverServer::WorkerLoop(int index) {
         resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
       }
     }
-    for (std::size_t r = 0; r < pending.size(); ++r) {
-      PendingRequest& request = pending[r];
-      v1::ResolverReply reply;
-      v1::SubmitReply* submit = reply.mutable_submit();
-      submit->set_request_id(request.request.submit().request_id());
-      const std::size_t count = request.request.submit().events_size();
-      for (std::size_t k = 0; k < count; ++k) {
-        *submit->add_results() = ResultToProto(results[request.first_item + k]);
+    for (const auto& part : parts) {
+      v1::SubmitReply reply;
+      reply.set_request_id(part.part_id);
+      for (int k = 0; k < part.request.events_size(); ++k) {
+        *reply.add_results() = ResultToProto(results[part.first + static_cast<std::size_t>(k)]);
       }
-      SendReply(socket, request.identity, reply);
+      const std::string payload = reply.SerializeAsString();
+      (void)outbox.send(zmq::buffer(&part.part_id, sizeof part.part_id), zmq::send_flags::sndmore);
+      (void)outbox.send(zmq::buffer(payload), zmq::send_flags::none);
     }
   }
 }

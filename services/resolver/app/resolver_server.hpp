@@ -1,9 +1,10 @@
 // ResolverServer: the synchub-resolver process. A ROUTER socket takes requests from any
-// number of DEALER clients (ingest, connectors, syncload); an inproc DEALER spreads them over
-// worker threads, each with its own PostgreSQL connection, that resolve micro-batches and
-// answer after commit. A scheduler thread re-runs due deferred events, woken by
-// NOTIFY synchub_deferred. Dead letters are published on a dedicated PUB socket.
-// See proto/README.md for the frames and docs/resolver.md for the design.
+// number of DEALER clients (ingest, connectors, syncload); the socket thread splits each
+// request by record key over worker threads (RequestRouter: a record belongs to one worker),
+// each with its own PostgreSQL connection, that resolve micro-batches and answer after
+// commit; the socket thread assembles the parts into one reply per request. A scheduler thread
+// re-runs due deferred events, woken by NOTIFY synchub_deferred. Dead letters are published on a
+// dedicated PUB socket. See proto/README.md for the frames and docs/resolver.md for the design.
 //
 // Thread safety: construct and Run() from one thread; Stop() from any thread.
 #pragma once
@@ -58,7 +59,8 @@ class ResolverServer {
   ResolverServerOptions options_;
   zmq::context_t context_;
   zmq::socket_t frontend_;
-  zmq::socket_t backend_;
+  zmq::socket_t results_;                  // PULL: workers' answers
+  std::vector<zmq::socket_t> to_workers_;  // PUSH: one per worker
   std::unique_ptr<CatalogCache> catalog_;
   std::unique_ptr<DeadLetterPublisher> publisher_;
   std::atomic<bool> stopping_{false};

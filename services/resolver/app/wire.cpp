@@ -16,7 +16,7 @@ v1::ResolutionResult ResultToProto(const EventResult& result) {
     wire.set_outcome(static_cast<v1::Outcome>(static_cast<int>(*result.outcome) + 1));
   }
   wire.set_changed(result.changed);
-  if (!result.record.is_null()) wire.set_record_json(result.record.dump());
+  wire.set_record_json(result.record_json);
   wire.set_etag(result.etag);
   for (const auto& field : result.conflicting_fields) wire.add_conflicting_fields(field);
   wire.set_conflict_id(result.conflict_id);

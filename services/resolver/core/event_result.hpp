@@ -24,8 +24,8 @@ struct EventResult {
   // The ladder's outcome; nullopt when the event ended as a dead letter or was rejected.
   std::optional<Outcome> outcome;
   bool changed = false;
-  Json record;            // the canonical record afterwards (API form), or null
-  std::int64_t etag = 0;  // its row version; 0 when there is no record
+  std::string record_json;  // the canonical record afterwards (API form), or empty
+  std::int64_t etag = 0;    // its row version; 0 when there is no record
   std::vector<std::string> conflicting_fields;
   std::int64_t conflict_id = 0;  // MANUAL: the conflict_log row
   std::int64_t log_seq = 0;      // the resolution_log row; 0 when not logged

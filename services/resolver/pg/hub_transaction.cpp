@@ -1,6 +1,7 @@
 #include "resolver/pg/hub_transaction.hpp"
 
 #include "common/core/event_parse.hpp"
+#include "common/core/json_writer.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "resolver/pg/sql.hpp"
 
@@ -19,18 +20,6 @@ Json StringsJson(const std::vector<std::string>& values) {
   Json array = Json::array();
   for (const auto& value : values) array.push_back(value);
   return array;
-}
-
-Json FieldsJson(const FieldMap& fields) {
-  Json object = Json::object();
-  for (const auto& [name, value] : fields) object[name] = value;
-  return object;
-}
-
-Json ProvenanceJson(const CanonicalRecord& record) {
-  Json object = Json::object();
-  for (const auto& [name, source] : record.provenance) object[name] = source;
-  return object;
 }
 
 StoredRecord RecordFromRow(const pqxx::row& row) {
@@ -76,10 +65,6 @@ Event EventFromStoredJson(const Json& body) {
   return event;
 }
 
-Json OptionalEtag(const std::optional<std::int64_t>& etag) {
-  return etag ? Json(*etag) : Json(nullptr);
-}
-
 }  // namespace
 
 PgHubTransaction::PgHubTransaction(pqxx::connection& connection) : tx_(connection) {}
@@ -118,7 +103,7 @@ StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
         result.outcome = OutcomeFromName(row[2].as<std::string>());
         result.changed = row[3].as<bool>();
         if (!row[4].is_null()) result.etag = row[4].as<std::int64_t>();
-        if (!row[5].is_null()) result.record = Json::parse(row[5].as<std::string>());
+        if (!row[5].is_null()) result.record_json = row[5].as<std::string>();
         result.log_seq = row[6].as<std::int64_t>();
         if (!row[7].is_null()) result.conflict_id = row[7].as<std::int64_t>();
         if (!row[8].is_null()) {
@@ -152,6 +137,9 @@ StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKe
 }
 
 Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
+  // Every existing record the plan read, written or not, locked in one statement in key
+  // order (so that concurrent batches queue instead of deadlocking) and checked against the
+  // etag read. The UPDATE after it is conditional on the same etag.
   std::map<RecordKey, std::int64_t> expected = plan.unchanged_reads;
   for (const auto& write : plan.writes) {
     if (write.expected_etag) expected.emplace(write.key, *write.expected_etag);
@@ -180,43 +168,53 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
   std::vector<EventResult> results(plan.events.size());
   try {
     // 1. Records, each conditional on the etag it was read with.
-    Json updates = Json::array();
-    Json inserts = Json::array();
+    JsonWriter updates;
+    JsonWriter inserts;
+    updates.BeginArray();
+    inserts.BeginArray();
+    std::size_t update_count = 0;
+    std::size_t insert_count = 0;
     std::vector<RecordKey> written;
     for (const auto& write : plan.writes) {
-      Json row = {{"entity", write.key.first},
-                  {"external_id", write.key.second},
-                  {"fields", FieldsJson(write.record.fields)},
-                  {"provenance", ProvenanceJson(write.record)},
-                  {"version", write.record.version},
-                  {"last_source", write.record.last_source},
-                  {"deleted", write.record.deleted()},
-                  {"new_etag", write.new_etag}};
-      if (write.expected_etag) {
-        row["expected_etag"] = *write.expected_etag;
-        updates.push_back(std::move(row));
-      } else {
-        inserts.push_back(std::move(row));
-      }
+      JsonWriter& rows = write.expected_etag ? updates : inserts;
+      ++(write.expected_etag ? update_count : insert_count);
+      rows.BeginObject();
+      rows.Key("entity").String(write.key.first);
+      rows.Key("external_id").String(write.key.second);
+      rows.Key("fields").BeginObject();
+      for (const auto& [name, value] : write.record.fields) rows.Key(name).Value(value);
+      rows.EndObject();
+      rows.Key("provenance").BeginObject();
+      for (const auto& [name, source] : write.record.provenance) rows.Key(name).String(source);
+      rows.EndObject();
+      rows.Key("version").Int(write.record.version);
+      rows.Key("last_source").String(write.record.last_source);
+      rows.Key("deleted").Bool(write.record.deleted());
+      rows.Key("new_etag").Int(write.new_etag);
+      if (write.expected_etag) rows.Key("expected_etag").Int(*write.expected_etag);
+      rows.EndObject();
       written.push_back(write.key);
     }
-    if (!inserts.empty()) {
-      auto inserted = tx_.exec_params(resolver_sql::kInsertRecords, inserts.dump());
-      if (inserted.affected_rows() != inserts.size()) {
+    inserts.EndArray();
+    updates.EndArray();
+    if (insert_count > 0) {
+      auto inserted = tx_.exec_params(resolver_sql::kInsertRecords, inserts.text());
+      if (inserted.affected_rows() != insert_count) {
         return Status::Aborted("a new record was inserted concurrently");
       }
     }
-    if (!updates.empty()) {
-      auto updated = tx_.exec_params(resolver_sql::kUpdateRecords, updates.dump());
-      if (updated.affected_rows() != updates.size()) {
+    if (update_count > 0) {
+      auto updated = tx_.exec_params(resolver_sql::kUpdateRecords, updates.text());
+      if (updated.affected_rows() != update_count) {
         return Status::Aborted("a record's etag moved before the update");
       }
     }
 
-    // 2. The log, conflicts, outbound changes and deferrals, event by event.
-    Json log = Json::array();
+    // 2. The log, conflicts and deferrals, event by event.
+    JsonWriter log;
+    log.BeginArray();
+    std::size_t log_count = 0;
     Json conflicts = Json::array();
-    Json outbound = Json::array();
     Json deferrals = Json::array();
     std::vector<std::string> decided_reruns;
     std::vector<std::size_t> dead_by_deferral;
@@ -227,9 +225,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       EventResult& result = results[i];
       result.event_id = event.event_id;
       result.changed = decision.changed;
-      if (planned.record_after) result.record = RecordToJson(*planned.record_after);
       result.etag = planned.etag_after.value_or(0);
-      const Json event_json = EventToJson(event);
       const int attempts = prior_attempts.empty() ? 0 : prior_attempts[i];
 
       if (decision.outcome == Outcome::kDeferred) {
@@ -240,10 +236,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
           continue;
         }
         result.outcome = Outcome::kDeferred;
+        if (planned.record_after) result.record_json = RecordJsonText(*planned.record_after);
         deferrals.push_back({{"event_id", event.event_id},
                              {"entity", event.entity},
                              {"external_id", event.external_id},
-                             {"event", event_json},
+                             {"event", EventToJson(event)},
                              {"wait_entity", unmet.target_entity},
                              {"wait_external_id", unmet.target_external_id},
                              {"attempts", attempts + 1},
@@ -251,19 +248,27 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         continue;
       }
       result.outcome = decision.outcome;
+      if (planned.record_after) result.record_json = RecordJsonText(*planned.record_after);
       if (attempts > 0) decided_reruns.push_back(event.event_id);
-      log.push_back({{"event_id", event.event_id},
-                     {"entity", event.entity},
-                     {"external_id", event.external_id},
-                     {"source", event.source},
-                     {"version", event.version},
-                     {"event", event_json},
-                     {"outcome", OutcomeName(decision.outcome)},
-                     {"changed", decision.changed},
-                     {"etag_before", OptionalEtag(planned.etag_before)},
-                     {"etag_after", OptionalEtag(planned.etag_after)},
-                     {"record_after", result.record},
-                     {"ord", i}});
+      const std::string event_json = EventJsonText(event);
+      ++log_count;
+      log.BeginObject();
+      log.Key("event_id").String(event.event_id);
+      log.Key("entity").String(event.entity);
+      log.Key("external_id").String(event.external_id);
+      log.Key("source").String(event.source);
+      log.Key("version").Int(event.version);
+      log.Key("event").Raw(event_json);
+      log.Key("outcome").String(OutcomeName(decision.outcome));
+      log.Key("changed").Bool(decision.changed);
+      log.Key("etag_before");
+      planned.etag_before ? log.Int(*planned.etag_before) : log.Null();
+      log.Key("etag_after");
+      planned.etag_after ? log.Int(*planned.etag_after) : log.Null();
+      log.Key("record_after");
+      result.record_json.empty() ? log.Null() : log.Raw(result.record_json);
+      log.Key("ord").Int(static_cast<std::int64_t>(i));
+      log.EndObject();
       if (decision.outcome == Outcome::kManual) {
         Json conflicting = ConflictsJson(decision.conflicts);
         for (const auto& conflict : conflicting) {
@@ -272,32 +277,45 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         conflicts.push_back({{"event_id", event.event_id},
                              {"entity", event.entity},
                              {"external_id", event.external_id},
-                             {"event", event_json},
-                             {"canonical", result.record},
+                             {"event", Json::parse(event_json)},
+                             {"canonical", Json::parse(result.record_json)},
                              {"conflicting_fields", std::move(conflicting)}});
       }
-      if (planned.record_after) {
-        for (const auto& target : decision.targets) {
-          outbound.push_back({{"target_source", target},
-                              {"entity", event.entity},
-                              {"external_id", event.external_id},
-                              {"version", planned.record_after->version},
-                              {"deleted", planned.record_after->deleted()},
-                              {"etag", result.etag},
-                              {"record", result.record},
-                              {"ord", outbound.size()}});
-        }
-      }
     }
+    log.EndArray();
 
-    if (!log.empty()) {
+    if (log_count > 0) {
       std::map<std::string, std::int64_t> seqs;
-      for (const auto& row : tx_.exec_params(resolver_sql::kInsertLog, log.dump())) {
+      for (const auto& row : tx_.exec_params(resolver_sql::kInsertLog, log.text())) {
         seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
-      for (auto& result : results) {
+      JsonWriter outbound;
+      outbound.BeginArray();
+      std::int64_t outbound_count = 0;
+      for (std::size_t i = 0; i < plan.events.size(); ++i) {
+        EventResult& result = results[i];
         auto seq = seqs.find(result.event_id);
-        if (seq != seqs.end()) result.log_seq = seq->second;
+        if (seq == seqs.end()) continue;
+        result.log_seq = seq->second;
+        const PlannedEvent& planned = plan.events[i];
+        if (!planned.record_after) continue;
+        for (const auto& target : planned.decision.targets) {
+          outbound.BeginObject();
+          outbound.Key("target_source").String(target);
+          outbound.Key("entity").String(planned.event.entity);
+          outbound.Key("external_id").String(planned.event.external_id);
+          outbound.Key("version").Int(planned.record_after->version);
+          outbound.Key("deleted").Bool(planned.record_after->deleted());
+          outbound.Key("etag").Int(result.etag);
+          outbound.Key("log_seq").Int(result.log_seq);
+          outbound.Key("ord").Int(outbound_count++);
+          outbound.EndObject();
+        }
+      }
+      outbound.EndArray();
+      if (outbound_count > 0) {
+        tx_.exec_params(resolver_sql::kInsertOutbound, outbound.text());
+        tx_.exec(resolver_sql::kNotifyOutbound);
       }
     }
     if (!conflicts.empty()) {
@@ -310,16 +328,12 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         if (id != ids.end()) result.conflict_id = id->second;
       }
     }
-    if (!outbound.empty()) {
-      tx_.exec_params(resolver_sql::kInsertOutbound, outbound.dump());
-      tx_.exec(resolver_sql::kNotifyOutbound);
-    }
     if (!deferrals.empty()) tx_.exec_params(resolver_sql::kUpsertDeferred, deferrals.dump());
     for (std::size_t i : dead_by_deferral) {
       const PlannedEvent& planned = plan.events[i];
       const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
       const int attempts = prior_attempts.empty() ? 0 : prior_attempts[i];
-      auto id = InsertDeadLetter(planned.event.event_id, EventToJson(planned.event).dump(), "",
+      auto id = InsertDeadLetter(planned.event.event_id, EventJsonText(planned.event), "",
                                  "DEPENDENCY_UNMET",
                                  unmet.field + " -> " + unmet.target_entity + "/" +
                                      unmet.target_external_id + " is missing or deleted",

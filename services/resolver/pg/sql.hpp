@@ -36,16 +36,16 @@ SELECT c.entity, c.external_id, c.fields::text, c.provenance::text, c.version, c
   FROM canonical_record c
   JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id)
  ORDER BY c.entity, c.external_id
-   FOR UPDATE OF c)sql";
+   FOR NO KEY UPDATE OF c)sql";
 
-// Locks the records a plan read, in key order (no deadlock between batches), returning the
-// row version each has now.
+// Locks the records a plan read, in key order (batches queue instead of deadlocking),
+// returning the row version each has now. NO KEY UPDATE: the key never changes.
 inline constexpr const char* kLockRecords = R"sql(
 SELECT c.entity, c.external_id, c.row_version
   FROM canonical_record c
   JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id)
  ORDER BY c.entity, c.external_id
-   FOR UPDATE OF c)sql";
+   FOR NO KEY UPDATE OF c)sql";
 
 inline constexpr const char* kUpdateRecords = R"sql(
 UPDATE canonical_record c
@@ -64,6 +64,7 @@ INSERT INTO canonical_record (entity, external_id, fields, provenance, version, 
 SELECT entity, external_id, fields, provenance, version, last_source, deleted, new_etag
   FROM jsonb_to_recordset($1::jsonb) AS u(entity text, external_id text, fields jsonb,
        provenance jsonb, version bigint, last_source text, deleted boolean, new_etag bigint)
+ ORDER BY entity, external_id
 ON CONFLICT (entity, external_id) DO NOTHING)sql";
 
 inline constexpr const char* kInsertLog = R"sql(
@@ -85,10 +86,10 @@ SELECT event_id, entity, external_id, event, canonical, conflicting_fields
 RETURNING event_id, id)sql";
 
 inline constexpr const char* kInsertOutbound = R"sql(
-INSERT INTO outbound_change (target_source, entity, external_id, version, deleted, etag, record)
-SELECT target_source, entity, external_id, version, deleted, etag, record
+INSERT INTO outbound_change (target_source, entity, external_id, version, deleted, etag, log_seq)
+SELECT target_source, entity, external_id, version, deleted, etag, log_seq
   FROM jsonb_to_recordset($1::jsonb) AS o(target_source text, entity text,
-       external_id text, version bigint, deleted boolean, etag bigint, record jsonb, ord bigint)
+       external_id text, version bigint, deleted boolean, etag bigint, log_seq bigint, ord bigint)
  ORDER BY ord)sql";
 
 inline constexpr const char* kUpsertDeferred = R"sql(

@@ -1,0 +1,289 @@
+// syncload: simulated sources publishing bursts of conflicting writes to synchub over ZeroMQ,
+// with a report (events/s, submit-to-acknowledgement latency, outcomes) and an optional
+// verification of the hub's resolution log afterwards.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "common/codec/proto_codec.hpp"
+#include "common/pg/catalog_loader.hpp"
+#include "common/pg/connection.hpp"
+#include "common/zmq/resolver_client.hpp"
+#include "resolver/pg/log_verifier.hpp"
+#include "syncload/load_profile.hpp"
+
+namespace synchub {
+namespace {
+
+struct Options {
+  std::vector<std::string> endpoints = {"tcp://127.0.0.1:5560"};
+  LoadProfile profile;
+  int sources = 4;
+  long events = 20000;
+  double duration_s = 0;  // 0: until `events` are sent
+  int batch = 200;
+  int inflight = 2;  // concurrent requests per source
+  double rate = 0;   // events/s in all; 0: as fast as possible
+  bool verify = false;
+  std::string db;
+  bool json = false;
+  unsigned seed = 0;
+};
+
+struct Totals {
+  std::mutex mutex;
+  std::vector<double> latencies_ms;  // one per acknowledged event
+  std::vector<std::string> acknowledged;
+  std::vector<RecordKey> touched;
+  std::map<std::string, long> outcomes;
+  long rejected = 0;
+  long unavailable = 0;
+};
+
+const char* WireOutcomeName(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_NEW_RECORD:
+      return "NEW_RECORD";
+    case v1::OUTCOME_VERSION_WIN:
+      return "VERSION_WIN";
+    case v1::OUTCOME_STALE_SKIP:
+      return "STALE_SKIP";
+    case v1::OUTCOME_FIELD_MERGE:
+      return "FIELD_MERGE";
+    case v1::OUTCOME_PRIORITY_WIN:
+      return "PRIORITY_WIN";
+    case v1::OUTCOME_MANUAL:
+      return "MANUAL";
+    case v1::OUTCOME_DEFERRED:
+      return "DEFERRED";
+    case v1::OUTCOME_DEAD_LETTER:
+      return "DEAD_LETTER";
+    default:
+      return "NONE";
+  }
+}
+
+void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
+               std::atomic<long>& budget, std::atomic<long>& sent,
+               std::chrono::steady_clock::time_point deadline, Totals& totals) {
+  zmq::context_t context(1);
+  ResolverClient client(context, {options.endpoints, std::chrono::seconds(30), 3});
+  std::mt19937_64 random(options.seed * 1000003ULL + static_cast<unsigned>(lane) * 7919ULL +
+                         std::random_device{}());
+  const int lanes = options.sources * options.inflight;
+  const double lane_rate = options.rate > 0 ? options.rate / lanes : 0;
+  auto next_send = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < deadline) {
+    long want = options.batch;
+    long left = budget.fetch_sub(want);
+    if (left <= 0) break;
+    want = std::min(want, left);
+    std::vector<v1::Event> batch;
+    std::vector<RecordKey> keys;
+    for (long i = 0; i < want; ++i) {
+      Event event = NextLoadEvent(options.profile, source, board, random);
+      event.event_id = NewClientEventId();
+      keys.emplace_back(event.entity, event.external_id);
+      batch.push_back(EventToProto(event));
+    }
+    if (lane_rate > 0) {
+      std::this_thread::sleep_until(next_send);
+      next_send +=
+          std::chrono::microseconds(static_cast<long>(1e6 * static_cast<double>(want) / lane_rate));
+    }
+    const auto submitted = std::chrono::steady_clock::now();
+    auto reply = client.Submit(batch);
+    const double latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
+            .count();
+    sent += want;
+    std::lock_guard<std::mutex> lock(totals.mutex);
+    if (!reply.ok()) {
+      totals.unavailable += want;
+      continue;
+    }
+    for (const auto& result : reply->results()) {
+      if (result.error().code() != v1::STATUS_CODE_OK) {
+        ++(result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT ? totals.rejected
+                                                                     : totals.unavailable);
+        continue;
+      }
+      ++totals.outcomes[WireOutcomeName(result.outcome())];
+      totals.acknowledged.push_back(result.event_id());
+      totals.latencies_ms.push_back(latency_ms);
+    }
+    totals.touched.insert(totals.touched.end(), keys.begin(), keys.end());
+  }
+}
+
+int Run(const Options& options) {
+  Totals totals;
+  VersionBoard board(options.profile.records);
+  std::atomic<long> budget{options.duration_s > 0 ? (1L << 60) : options.events};
+  std::atomic<long> sent{0};
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline =
+      options.duration_s > 0
+          ? started + std::chrono::milliseconds(static_cast<long>(options.duration_s * 1000))
+          : started + std::chrono::hours(24);
+  std::vector<std::thread> threads;
+  for (int s = 0; s < options.sources; ++s) {
+    for (int lane = 0; lane < options.inflight; ++lane) {
+      threads.emplace_back([&, s, lane] {
+        RunSource(options, options.profile.sources[static_cast<std::size_t>(s)],
+                  s * options.inflight + lane, board, budget, sent, deadline, totals);
+      });
+    }
+  }
+  std::atomic<bool> done{false};
+  std::thread progress([&] {
+    long last = 0;
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (static_cast<long>(elapsed) != last) {
+        last = static_cast<long>(elapsed);
+        std::fprintf(stderr, "[syncload] %5.1f s  %9ld events sent  %8.0f events/s\n", elapsed,
+                     sent.load(), static_cast<double>(sent.load()) / elapsed);
+      }
+    }
+  });
+  for (auto& thread : threads) thread.join();
+  done = true;
+  progress.join();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  std::sort(totals.latencies_ms.begin(), totals.latencies_ms.end());
+  const std::size_t acked = totals.acknowledged.size();
+  Json report = {{"events_acknowledged", acked},
+                 {"events_rejected", totals.rejected},
+                 {"events_unavailable", totals.unavailable},
+                 {"seconds", elapsed},
+                 {"events_per_second", static_cast<double>(acked) / elapsed},
+                 {"outcomes", totals.outcomes}};
+  if (!totals.latencies_ms.empty()) {
+    report["latency_ms"] = {{"p50", Percentile(totals.latencies_ms, 50)},
+                            {"p90", Percentile(totals.latencies_ms, 90)},
+                            {"p99", Percentile(totals.latencies_ms, 99)},
+                            {"max", totals.latencies_ms.back()}};
+  }
+  bool verified_ok = true;
+  if (options.verify) {
+    auto connection = ConnectPg(PgConninfoFrom(options.db));
+    if (!connection.ok()) {
+      std::fprintf(stderr, "syncload: %s\n", connection.status().message().c_str());
+      return 2;
+    }
+    auto catalog = LoadCatalog(**connection);
+    if (!catalog.ok()) {
+      std::fprintf(stderr, "syncload: %s\n", catalog.status().message().c_str());
+      return 2;
+    }
+    std::sort(totals.touched.begin(), totals.touched.end());
+    totals.touched.erase(std::unique(totals.touched.begin(), totals.touched.end()),
+                         totals.touched.end());
+    auto verification =
+        VerifyResolutionLog(**connection, *catalog, totals.acknowledged, totals.touched);
+    if (!verification.ok()) {
+      std::fprintf(stderr, "syncload: %s\n", verification.status().message().c_str());
+      return 2;
+    }
+    verified_ok = verification->ok();
+    Json mismatches = Json::array();
+    for (std::size_t i = 0; i < verification->mismatches.size() && i < 20; ++i) {
+      mismatches.push_back(verification->mismatches[i]);
+    }
+    report["verification"] = {{"ok", verified_ok},
+                              {"acknowledged_checked", verification->acknowledged},
+                              {"acknowledged_missing", verification->missing.size()},
+                              {"records_replayed", verification->records_checked},
+                              {"events_replayed", verification->events_replayed},
+                              {"mismatches", verification->mismatches.size()},
+                              {"first_mismatches", mismatches}};
+  }
+  if (options.json) {
+    std::printf("%s\n", report.dump(2).c_str());
+  } else {
+    std::printf("syncload: %zu events acknowledged in %.2f s: %.0f events/s\n", acked, elapsed,
+                static_cast<double>(acked) / elapsed);
+    if (report.contains("latency_ms")) {
+      const Json& l = report["latency_ms"];
+      std::printf("latency submit->ack (ms): p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
+                  l["p50"].get<double>(), l["p90"].get<double>(), l["p99"].get<double>(),
+                  l["max"].get<double>());
+    }
+    std::printf("outcomes:");
+    for (const auto& [name, count] : totals.outcomes) std::printf(" %s=%ld", name.c_str(), count);
+    std::printf("\nrejected %ld, unanswered %ld\n", totals.rejected, totals.unavailable);
+    if (options.verify) {
+      const Json& v = report["verification"];
+      std::printf(
+          "verification: %s (%zu acknowledged checked, %zu missing; %zu records and "
+          "%zu events replayed, %zu mismatches)\n",
+          verified_ok ? "PASSED" : "FAILED", v["acknowledged_checked"].get<std::size_t>(),
+          v["acknowledged_missing"].get<std::size_t>(), v["records_replayed"].get<std::size_t>(),
+          v["events_replayed"].get<std::size_t>(), v["mismatches"].get<std::size_t>());
+      for (const auto& line : v["first_mismatches"]) {
+        std::printf("  %s\n", line.get<std::string>().c_str());
+      }
+    }
+  }
+  if (totals.unavailable > 0 || !verified_ok) return 1;
+  return 0;
+}
+
+}  // namespace
+}  // namespace synchub
+
+int main(int argc, char** argv) {
+  synchub::Options options;
+  CLI::App app{"syncload: simulated sources publishing bursts of conflicting writes to synchub."};
+  app.add_option("--endpoint", options.endpoints, "resolver endpoint(s)")->capture_default_str();
+  app.add_option("--sources", options.sources, "simulated sources (CRM, ERP, Portal, LocalDB)")
+      ->check(CLI::Range(1, 4))
+      ->capture_default_str();
+  app.add_option("--records", options.profile.records, "distinct records")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  app.add_option("--hot-share", options.profile.hot_share, "share of events on the hot keys")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--hot-records", options.profile.hot_records, "number of hot keys")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--conflict-share", options.profile.conflict_share,
+                 "share of same-version (conflicting) events")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--delete-share", options.profile.delete_share, "share of deletes")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--events", options.events, "events to send (without --duration)")
+      ->check(CLI::Range(1L, 1000000000L))
+      ->capture_default_str();
+  app.add_option("--duration", options.duration_s, "seconds to run (overrides --events)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--batch", options.batch, "events per request")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  app.add_option("--inflight", options.inflight, "concurrent requests per source")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--rate", options.rate, "events/s in all (0: as fast as possible)")
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--key-prefix", options.profile.key_prefix, "externalId prefix")
+      ->capture_default_str();
+  app.add_flag("--verify", options.verify,
+               "afterwards, check the resolution log against every acknowledged event");
+  app.add_option("--db", options.db, "hub database for --verify")->envname("SYNCHUB_DB");
+  app.add_flag("--json", options.json, "print the report as JSON");
+  app.add_option("--seed", options.seed, "random seed");
+  CLI11_PARSE(app, argc, argv);
+  return synchub::Run(options);
+}

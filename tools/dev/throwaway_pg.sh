@@ -3,6 +3,8 @@
 # throwaway_pg_start: initdb in a fresh temporary folder, start on a free loopback port,
 #   export SYNCHUB_TEST_PG (a libpq connection string for the superuser `synchub`).
 #   As root the server runs as the unprivileged `postgres` user (created if missing).
+#   Tests run with fsync=off; THROWAWAY_PG_EXTRA adds or overrides server settings
+#   (./dev bench turns fsync and synchronous_commit on).
 # throwaway_pg_stop: stop the server and remove the folder. Safe to call twice.
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -31,7 +33,7 @@ throwaway_pg_start() {
     port="$(free_loopback_port)"
     if _pg_as_owner "$PG_BIN/pg_ctl" -D "$THROWAWAY_PG_DIR/data" -l "$THROWAWAY_PG_DIR/server.log" \
       -w -t 60 -o "-p $port -c listen_addresses=127.0.0.1 -k $THROWAWAY_PG_DIR -c fsync=off \
-      -c max_connections=200 -c shared_buffers=256MB" start >/dev/null 2>&1; then
+      -c max_connections=200 -c shared_buffers=256MB ${THROWAWAY_PG_EXTRA:-}" start >/dev/null 2>&1; then
       export SYNCHUB_TEST_PG="host=127.0.0.1 port=$port user=synchub dbname=postgres"
       export THROWAWAY_PG_DIR
       return 0

@@ -107,9 +107,18 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
   bool any_manual = false;
   bool any_kept = false;
   std::size_t event_field_count = 0;
+  // The event's user fields come in name order: walk the canonical fields alongside them
+  // instead of looking each one up; "_deleted" comes last and is looked up.
+  auto walk = canonical.fields.begin();
+  auto find_canonical = [&](std::string_view name) {
+    if (name == kDeletedField) return canonical.fields.find(name);
+    while (walk != canonical.fields.end() && std::string_view(walk->first) < name) ++walk;
+    if (walk != canonical.fields.end() && walk->first == name) return walk;
+    return canonical.fields.end();
+  };
   ForEachWrittenField(event, deleted_value, [&](std::string_view name, const Json& value) {
     ++event_field_count;
-    auto existing = canonical.fields.find(name);
+    auto existing = find_canonical(name);
     if (existing == canonical.fields.end()) {
       to_write.emplace_back(name, &value);
       return;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# ./dev bench: measures synchub on this machine and writes the figures into docs/benchmarks.md.
+# Usage: bench.sh ROOT BUILD_DIR. Sourced helpers: tools/dev/lib.sh, tools/dev/throwaway_pg.sh.
+set -euo pipefail
+ROOT="$1"
+BUILD="$2"
+RUNS="${SYNCHUB_BENCH_RUNS:-3}"
+SECONDS_PER_RUN="${SYNCHUB_BENCH_SECONDS:-10}"
+source "$ROOT/tools/dev/lib.sh"
+source "$ROOT/tools/dev/throwaway_pg.sh"
+
+OUT="$(mktemp -d /tmp/synchub-bench.XXXXXX)"
+# A durable cluster: fsync and synchronous_commit on, as in production.
+THROWAWAY_PG_EXTRA="-c fsync=on -c synchronous_commit=on -c shared_buffers=1GB \
+  -c max_wal_size=8GB -c checkpoint_timeout=30min -c wal_buffers=64MB"
+throwaway_pg_start
+trap 'throwaway_pg_stop; pkill -P $$ || true' EXIT
+PG="$SYNCHUB_TEST_PG"
+PSQL=(/usr/lib/postgresql/15/bin/psql -X -q -v ON_ERROR_STOP=1)
+PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+PGPORT="$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$PG")"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+info "bench: ladder micro-benchmark (one core)"
+taskset -c 1 "$BUILD/services/resolver/core/synchub_ladder_bench" --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json >"$OUT/ladder.json" 2>/dev/null
+ladder_line() {
+  python3 - "$OUT/ladder.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+for b in data["benchmarks"]:
+    if b.get("aggregate_name") == "median":
+        print(f"| `{b['run_name']}` | {b['items_per_second']/1e6:.2f} M/s |")
+PY
+}
+
+info "bench: pgbench baseline (4 clients, ${SECONDS_PER_RUN}s each)"
+"${PSQL[@]}" "$PG" -c "CREATE DATABASE pgbench_db"
+"${PSQL[@]}" "$PG dbname=pgbench_db" -f "$ROOT/tools/bench/pgbench_setup.sql"
+pgb() {
+  "$PGBENCH" -h 127.0.0.1 -p "$PGPORT" -U synchub -n -c 4 -j 2 -T "$SECONDS_PER_RUN" \
+    -f "$ROOT/tools/bench/$1" pgbench_db 2>/dev/null | awk '/^tps/ {print int($3)}'
+}
+one_tps=(); batch_tps=()
+for _ in $(seq "$RUNS"); do
+  one_tps+=("$(pgb pgbench_one_event.sql)")
+  batch_tps+=("$(pgb pgbench_batch_100.sql)")
+done
+one_median="$(printf '%s\n' "${one_tps[@]}" | median)"
+batch_median="$(printf '%s\n' "${batch_tps[@]}" | median)"
+batch_events=$((${batch_median%.*} * 100))
+
+info "bench: resolver (syncload: 4 sources, 10% same-version conflicts, ${SECONDS_PER_RUN}s per run)"
+"${PSQL[@]}" "$PG" -c "CREATE DATABASE synchub_bench"
+"$BUILD/services/common/pg/synchub-migrate" --db "$PG dbname=synchub_bench" >/dev/null
+port="$(free_loopback_port)"
+dl_port="$(free_loopback_port)"
+"$BUILD/services/resolver/app/synchub-resolver" --db "$PG dbname=synchub_bench" \
+  --listen "tcp://127.0.0.1:$port" --dead-letters "tcp://127.0.0.1:$dl_port" \
+  --workers 2 --batch-max 1000 --log-level warn >"$OUT/resolver.log" 2>&1 &
+sleep 1
+load=("$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$port" --sources 4
+  --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json)
+resolver_eps=()
+for run in $(seq "$RUNS"); do
+  "${load[@]}" --duration "$SECONDS_PER_RUN" --key-prefix "RUN$run" >"$OUT/load$run.json" 2>/dev/null
+  resolver_eps+=("$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/load$run.json")")
+done
+resolver_median="$(printf '%s\n' "${resolver_eps[@]}" | median)"
+"${load[@]}" --events 20000 --key-prefix VERIFY --verify --db "$PG dbname=synchub_bench" \
+  >"$OUT/verify.json" 2>/dev/null || true
+verified="$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verification"]; print("passed" if v["ok"] else "FAILED", v["events_replayed"], "events replayed")' "$OUT/verify.json")"
+p99="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["latency_ms"]["p99"],1))' "$OUT/load$RUNS.json")"
+
+cpu="$(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2; exit}')"
+mem="$(free -g | awk '/Mem:/ {print $2}')"
+{
+  echo "<!-- bench:begin (written by ./dev bench; do not edit by hand) -->"
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), ${mem} GiB, PostgreSQL 15 on the"
+  echo "same machine with \`fsync=on\`, \`synchronous_commit=on\`. Medians of $RUNS runs of ${SECONDS_PER_RUN} s."
+  echo
+  echo "| what | median | runs |"
+  echo "|---|---|---|"
+  echo "| resolver: events resolved and committed per second (syncload, 4 sources, 10,000 records, 10% same-version conflicts, 500-event requests) | **${resolver_median} events/s** | ${resolver_eps[*]} |"
+  echo "| pgbench: one event per transaction (update + outbox insert), 4 clients | ${one_median} events/s | ${one_tps[*]} |"
+  echo "| pgbench: 100 events per transaction, 4 clients | ${batch_events} events/s (${batch_median} tps) | ${batch_tps[*]} tps |"
+  echo
+  echo "Resolver / pgbench one-event ratio: $(python3 -c "print(round(${resolver_median}/max(1,${one_median}),2))");"
+  echo "resolver / pgbench 100-event batches: $(python3 -c "print(round(${resolver_median}/max(1,${batch_events}),2))")."
+  echo "Submit-to-acknowledgement p99 of the last run: ${p99} ms. Verification run: ${verified}."
+  echo
+  echo "Ladder (pure core, one core pinned, median of 5 repetitions):"
+  echo
+  echo "| benchmark | resolutions/s |"
+  echo "|---|---|"
+  ladder_line
+  echo "<!-- bench:end -->"
+} >"$OUT/results.md"
+python3 - "$ROOT/docs/benchmarks.md" "$OUT/results.md" <<'PY'
+import re, sys
+doc_path, results_path = sys.argv[1], sys.argv[2]
+doc = open(doc_path).read()
+results = open(results_path).read().strip()
+pattern = re.compile(r"<!-- bench:begin.*?<!-- bench:end -->", re.S)
+doc = pattern.sub(lambda _: results, doc) if pattern.search(doc) else doc.rstrip() + "\n\n" + results + "\n"
+open(doc_path, "w").write(doc)
+PY
+cat "$OUT/results.md"
+info "bench: written to docs/benchmarks.md (raw output in $OUT)"

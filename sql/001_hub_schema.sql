@@ -61,6 +61,7 @@ CREATE TABLE resolution_log (
   etag_before  bigint,           -- NULL when no record existed
   etag_after   bigint,           -- NULL when no record exists afterwards
   record_after jsonb,            -- the canonical record after this event (API form)
+  targets      text[] COLLATE "C" NOT NULL DEFAULT '{}',  -- sources to send record_after to
   resolved_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX resolution_log_record ON resolution_log (entity, external_id, seq);
@@ -114,18 +115,14 @@ CREATE TABLE dead_letter (
 );
 CREATE UNIQUE INDEX dead_letter_live_event ON dead_letter (event_id) WHERE status = 'dead';
 
--- The outbound queue: append-only, read by position per target source, cleaned in bulk.
--- A row names the change; the record itself is the resolution log's record_after of
--- `log_seq` (written once, not once per target).
-CREATE TABLE outbound_change (
-  id            bigserial NOT NULL,  -- no primary key index: read by (target_source, id) only
-  target_source text COLLATE "C" NOT NULL,
-  entity        text NOT NULL,
-  external_id   text NOT NULL,
-  version       bigint NOT NULL,
-  deleted       boolean NOT NULL,
-  etag          bigint NOT NULL,
-  log_seq       bigint NOT NULL,  -- resolution_log.seq holding the record
-  created_at    timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX outbound_change_target ON outbound_change (target_source, id);
+-- The outbound queue. A change to fan out is a resolution-log row with targets: written in
+-- the same transaction as the record, append-only, read by position (seq) per target, and
+-- holding the record once for all targets. The view names one row per (change, target).
+CREATE VIEW outbound_change AS
+SELECT r.seq AS id, t.target_source, r.entity, r.external_id,
+       (r.record_after->>'version')::bigint AS version,
+       (r.record_after->>'deleted')::boolean AS deleted,
+       r.etag_after AS etag, r.seq AS log_seq, r.record_after AS record, r.resolved_at
+  FROM resolution_log r
+ CROSS JOIN LATERAL unnest(r.targets) AS t(target_source)
+ WHERE r.targets <> '{}';

@@ -210,10 +210,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       }
     }
 
-    // 2. The log, conflicts and deferrals, event by event.
+    // 2. The log (with the outbound targets), conflicts and deferrals, event by event.
     JsonWriter log;
     log.BeginArray();
     std::size_t log_count = 0;
+    bool any_outbound = false;
     Json conflicts = Json::array();
     Json deferrals = Json::array();
     std::vector<std::string> decided_reruns;
@@ -267,6 +268,13 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       planned.etag_after ? log.Int(*planned.etag_after) : log.Null();
       log.Key("record_after");
       result.record_json.empty() ? log.Null() : log.Raw(result.record_json);
+      // The outbound queue: the targets of the record after this event (SPEC section 5).
+      log.Key("targets").BeginArray();
+      if (planned.record_after) {
+        for (const auto& target : decision.targets) log.String(target);
+      }
+      log.EndArray();
+      any_outbound = any_outbound || (planned.record_after && !decision.targets.empty());
       log.Key("ord").Int(static_cast<std::int64_t>(i));
       log.EndObject();
       if (decision.outcome == Outcome::kManual) {
@@ -289,34 +297,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       for (const auto& row : tx_.exec_params(resolver_sql::kInsertLog, log.text())) {
         seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
-      JsonWriter outbound;
-      outbound.BeginArray();
-      std::int64_t outbound_count = 0;
-      for (std::size_t i = 0; i < plan.events.size(); ++i) {
-        EventResult& result = results[i];
+      for (auto& result : results) {
         auto seq = seqs.find(result.event_id);
-        if (seq == seqs.end()) continue;
-        result.log_seq = seq->second;
-        const PlannedEvent& planned = plan.events[i];
-        if (!planned.record_after) continue;
-        for (const auto& target : planned.decision.targets) {
-          outbound.BeginObject();
-          outbound.Key("target_source").String(target);
-          outbound.Key("entity").String(planned.event.entity);
-          outbound.Key("external_id").String(planned.event.external_id);
-          outbound.Key("version").Int(planned.record_after->version);
-          outbound.Key("deleted").Bool(planned.record_after->deleted());
-          outbound.Key("etag").Int(result.etag);
-          outbound.Key("log_seq").Int(result.log_seq);
-          outbound.Key("ord").Int(outbound_count++);
-          outbound.EndObject();
-        }
+        if (seq != seqs.end()) result.log_seq = seq->second;
       }
-      outbound.EndArray();
-      if (outbound_count > 0) {
-        tx_.exec_params(resolver_sql::kInsertOutbound, outbound.text());
-        tx_.exec(resolver_sql::kNotifyOutbound);
-      }
+      if (any_outbound) tx_.exec(resolver_sql::kNotifyOutbound);
     }
     if (!conflicts.empty()) {
       std::map<std::string, std::int64_t> ids;

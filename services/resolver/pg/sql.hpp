@@ -69,12 +69,13 @@ ON CONFLICT (entity, external_id) DO NOTHING)sql";
 
 inline constexpr const char* kInsertLog = R"sql(
 INSERT INTO resolution_log (event_id, entity, external_id, source, version, event, outcome,
-                            changed, etag_before, etag_after, record_after)
+                            changed, etag_before, etag_after, record_after, targets)
 SELECT event_id, entity, external_id, source, version, event, outcome, changed, etag_before,
-       etag_after, record_after
+       etag_after, record_after, targets
   FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, entity text,
        external_id text, source text, version bigint, event jsonb, outcome text,
-       changed boolean, etag_before bigint, etag_after bigint, record_after jsonb, ord bigint)
+       changed boolean, etag_before bigint, etag_after bigint, record_after jsonb,
+       targets text[], ord bigint)
  ORDER BY ord
 RETURNING event_id, seq)sql";
 
@@ -84,13 +85,6 @@ SELECT event_id, entity, external_id, event, canonical, conflicting_fields
   FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, entity text, external_id text,
        event jsonb, canonical jsonb, conflicting_fields jsonb)
 RETURNING event_id, id)sql";
-
-inline constexpr const char* kInsertOutbound = R"sql(
-INSERT INTO outbound_change (target_source, entity, external_id, version, deleted, etag, log_seq)
-SELECT target_source, entity, external_id, version, deleted, etag, log_seq
-  FROM jsonb_to_recordset($1::jsonb) AS o(target_source text, entity text,
-       external_id text, version bigint, deleted boolean, etag bigint, log_seq bigint, ord bigint)
- ORDER BY ord)sql";
 
 inline constexpr const char* kUpsertDeferred = R"sql(
 INSERT INTO deferred_event (event_id, entity, external_id, event, wait_entity, wait_external_id,

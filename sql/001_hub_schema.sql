@@ -54,13 +54,13 @@ CREATE TABLE resolution_log (
   external_id  text COLLATE "C" NOT NULL,
   source       text NOT NULL,
   version      bigint NOT NULL,
-  event        jsonb NOT NULL,   -- the event, canonical JSON form
+  event        json NOT NULL,    -- the event, canonical JSON form (json: written once, cheap)
   outcome      text NOT NULL CHECK (outcome IN ('NEW_RECORD', 'VERSION_WIN', 'STALE_SKIP',
                                                 'FIELD_MERGE', 'PRIORITY_WIN', 'MANUAL')),
   changed      boolean NOT NULL,
   etag_before  bigint,           -- NULL when no record existed
   etag_after   bigint,           -- NULL when no record exists afterwards
-  record_after jsonb,            -- the canonical record after this event (API form)
+  record_after json,             -- the canonical record after this event (API form)
   targets      text[] COLLATE "C" NOT NULL DEFAULT '{}',  -- sources to send record_after to
   resolved_at  timestamptz NOT NULL DEFAULT now()
 );

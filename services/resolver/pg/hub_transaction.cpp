@@ -2,6 +2,7 @@
 
 #include "common/core/event_parse.hpp"
 #include "common/core/json_writer.hpp"
+#include "common/pg/pg_array.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "resolver/pg/sql.hpp"
 
@@ -38,6 +39,12 @@ StoredRecord RecordFromRow(const pqxx::row& row) {
   stored.etag = row[6].as<std::int64_t>();
   return stored;
 }
+
+// The resolution-log rows of a batch, one array per column.
+struct LogColumns {
+  PgArrayText event_id, entity, external_id, source, version, event, outcome, changed, etag_before,
+      etag_after, record_after, targets;
+};
 
 Json ConflictsJson(const std::vector<FieldConflict>& conflicts) {
   Json array = Json::array();
@@ -211,8 +218,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     }
 
     // 2. The log (with the outbound targets), conflicts and deferrals, event by event.
-    JsonWriter log;
-    log.BeginArray();
+    LogColumns log;
     std::size_t log_count = 0;
     bool any_outbound = false;
     Json conflicts = Json::array();
@@ -253,30 +259,27 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       if (attempts > 0) decided_reruns.push_back(event.event_id);
       const std::string event_json = EventJsonText(event);
       ++log_count;
-      log.BeginObject();
-      log.Key("event_id").String(event.event_id);
-      log.Key("entity").String(event.entity);
-      log.Key("external_id").String(event.external_id);
-      log.Key("source").String(event.source);
-      log.Key("version").Int(event.version);
-      log.Key("event").Raw(event_json);
-      log.Key("outcome").String(OutcomeName(decision.outcome));
-      log.Key("changed").Bool(decision.changed);
-      log.Key("etag_before");
-      planned.etag_before ? log.Int(*planned.etag_before) : log.Null();
-      log.Key("etag_after");
-      planned.etag_after ? log.Int(*planned.etag_after) : log.Null();
-      log.Key("record_after");
-      result.record_json.empty() ? log.Null() : log.Raw(result.record_json);
+      log.event_id.Add(event.event_id);
+      log.entity.Add(event.entity);
+      log.external_id.Add(event.external_id);
+      log.source.Add(event.source);
+      log.version.Add(event.version);
+      log.event.Add(event_json);
+      log.outcome.Add(OutcomeName(decision.outcome));
+      log.changed.AddBool(decision.changed);
+      planned.etag_before ? log.etag_before.Add(*planned.etag_before) : log.etag_before.AddNull();
+      planned.etag_after ? log.etag_after.Add(*planned.etag_after) : log.etag_after.AddNull();
+      result.record_json.empty() ? log.record_after.AddNull()
+                                 : log.record_after.Add(result.record_json);
       // The outbound queue: the targets of the record after this event (SPEC section 5).
-      log.Key("targets").BeginArray();
+      JsonWriter targets;
+      targets.BeginArray();
       if (planned.record_after) {
-        for (const auto& target : decision.targets) log.String(target);
+        for (const auto& target : decision.targets) targets.String(target);
       }
-      log.EndArray();
+      targets.EndArray();
+      log.targets.Add(targets.text());
       any_outbound = any_outbound || (planned.record_after && !decision.targets.empty());
-      log.Key("ord").Int(static_cast<std::int64_t>(i));
-      log.EndObject();
       if (decision.outcome == Outcome::kManual) {
         Json conflicting = ConflictsJson(decision.conflicts);
         for (const auto& conflict : conflicting) {
@@ -290,11 +293,13 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
                              {"conflicting_fields", std::move(conflicting)}});
       }
     }
-    log.EndArray();
-
     if (log_count > 0) {
       std::map<std::string, std::int64_t> seqs;
-      for (const auto& row : tx_.exec_params(resolver_sql::kInsertLog, log.text())) {
+      for (const auto& row : tx_.exec_params(
+               resolver_sql::kInsertLog, log.event_id.Text(), log.entity.Text(),
+               log.external_id.Text(), log.source.Text(), log.version.Text(), log.event.Text(),
+               log.outcome.Text(), log.changed.Text(), log.etag_before.Text(),
+               log.etag_after.Text(), log.record_after.Text(), log.targets.Text())) {
         seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
       for (auto& result : results) {

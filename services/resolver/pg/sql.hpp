@@ -67,15 +67,16 @@ SELECT entity, external_id, fields, provenance, version, last_source, deleted, n
  ORDER BY entity, external_id
 ON CONFLICT (entity, external_id) DO NOTHING)sql";
 
+// One array parameter per column (PgArrayText), expanded in order.
 inline constexpr const char* kInsertLog = R"sql(
 INSERT INTO resolution_log (event_id, entity, external_id, source, version, event, outcome,
                             changed, etag_before, etag_after, record_after, targets)
 SELECT event_id, entity, external_id, source, version, event, outcome, changed, etag_before,
-       etag_after, record_after, targets
-  FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, entity text,
-       external_id text, source text, version bigint, event jsonb, outcome text,
-       changed boolean, etag_before bigint, etag_after bigint, record_after jsonb,
-       targets text[], ord bigint)
+       etag_after, record_after, ARRAY(SELECT json_array_elements_text(targets))
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::json[],
+              $7::text[], $8::boolean[], $9::bigint[], $10::bigint[], $11::json[], $12::json[])
+       WITH ORDINALITY AS r(event_id, entity, external_id, source, version, event, outcome,
+                            changed, etag_before, etag_after, record_after, targets, ord)
  ORDER BY ord
 RETURNING event_id, seq)sql";
 

@@ -2,15 +2,11 @@
 
 #include <random>
 
+#include "common/runtime/event_ids.hpp"
+
 namespace synchub {
 
-std::string NewClientEventId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char text[40];
-  std::snprintf(text, sizeof text, "cli-%016llx%016llx", static_cast<unsigned long long>(random()),
-                static_cast<unsigned long long>(random()));
-  return text;
-}
+std::string NewClientEventId() { return NewEventId("cli"); }
 
 ResolverClient::ResolverClient(zmq::context_t& context, ResolverClientOptions options)
     : context_(context), options_(std::move(options)) {

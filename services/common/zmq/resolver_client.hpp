@@ -53,7 +53,7 @@ class ResolverClient {
   int resends_ = 0;
 };
 
-// A random event id ("cli-" and 32 hex digits).
+// A new event id for a client: NewEventId("cli") (time-ordered, unique).
 std::string NewClientEventId();
 
 }  // namespace synchub

@@ -8,6 +8,7 @@
 
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
+#include "common/runtime/event_ids.hpp"
 #include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
 
@@ -23,13 +24,7 @@ std::string WorkerEndpoint(int index) {
   return "inproc://resolver-worker-" + std::to_string(index);
 }
 
-std::string NewEventId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char text[40];
-  std::snprintf(text, sizeof text, "hub-%016llx%016llx", static_cast<unsigned long long>(random()),
-                static_cast<unsigned long long>(random()));
-  return text;
-}
+std::string NewHubEventId() { return NewEventId("hub"); }
 
 // Opens a connection, retrying every second until it works or `stopping`.
 std::unique_ptr<pqxx::connection> ConnectUntil(const std::string& conninfo,
@@ -244,7 +239,7 @@ void ResolverServer::WorkerLoop(int index) {
     std::vector<DecodedEvent> decoded;
     for (auto& part : parts) {
       part.first = decoded.size();
-      for (auto& event : DecodeSubmit(part.request, *catalog, NewEventId)) {
+      for (auto& event : DecodeSubmit(part.request, *catalog, NewHubEventId)) {
         decoded.push_back(std::move(event));
       }
     }

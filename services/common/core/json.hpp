@@ -3,11 +3,11 @@
 
 #include <cstddef>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "common/core/flat_map.hpp"
 #include "common/core/status.hpp"
 
 namespace synchub {
@@ -15,8 +15,9 @@ namespace synchub {
 // A JSON value. Equality is JSON equality: 1 == 1.0, object key order never matters.
 using Json = nlohmann::json;
 
-// Field name -> value, ordered by name. Transparent comparator: look up by string_view.
-using FieldMap = std::map<std::string, Json, std::less<>>;
+// Field name -> value, ordered by name; look up by string_view. A flat sorted vector
+// (flat_map.hpp): records are copied often and walked in order.
+using FieldMap = FlatStringMap<Json>;
 
 struct JsonLimits {
   // Bodies larger than this are rejected with reason "body_too_large" (HTTP 413).

@@ -16,7 +16,7 @@ struct CanonicalRecord {
   // Every field, including the reserved "_deleted" (always present once written).
   FieldMap fields;
   // Field name -> the source that set it (the ladder's per-field provenance).
-  std::map<std::string, std::string, std::less<>> provenance;
+  FlatStringMap<std::string> provenance;
   std::int64_t version = 0;
   std::string last_source;
 

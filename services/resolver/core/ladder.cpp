@@ -103,7 +103,14 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
                      const CanonicalRecord& canonical, const Catalog& catalog) {
   Decision decision;
   const int event_rank = RankOf(catalog, event.source);
-  std::vector<std::pair<std::string_view, const Json*>> to_write;  // new or taken fields
+  // Fields to write: (name, value, index of the field in canonical.fields or -1 when new).
+  struct ToWrite {
+    std::string_view name;
+    const Json* value;
+    std::ptrdiff_t index;
+  };
+  std::vector<ToWrite> to_write;
+  to_write.reserve(event.fields.size() + 1);
   bool any_manual = false;
   bool any_kept = false;
   std::size_t event_field_count = 0;
@@ -111,16 +118,19 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
   // instead of looking each one up; "_deleted" comes last and is looked up.
   auto walk = canonical.fields.begin();
   auto find_canonical = [&](std::string_view name) {
-    if (name == kDeletedField) return canonical.fields.find(name);
-    while (walk != canonical.fields.end() && std::string_view(walk->first) < name) ++walk;
-    if (walk != canonical.fields.end() && walk->first == name) return walk;
+    if (event_field_count > event.fields.size()) return canonical.fields.find(name);  // _deleted
+    for (; walk != canonical.fields.end(); ++walk) {
+      const int order = std::string_view(walk->first).compare(name);
+      if (order == 0) return walk;
+      if (order > 0) break;
+    }
     return canonical.fields.end();
   };
   ForEachWrittenField(event, deleted_value, [&](std::string_view name, const Json& value) {
     ++event_field_count;
     auto existing = find_canonical(name);
     if (existing == canonical.fields.end()) {
-      to_write.emplace_back(name, &value);
+      to_write.push_back({name, &value, -1});
       return;
     }
     if (existing->second == value) return;
@@ -131,13 +141,14 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
     FieldResolution resolution = FieldResolution::kManual;
     if (event_rank < canonical_rank) {
       resolution = FieldResolution::kTakeIncoming;
-      to_write.emplace_back(name, &value);
+      to_write.push_back({name, &value, existing - canonical.fields.begin()});
     } else if (event_rank > canonical_rank) {
       resolution = FieldResolution::kKeepCanonical;
       any_kept = true;
     } else {
       any_manual = true;
     }
+    if (decision.conflicts.empty()) decision.conflicts.reserve(4);
     decision.conflicts.push_back(
         {std::string(name), value, existing->second, std::move(canonical_source), resolution});
   });
@@ -152,11 +163,31 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
   const std::size_t matched_fields = event_field_count - new_fields;
   const bool event_lacks_fields = canonical.fields.size() > matched_fields;
   if (decision.changed) {
-    CanonicalRecord& record = decision.record.emplace(canonical);
+    // The new record: the canonical fields in order, each taken one replaced by the incoming
+    // value (not copied first), then the new fields inserted.
+    CanonicalRecord& record = decision.record.emplace();
+    record.entity = canonical.entity;
+    record.external_id = canonical.external_id;
+    record.version = canonical.version;
     record.last_source = event.source;
-    for (const auto& [name, value] : to_write) {
-      WriteField(event, name, *value, &record);
-      decision.written_fields.emplace_back(name);
+    std::vector<const Json*> taken(canonical.fields.size(), nullptr);
+    for (const auto& write : to_write) {
+      if (write.index >= 0) taken[static_cast<std::size_t>(write.index)] = write.value;
+    }
+    record.fields.reserve(canonical.fields.size() + to_write.size());
+    std::size_t position = 0;
+    for (const auto& [name, value] : canonical.fields) {
+      const Json* incoming = taken[position++];
+      record.fields.AppendInOrder(name, incoming != nullptr ? *incoming : value);
+    }
+    record.provenance = canonical.provenance;
+    for (const auto& write : to_write) {
+      if (write.index >= 0) record.provenance.insert_or_assign(write.name, event.source);
+    }
+    decision.written_fields.reserve(to_write.size());
+    for (const auto& write : to_write) {
+      if (write.index < 0) WriteField(event, write.name, *write.value, &record);
+      decision.written_fields.emplace_back(write.name);
     }
     AddOtherSources(event, catalog, &decision);
   }

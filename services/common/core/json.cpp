@@ -43,8 +43,8 @@ StatusOr<Json> ParseJsonStrict(std::string_view text, const JsonLimits& limits) 
         const auto& key = parsed.get_ref<const std::string&>();
         if (depth == 1) top_level_key = key;
         if (!open_objects.empty() && !open_objects.back().insert(key).second) {
-          throw StrictParseError{Status::InvalidArgument(key, "duplicate_key",
-                                                         key + ": appears twice in one object")};
+          throw StrictParseError{
+              Status::InvalidArgument(key, "duplicate_key", key + ": appears twice in one object")};
         }
         break;
       }
@@ -60,6 +60,9 @@ StatusOr<Json> ParseJsonStrict(std::string_view text, const JsonLimits& limits) 
     return error.status;
   } catch (const Json::parse_error& error) {
     // nlohmann's message names the byte offset and what was expected.
+    return Status::InvalidArgument("", "invalid_json", error.what());
+  } catch (const Json::out_of_range& error) {
+    // A number too large for a double (1e400): not a JSON value synchub can hold.
     return Status::InvalidArgument("", "invalid_json", error.what());
   }
 }

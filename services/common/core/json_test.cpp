@@ -86,5 +86,11 @@ TEST(JsonEquality, IsJsonEquality) {
   EXPECT_NE(Json::parse("[1,2]"), Json::parse("[2,1]"));
 }
 
+TEST(ParseJsonStrict, ANumberTooLargeForADoubleIsInvalidJsonNotAnException) {
+  auto parsed = ParseJsonStrict(R"({"version":1e400})");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().reason(), "invalid_json");
+}
+
 }  // namespace
 }  // namespace synchub

@@ -102,9 +102,18 @@ void ResolverServer::Run() {
   std::vector<std::deque<std::pair<std::uint64_t, std::string>>> backlog(
       static_cast<std::size_t>(options_.workers));
   std::size_t backlog_size = 0;
+  // `client` is the routing envelope (every frame before the payload: the client's identity,
+  // and those of any proxies such as the ingest gateway's ZeroMQ ingress), length-prefixed.
   auto reply_to = [this](const std::string& client, const v1::ResolverReply& reply) {
     const std::string payload = reply.SerializeAsString();
-    (void)frontend_.send(zmq::buffer(client), zmq::send_flags::sndmore);
+    std::size_t at = 0;
+    while (at + 4 <= client.size()) {
+      std::uint32_t length = 0;
+      std::memcpy(&length, client.data() + at, 4);
+      at += 4;
+      (void)frontend_.send(zmq::buffer(client.data() + at, length), zmq::send_flags::sndmore);
+      at += length;
+    }
     (void)frontend_.send(zmq::buffer(payload), zmq::send_flags::none);
   };
   auto send_finished = [&](RequestRouter::Finished& finished) {
@@ -143,12 +152,16 @@ void ResolverServer::Run() {
     }
     // New requests.
     for (int taken = 0; accept && taken < 64; ++taken) {
-      zmq::message_t identity;
-      if (!frontend_.recv(identity, zmq::recv_flags::dontwait)) break;
       zmq::message_t payload;
-      if (!identity.more() || !frontend_.recv(payload, zmq::recv_flags::none)) continue;
-      while (payload.more()) (void)frontend_.recv(payload, zmq::recv_flags::none);
-      const std::string client = identity.to_string();
+      if (!frontend_.recv(payload, zmq::recv_flags::dontwait)) break;
+      std::string client;  // the envelope: every frame but the last, length-prefixed
+      while (payload.more()) {
+        const auto length = static_cast<std::uint32_t>(payload.size());
+        client.append(reinterpret_cast<const char*>(&length), 4);
+        client.append(static_cast<const char*>(payload.data()), payload.size());
+        if (!frontend_.recv(payload, zmq::recv_flags::none)) break;
+      }
+      if (client.empty()) continue;  // no identity: not from a DEALER
       v1::ResolverRequest request;
       v1::ResolverReply reply;
       if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||

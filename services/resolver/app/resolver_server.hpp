@@ -18,8 +18,8 @@
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
+#include "common/pg/catalog_cache.hpp"
 #include "resolver/app/batch_resolver.hpp"
-#include "resolver/app/catalog_cache.hpp"
 #include "resolver/app/dead_letter_publisher.hpp"
 
 namespace synchub {

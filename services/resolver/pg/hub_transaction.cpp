@@ -369,6 +369,18 @@ Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_id
   }
 }
 
+Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string& take) {
+  try {
+    auto updated = tx_.exec_params(resolver_sql::kResolveConflict, id, take);
+    if (updated.affected_rows() == 0) {
+      return Status::AlreadyExists("conflict " + std::to_string(id) + " is not open");
+    }
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "resolving a conflict");
+  }
+}
+
 Status PgHubTransaction::Commit() {
   try {
     tx_.commit();

@@ -68,6 +68,10 @@ class PgHubTransaction {
   // Removes the deferred rows of `event_ids` (an event that became a dead letter).
   Status DeleteDeferred(const std::vector<std::string>& event_ids);
 
+  // Marks open conflict `id` resolved with `take` ("incoming" | "canonical"). Returns
+  // kAlreadyExists when it is not open (resolved before, or by a concurrent operator).
+  Status MarkConflictResolved(std::int64_t id, const std::string& take);
+
   // Commits. kUnavailable when the outcome is unknown or the connection broke.
   Status Commit();
 

@@ -117,6 +117,10 @@ ON CONFLICT (event_id) WHERE status = 'dead' DO UPDATE
        detail = EXCLUDED.detail
 RETURNING id, attempts)sql";
 
+inline constexpr const char* kResolveConflict = R"sql(
+UPDATE conflict_log SET status = 'resolved', resolution = $2, resolved_at = now()
+ WHERE id = $1 AND status = 'open')sql";
+
 inline constexpr const char* kNotifyDeferred = "SELECT pg_notify('synchub_deferred', '')";
 inline constexpr const char* kNotifyOutbound = "SELECT pg_notify('synchub_outbound', '')";
 

@@ -1,4 +1,4 @@
-#include "resolver/app/catalog_cache.hpp"
+#include "common/pg/catalog_cache.hpp"
 
 #include <spdlog/spdlog.h>
 

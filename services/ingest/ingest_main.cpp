@@ -1,0 +1,98 @@
+// synchub-ingest: the HTTP API and the ZeroMQ entrance. See ingest_http.hpp, zmq_ingress.hpp.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "common/pg/connection.hpp"
+#include "common/pg/migrations.hpp"
+#include "ingest/ingest_http.hpp"
+#include "ingest/zmq_ingress.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"synchub-ingest: the HTTP API and ZeroMQ entrance of synchub."};
+  synchub::IngestHttpOptions options;
+  std::string db;
+  std::string zmq_listen = "tcp://127.0.0.1:5570";
+  std::string log_level = "info";
+  int resolver_timeout_ms = 5000;
+  app.add_option("--db", db, "libpq connection string")->envname("SYNCHUB_DB");
+  app.add_option("--host", options.host, "HTTP address")->capture_default_str();
+  app.add_option("--port", options.port, "HTTP port (0: any free port)")
+      ->envname("SYNCHUB_HTTP_PORT")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  app.add_option("--resolver", options.resolver_endpoints, "resolver endpoint(s)")
+      ->envname("SYNCHUB_RESOLVERS")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--zmq-listen", zmq_listen, "ZeroMQ ROUTER endpoint for batch submitters")
+      ->envname("SYNCHUB_INGEST_ZMQ")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "HTTP worker threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--resolver-timeout-ms", resolver_timeout_ms,
+                 "how long a submission waits for the resolver per attempt")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->envname("SYNCHUB_LOG_LEVEL")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [ingest] %l %v");
+  options.conninfo = synchub::PgConninfoFrom(db);
+  options.resolver_timeout = std::chrono::milliseconds(resolver_timeout_ms);
+
+  auto connection = synchub::ConnectPg(options.conninfo);
+  if (!connection.ok()) {
+    spdlog::critical("cannot start: {}", connection.status().message());
+    return 2;
+  }
+  if (auto schema = synchub::CheckSchemaCurrent(**connection, synchub::BundledMigrations());
+      !schema.ok()) {
+    spdlog::critical("cannot start: {}", schema.message());
+    return 3;
+  }
+  auto catalog = synchub::CatalogCache::Start(options.conninfo, std::chrono::milliseconds(500));
+  if (!catalog.ok()) {
+    spdlog::critical("cannot start: {}", catalog.status().message());
+    return 2;
+  }
+  zmq::context_t context(1);
+  synchub::IngestMetrics metrics;
+  synchub::IngestHttpServer http(options, **catalog, metrics, context);
+  auto port = http.Start();
+  if (!port.ok()) {
+    spdlog::critical("cannot start: {}", port.status().message());
+    return 2;
+  }
+  synchub::ZmqIngress ingress(context, zmq_listen, options.resolver_endpoints);
+  auto zmq_endpoint = ingress.Start();
+  if (!zmq_endpoint.ok()) {
+    spdlog::critical("cannot start: {}", zmq_endpoint.status().message());
+    return 2;
+  }
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  spdlog::info("HTTP on http://{}:{}, ZeroMQ on {}, resolvers {}", options.host, *port,
+               *zmq_endpoint, options.resolver_endpoints.front());
+  std::printf("READY http://%s:%d %s\n", options.host.c_str(), *port, zmq_endpoint->c_str());
+  std::fflush(stdout);
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ingress.Stop();
+  http.Stop();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,82 @@
+// The ingest gateway's SQL, as named constants (reads for the API and operator actions).
+#pragma once
+
+namespace synchub::ingest_sql {
+
+inline constexpr const char* kPing = "SELECT 1";
+
+inline constexpr const char* kRecord = R"sql(
+SELECT fields::text, provenance::text, version, last_source, row_version
+  FROM canonical_record WHERE entity = $1 AND external_id = $2)sql";
+
+inline constexpr const char* kHistory = R"sql(
+SELECT seq, event_id, source, version, outcome, changed, etag_before, etag_after,
+       to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       event::text, record_after::text
+  FROM resolution_log WHERE entity = $1 AND external_id = $2 ORDER BY seq)sql";
+
+inline constexpr const char* kConflicts = R"sql(
+SELECT id, event_id, entity, external_id, status, resolution,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       conflicting_fields::text, event::text, canonical::text
+  FROM conflict_log
+ WHERE ($1 = 'all' OR status = $1)
+ ORDER BY id
+ LIMIT 1000)sql";
+
+inline constexpr const char* kConflict = R"sql(
+SELECT id, event_id, entity, external_id, status, resolution,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       conflicting_fields::text, event::text, canonical::text
+  FROM conflict_log WHERE id = $1)sql";
+
+inline constexpr const char* kDeadLetters = R"sql(
+SELECT id, event_id, reason, detail, attempts, status,
+       to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       event::text, raw
+  FROM dead_letter
+ WHERE ($1 = 'all' OR status = $1)
+ ORDER BY id
+ LIMIT 1000)sql";
+
+inline constexpr const char* kDeadLetter = R"sql(
+SELECT id, event_id, reason, detail, attempts, status,
+       to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       event::text, raw
+  FROM dead_letter WHERE id = $1)sql";
+
+// Moves a dead letter out of 'dead' (to replayed or discarded); no row when it is not dead.
+inline constexpr const char* kSetDeadLetterStatus = R"sql(
+UPDATE dead_letter SET status = $2, last_seen = now()
+ WHERE id = $1 AND status = 'dead'
+RETURNING event::text, raw, event_id)sql";
+
+inline constexpr const char* kRestoreDeadLetter =
+    "UPDATE dead_letter SET status = 'dead' WHERE id = $1 AND status = 'replayed'";
+
+inline constexpr const char* kSources =
+    "SELECT source, priority FROM source_priority ORDER BY priority, source";
+
+inline constexpr const char* kSource =
+    "SELECT source, priority FROM source_priority WHERE source = $1";
+
+inline constexpr const char* kUpsertSource = R"sql(
+INSERT INTO source_priority (source, priority) VALUES ($1, $2)
+ON CONFLICT (source) DO UPDATE SET priority = EXCLUDED.priority, updated_at = now()
+RETURNING source, priority)sql";
+
+inline constexpr const char* kStats = R"sql(
+SELECT (SELECT count(*) FROM canonical_record),
+       (SELECT count(*) FROM conflict_log WHERE status = 'open'),
+       (SELECT count(*) FROM dead_letter WHERE status = 'dead'),
+       (SELECT count(*) FROM deferred_event),
+       (SELECT count(*) FROM resolution_log))sql";
+
+inline constexpr const char* kOutcomeCounts =
+    "SELECT outcome, count(*) FROM resolution_log GROUP BY outcome ORDER BY outcome";
+
+}  // namespace synchub::ingest_sql

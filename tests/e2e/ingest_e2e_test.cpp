@@ -1,0 +1,335 @@
+// The ingest gateway end to end: real processes, real PostgreSQL, real HTTP and ZeroMQ.
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "common/codec/proto_codec.hpp"
+#include "common/core/event_parse.hpp"
+#include "common/zmq/resolver_client.hpp"
+#include "routes_for_test.hpp"
+#include "stack_harness.hpp"
+
+namespace synchub {
+namespace {
+
+using testing::BodyOf;
+using testing::StartStack;
+
+class IngestE2e : public ::testing::Test {
+ protected:
+  void SetUp() override { stack_ = StartStack(); }
+
+  httplib::Result Post(const std::string& path, const std::string& body,
+                       const std::string& type = "application/json") {
+    return stack_->Http()->Post(path, body, type);
+  }
+
+  std::string Scalar(const std::string& sql) {
+    auto connection = stack_->db->Connect();
+    pqxx::read_transaction tx(*connection);
+    auto row = tx.exec1(sql);
+    return row[0].is_null() ? "NULL" : row[0].as<std::string>();
+  }
+
+  std::unique_ptr<testing::Stack> stack_;
+};
+
+TEST_F(IngestE2e, TheSeedsCurlReplayAndFiveScenariosGiveTheSpecTable) {
+  std::ifstream seed(SYNCHUB_SEED_DIR "/seed_scenarios.jsonl");
+  std::vector<std::pair<int, Json>> answers;
+  std::string line;
+  while (std::getline(seed, line)) {
+    if (line.empty()) continue;
+    auto result = Post("/api/sync", line);
+    ASSERT_TRUE(result);
+    answers.emplace_back(result->status, BodyOf(result));
+  }
+  ASSERT_EQ(answers.size(), 9u);
+  EXPECT_EQ(answers[1].second["outcome"], "PRIORITY_WIN");
+  EXPECT_EQ(answers[3].second["outcome"], "STALE_SKIP");
+  EXPECT_EQ(answers[5].second["outcome"], "FIELD_MERGE");
+  EXPECT_EQ(answers[7].first, 409);
+  EXPECT_EQ(answers[7].second["outcome"], "MANUAL");
+  EXPECT_EQ(answers[7].second["conflictingFields"], Json::array({"email"}));
+  EXPECT_EQ(answers[8].second["outcome"], "NEW_RECORD");
+  for (std::size_t i : {0, 1, 2, 3, 4, 5, 6, 8}) EXPECT_EQ(answers[i].first, 200) << i;
+  const std::map<std::string, std::string> last_source = {{"CUST-001", "CRM"},
+                                                          {"CUST-002", "CRM"},
+                                                          {"CUST-003", "ERP"},
+                                                          {"CUST-004", "CRM"},
+                                                          {"CUST-005", "CRM"}};
+  for (const auto& [key, source] : last_source) {
+    auto record = stack_->Http()->Get("/api/records/client/" + key);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->status, 200);
+    EXPECT_EQ(BodyOf(record)["lastSource"], source) << key;
+    EXPECT_EQ(record->get_header_value("ETag"),
+              "\"" + std::to_string(BodyOf(record)["etag"].get<int>()) + "\"");
+  }
+  auto conflicts = stack_->Http()->Get("/api/conflicts?status=open");
+  ASSERT_TRUE(conflicts);
+  Json open = BodyOf(conflicts)["conflicts"];
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0]["externalId"], "CUST-004");
+  const int conflict_id = open[0]["id"].get<int>();
+
+  // The seed's curl replay after human review.
+  std::ifstream replay(SYNCHUB_SEED_DIR "/seed_replay.jsonl");
+  std::getline(replay, line);
+  auto replayed = Post("/api/sync", line);
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->status, 200);
+  EXPECT_EQ(BodyOf(replayed)["outcome"], "VERSION_WIN");
+
+  // Resolving the conflict with syncctl closes it and fans the record out to every source.
+  const std::string command = std::string(SYNCCTL_BIN) + " --url " + stack_->http_url +
+                              " conflicts resolve " + std::to_string(conflict_id) +
+                              " --take canonical > /dev/null";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  EXPECT_EQ(Scalar("SELECT status FROM conflict_log WHERE id = " + std::to_string(conflict_id)),
+            "resolved");
+  EXPECT_EQ(Scalar("SELECT array_to_string(targets, ',') FROM resolution_log "
+                   "WHERE source = 'operator' ORDER BY seq DESC LIMIT 1"),
+            "CRM,ERP,Portal,LocalDB");
+  auto record = BodyOf(stack_->Http()->Get("/api/records/client/CUST-004"));
+  EXPECT_EQ(record["fields"]["email"], "david.corrected@crm.com");
+  EXPECT_EQ(record["version"], 7);
+  auto history = BodyOf(stack_->Http()->Get("/api/records/client/CUST-004/history"));
+  EXPECT_EQ(history["history"].size(), 4u);
+}
+
+TEST_F(IngestE2e, EveryValidationRuleGets400NamingTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"source":"CRM","version":1})", "externalId"},
+      {R"({"externalId":"","source":"CRM","version":1})", "externalId"},
+      {R"({"externalId":")" + std::string(257, 'x') + R"(","source":"CRM","version":1})",
+       "externalId"},
+      {R"({"externalId":"K","version":1})", "source"},
+      {R"({"externalId":"K","source":"","version":1})", "source"},
+      {R"({"externalId":"K","source":"Mainframe","version":1})", "source"},
+      {R"({"externalId":"K","source":"CRM"})", "version"},
+      {R"({"externalId":"K","source":"CRM","version":"1"})", "version"},
+      {R"({"externalId":"K","source":"CRM","version":1.5})", "version"},
+      {R"({"externalId":"K","source":"CRM","version":0})", "version"},
+      {R"({"externalId":"K","source":"CRM","version":9007199254740993})", "version"},
+      {R"({"externalId":"K","source":"CRM","version":1,"entity":"invoice"})", "entity"},
+      {R"({"externalId":"K","source":"CRM","version":1,"op":"merge"})", "op"},
+      {R"({"externalId":"K","source":"CRM","version":1,"fields":{"9lives":1}})", "9lives"},
+      {R"({"externalId":"K","source":"CRM","version":1,"fields":{"_secret":1}})", "_secret"},
+      {R"({"externalId":"K","source":"CRM","version":1,"bad-name":1})", "bad-name"},
+  };
+  for (const auto& [body, key] : cases) {
+    auto result = Post("/api/sync", body);
+    ASSERT_TRUE(result) << body;
+    EXPECT_EQ(result->status, 400) << body;
+    EXPECT_EQ(result->get_header_value("Content-Type"), "application/problem+json") << body;
+    EXPECT_EQ(BodyOf(result)["key"], key) << body;
+  }
+  std::string many = R"({"externalId":"K","source":"CRM","version":1,"fields":{)";
+  for (int i = 0; i < 257; ++i) many += (i ? "," : "") + ("\"f" + std::to_string(i) + "\":1");
+  many += "}}";
+  auto too_many = Post("/api/sync", many);
+  EXPECT_EQ(too_many->status, 400);
+  EXPECT_EQ(BodyOf(too_many)["key"], "fields");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM dead_letter"), "0");
+}
+
+TEST_F(IngestE2e, AMalformedCorpusGets4xxEveryTimeAndTheGatewayKeepsServing) {
+  std::vector<std::pair<std::string, std::string>> corpus = {
+      {"", "application/json"},
+      {"{", "application/json"},
+      {"}", "application/json"},
+      {"[]", "application/json"},
+      {"null", "application/json"},
+      {"42", "application/json"},
+      {"\"text\"", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1}}", "application/json"},
+      {"{\"externalId\":\"K\",\"externalId\":\"L\",\"source\":\"CRM\",\"version\":1}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":NaN}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":Infinity}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1e400}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":-1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":true}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":null}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":[1]}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":{}}", "application/json"},
+      {"{\"externalId\":1,\"source\":\"CRM\",\"version\":1}", "application/json"},
+      {"{\"externalId\":null,\"source\":\"CRM\",\"version\":1}", "application/json"},
+      {"{\"externalId\":[\"K\"],\"source\":\"CRM\",\"version\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":7,\"version\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"crm\",\"version\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"fields\":[]}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"fields\":\"x\"}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"fields\":{},\"x\":1}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"op\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"op\":\"DELETE\"}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"entity\":5}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"eventId\":7}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"eventId\":\"" +
+           std::string(300, 'e') + "\"}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"" + std::string(65, 'a') + "\":1}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"a b\":1}", "application/json"},
+      {"{\"externalId\":\"K\xff\xfe\",\"source\":\"CRM\",\"version\":1}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"n\":\"\xc3\x28\"}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"n\":\"\\ud800\"}",
+       "application/json"},
+      {"{'externalId':'K','source':'CRM','version':1}", "application/json"},
+      {"{externalId:\"K\"}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":01}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":0x10}", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,}", "application/json"},
+      {"\xef\xbb\xbf{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"fields\":{\"a\":}}",
+       "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1} trailing", "application/json"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1}", "text/plain"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1}", "application/xml"},
+      {"externalId=K&source=CRM&version=1", "application/x-www-form-urlencoded"},
+      {"{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1}", ""},
+  };
+  std::string deep = "{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"d\":";
+  for (int i = 0; i < 40; ++i) deep += "[";
+  for (int i = 0; i < 40; ++i) deep += "]";
+  deep += "}";
+  corpus.emplace_back(deep, "application/json");
+  corpus.emplace_back(std::string(100000, '['), "application/json");
+  corpus.emplace_back("{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"big\":\"" +
+                          std::string(1100000, 'x') + "\"}",
+                      "application/json");
+  corpus.emplace_back(std::string("{\"externalId\":\"K\0\",\"source\":\"CRM\",\"version\":1}", 47),
+                      "application/json");
+  ASSERT_GE(corpus.size(), 50u);
+  for (std::size_t i = 0; i < corpus.size(); ++i) {
+    const auto& [body, type] = corpus[i];
+    auto result =
+        stack_->Http()->Post("/api/sync", body, type.empty() ? "application/octet-stream" : type);
+    ASSERT_TRUE(result) << "case " << i << ": no answer";
+    EXPECT_GE(result->status, 400) << "case " << i;
+    EXPECT_LT(result->status, 500) << "case " << i << ": " << result->body;
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log"), "0");
+  auto health = stack_->Http()->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto ok = Post("/api/sync", R"({"externalId":"K","source":"CRM","version":1,"a":1})");
+  EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(IngestE2e, BodiesOverOneMebibyteGet413AndWrongTypes415) {
+  auto big = Post("/api/sync", std::string(2 * 1024 * 1024, ' '));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  auto plain = Post("/api/sync", R"({"externalId":"K","source":"CRM","version":1})", "text/plain");
+  EXPECT_EQ(plain->status, 415);
+  EXPECT_EQ(BodyOf(plain)["key"], "Content-Type");
+}
+
+TEST_F(IngestE2e, PatchWithAStaleEtagGets412AndChangesNothing) {
+  auto created = Post("/api/sync", R"({"externalId":"P","source":"ERP","version":1,"a":1})");
+  const int etag = BodyOf(created)["etag"].get<int>();
+  httplib::Headers stale = {{"If-Match", "\"" + std::to_string(etag + 5) + "\""}};
+  auto refused = stack_->Http()->Patch("/api/records/client/P", stale, R"({"fields":{"a":2}})",
+                                       "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 412);
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/P"))["fields"]["a"], 1);
+
+  auto missing =
+      stack_->Http()->Patch("/api/records/client/P", R"({"fields":{"a":2}})", "application/json");
+  EXPECT_EQ(missing->status, 428);
+
+  httplib::Headers current = {{"If-Match", "\"" + std::to_string(etag) + "\""}};
+  auto applied = stack_->Http()->Patch("/api/records/client/P", current, R"({"fields":{"a":2}})",
+                                       "application/json");
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200);
+  Json record = BodyOf(stack_->Http()->Get("/api/records/client/P"));
+  EXPECT_EQ(record["fields"]["a"], 2);
+  EXPECT_NE(record["etag"], etag);
+  EXPECT_EQ(applied->get_header_value("ETag"),
+            "\"" + std::to_string(record["etag"].get<int>()) + "\"");
+  auto unknown =
+      stack_->Http()->Patch("/api/records/client/NOPE", current, R"({"a":1})", "application/json");
+  EXPECT_EQ(unknown->status, 404);
+}
+
+TEST_F(IngestE2e, AZeroMqBatchResentAfterAGatewayKillNineIsAppliedOnce) {
+  zmq::context_t context(1);
+  std::vector<v1::Event> batch;
+  for (int i = 0; i < 50; ++i) {
+    auto event = ParseEvent(
+        R"({"externalId":"Z)" + std::to_string(i) + R"(","source":"Portal","version":1,"n":1})",
+        Catalog::Demo());
+    v1::Event wire = EventToProto(*event);
+    wire.set_event_id("zmq-" + std::to_string(i));
+    batch.push_back(wire);
+  }
+  {
+    ResolverClient client(context, {{stack_->zmq_endpoint}, std::chrono::seconds(10), 1});
+    auto reply = client.Submit(batch);
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    for (const auto& result : reply->results()) EXPECT_EQ(result.outcome(), v1::OUTCOME_NEW_RECORD);
+  }
+  const std::string endpoint = stack_->zmq_endpoint;
+  stack_->ingest->Stop(SIGKILL);
+  stack_->StartIngest(endpoint);
+  ResolverClient client(context, {{stack_->zmq_endpoint}, std::chrono::seconds(10), 3});
+  auto again = client.Submit(batch);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  for (const auto& result : again->results()) {
+    EXPECT_EQ(result.outcome(), v1::OUTCOME_NEW_RECORD);
+    EXPECT_TRUE(result.duplicate());
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log WHERE event_id LIKE 'zmq-%'"), "50");
+}
+
+TEST_F(IngestE2e, EveryRouteInTheOpenApiDocumentAnswersAndEveryServedRouteIsListed) {
+  auto served = stack_->Http()->Get("/openapi.yaml");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  std::set<std::string> documented;
+  std::istringstream lines(served->body);
+  std::string line;
+  const std::regex path_line(R"(^  (/[^:]*):\s*$)");
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, match, path_line)) documented.insert(match[1]);
+  }
+  std::set<std::string> routes;
+  for (const auto& route : testing::ServedRoutes()) routes.insert(route.path);
+  EXPECT_EQ(documented, routes);
+
+  for (const auto& route : testing::ServedRoutes()) {
+    std::string path = std::regex_replace(route.path, std::regex(R"(\{entity\})"), "client");
+    path = std::regex_replace(path, std::regex(R"(\{externalId\})"), "X1");
+    path = std::regex_replace(path, std::regex(R"(\{id\})"), "1");
+    path = std::regex_replace(path, std::regex(R"(\{name\})"), "CRM");
+    auto http = stack_->Http();
+    httplib::Result result = route.method == "GET"    ? http->Get(path)
+                             : route.method == "POST" ? http->Post(path, "{}", "application/json")
+                             : route.method == "PUT"
+                                 ? http->Put(path, R"({"priority":1})", "application/json")
+                                 : http->Patch(path, "{}", "application/json");
+    ASSERT_TRUE(result) << route.method << " " << path;
+    EXPECT_LT(result->status, 500) << route.method << " " << path << ": " << result->body;
+    const Json body = BodyOf(result);
+    if (body.is_object()) {
+      EXPECT_NE(body.value("detail", ""), "no such route") << route.method << " " << path;
+    }
+  }
+  auto metrics = stack_->Http()->Get("/metrics");
+  EXPECT_NE(metrics->body.find("synchub_http_requests_total"), std::string::npos);
+  EXPECT_NE(metrics->body.find("synchub_http_request_duration_seconds"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace synchub

@@ -1,0 +1,71 @@
+// Test support for end-to-end tests: a migrated database, a synchub-resolver and a
+// synchub-ingest as real processes on free loopback ports.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "common/core/json.hpp"
+#include "common/pg/testing/test_database.hpp"
+
+namespace synchub::testing {
+
+struct Stack {
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ChildProcess> resolver;
+  std::unique_ptr<ChildProcess> ingest;
+  std::string resolver_endpoint;
+  std::string http_host = "127.0.0.1";
+  int http_port = 0;
+  std::string http_url;
+  std::string zmq_endpoint;
+
+  std::unique_ptr<httplib::Client> Http() const {
+    auto client = std::make_unique<httplib::Client>(http_host, http_port);
+    client->set_read_timeout(15, 0);
+    return client;
+  }
+
+  // Starts (or restarts) the gateway; `zmq_listen` may name a fixed endpoint.
+  void StartIngest(const std::string& zmq_listen = "tcp://127.0.0.1:*", int port = 0) {
+    ingest = std::make_unique<ChildProcess>(std::vector<std::string>{
+        SYNCHUB_INGEST_BIN, "--db", db->conninfo(), "--port", std::to_string(port), "--resolver",
+        resolver_endpoint, "--zmq-listen", zmq_listen, "--log-level", "warn", "--threads", "8"});
+    auto ready = ingest->WaitForLine("READY", std::chrono::seconds(20));
+    ASSERT_TRUE(ready.has_value()) << "synchub-ingest did not become ready";
+    std::istringstream words(*ready);
+    std::string word;
+    words >> word >> http_url >> zmq_endpoint;
+    http_port = std::stoi(http_url.substr(http_url.rfind(':') + 1));
+  }
+};
+
+inline std::unique_ptr<Stack> StartStack() {
+  auto stack = std::make_unique<Stack>();
+  stack->db = std::make_unique<TestDatabase>();
+  stack->resolver = std::make_unique<ChildProcess>(std::vector<std::string>{
+      SYNCHUB_RESOLVER_BIN, "--db", stack->db->conninfo(), "--listen", "tcp://127.0.0.1:*",
+      "--dead-letters", "tcp://127.0.0.1:*", "--log-level", "warn"});
+  auto ready = stack->resolver->WaitForLine("READY", std::chrono::seconds(20));
+  EXPECT_TRUE(ready.has_value()) << "synchub-resolver did not become ready";
+  if (ready) {
+    std::istringstream words(*ready);
+    std::string word;
+    words >> word >> stack->resolver_endpoint;
+  }
+  stack->StartIngest();
+  return stack;
+}
+
+inline Json BodyOf(const httplib::Result& result) {
+  if (!result || result->body.empty()) return Json();
+  return Json::parse(result->body, nullptr, false);
+}
+
+}  // namespace synchub::testing

@@ -331,5 +331,60 @@ TEST_F(IngestE2e, EveryRouteInTheOpenApiDocumentAnswersAndEveryServedRouteIsList
   EXPECT_NE(metrics->body.find("synchub_http_request_duration_seconds"), std::string::npos);
 }
 
+TEST_F(IngestE2e, DeadLettersAndSourcesCanBeManagedOverHttpAndSyncctl) {
+  // A poison event: PostgreSQL's jsonb refuses the NUL character.
+  auto poison =
+      Post("/api/sync", R"({"eventId":"poison-1","externalId":"P","source":"CRM","version":1,)"
+                        R"("name":"bad\u0000byte"})");
+  ASSERT_TRUE(poison);
+  EXPECT_EQ(poison->status, 422);
+  EXPECT_EQ(BodyOf(poison)["code"], "DATABASE_REJECTED");
+  Json letters = BodyOf(stack_->Http()->Get("/api/dead-letters"))["deadLetters"];
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0]["eventId"], "poison-1");
+  const std::string id = std::to_string(letters[0]["id"].get<int>());
+
+  // Replaying it fails the same way and leaves one live dead letter.
+  auto replayed = Post("/api/dead-letters/" + id + "/replay", "{}");
+  EXPECT_EQ(replayed->status, 422);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM dead_letter WHERE status = 'dead'"), "1");
+  const std::string live =
+      Scalar("SELECT id FROM dead_letter WHERE status = 'dead' AND event_id = 'poison-1'");
+
+  const std::string syncctl = std::string(SYNCCTL_BIN) + " --url " + stack_->http_url;
+  EXPECT_EQ(std::system((syncctl + " dead-letters discard " + live + " > /dev/null").c_str()), 0);
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/dead-letters"))["deadLetters"].size(), 0u);
+  EXPECT_EQ(Post("/api/dead-letters/" + live + "/discard", "{}")->status, 409);
+  EXPECT_EQ(Post("/api/dead-letters/999999/discard", "{}")->status, 404);
+
+  // Priorities: syncctl sets one; the API and the next same-version conflict see it.
+  EXPECT_EQ(std::system((syncctl + " sources set-priority Portal 0 > /dev/null").c_str()), 0);
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/sources/Portal"))["priority"], 0);
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/sources"))["sources"][0]["source"], "Portal");
+  EXPECT_EQ(std::system((syncctl + " stats > /dev/null").c_str()), 0);
+  EXPECT_NE(std::system((syncctl + " conflicts show 424242 > /dev/null 2>&1").c_str()), 0);
+}
+
+TEST_F(IngestE2e, WithoutAResolverASubmissionGets503WithRetryAfter) {
+  stack_->resolver->Stop(SIGKILL);
+  stack_->ingest->Stop(SIGTERM);
+  stack_->ingest = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
+      SYNCHUB_INGEST_BIN, "--db", stack_->db->conninfo(), "--port", "0", "--resolver",
+      stack_->resolver_endpoint, "--zmq-listen", "tcp://127.0.0.1:*", "--log-level", "error",
+      "--resolver-timeout-ms", "300"});
+  auto ready = stack_->ingest->WaitForLine("READY", std::chrono::seconds(20));
+  ASSERT_TRUE(ready.has_value());
+  std::istringstream words(*ready);
+  std::string word;
+  words >> word >> stack_->http_url;
+  stack_->http_port = std::stoi(stack_->http_url.substr(stack_->http_url.rfind(':') + 1));
+  auto result =
+      Post("/api/sync", R"({"eventId":"e-503","externalId":"K","source":"CRM","version":1})");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 503);
+  EXPECT_EQ(result->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(stack_->Http()->Get("/healthz")->status, 503);
+}
+
 }  // namespace
 }  // namespace synchub

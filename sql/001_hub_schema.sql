@@ -62,9 +62,22 @@ CREATE TABLE resolution_log (
   etag_after   bigint,           -- NULL when no record exists afterwards
   record_after json,             -- the canonical record after this event (API form)
   targets      text[] COLLATE "C" NOT NULL DEFAULT '{}',  -- sources to send record_after to
+  xid          xid8 NOT NULL DEFAULT pg_current_xact_id(),  -- the writing transaction
   resolved_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX resolution_log_record ON resolution_log (entity, external_id, seq);
+-- The outbound readers' position: (xid, seq). Rows are delivered only once every transaction
+-- with a smaller xid has ended (xid < pg_snapshot_xmin), in (xid, seq) order, so a late
+-- commit can never fall behind a position already delivered.
+CREATE INDEX resolution_log_outbound ON resolution_log (xid, seq) WHERE targets <> '{}';
+
+-- Per target source: the position up to which its connector acknowledged every change.
+CREATE TABLE outbound_cursor (
+  target_source text COLLATE "C" PRIMARY KEY,
+  xid           xid8 NOT NULL DEFAULT '0',
+  seq           bigint NOT NULL DEFAULT 0,
+  acked_at      timestamptz NOT NULL DEFAULT now()
+);
 
 -- MANUAL outcomes wait here for an operator.
 CREATE TABLE conflict_log (

@@ -1,0 +1,47 @@
+// synchub-outbound: streams the outbound queue to connectors. See outbound_server.hpp.
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/pg/connection.hpp"
+#include "outbound/outbound_server.hpp"
+
+namespace {
+synchub::OutboundServer* g_server = nullptr;
+void OnSignal(int) {
+  if (g_server != nullptr) g_server->Stop();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"synchub-outbound: streams canonical changes to the connectors."};
+  synchub::OutboundOptions options;
+  std::string db;
+  std::string log_level = "info";
+  app.add_option("--db", db, "libpq connection string")->envname("SYNCHUB_DB");
+  app.add_option("--listen", options.listen, "ROUTER endpoint for connectors")
+      ->envname("SYNCHUB_OUTBOUND_LISTEN")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
+      ->envname("SYNCHUB_LOG_LEVEL")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [outbound] %l %v");
+  options.conninfo = synchub::PgConninfoFrom(db);
+  auto server = synchub::OutboundServer::Start(options);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", server.status().message());
+    return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
+  }
+  g_server = server->get();
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  std::printf("READY %s\n", (*server)->endpoint().c_str());
+  std::fflush(stdout);
+  (*server)->Run();
+  g_server = nullptr;
+  return 0;
+}

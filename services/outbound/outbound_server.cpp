@@ -1,0 +1,193 @@
+#include "outbound/outbound_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/core/json.hpp"
+#include "common/pg/connection.hpp"
+#include "common/pg/migrations.hpp"
+#include "synchub/v1/outbound.pb.h"
+
+namespace synchub {
+namespace {
+
+constexpr auto kSessionTimeout = std::chrono::seconds(3);
+
+class OutboundWakeup final : public pqxx::notification_receiver {
+ public:
+  explicit OutboundWakeup(pqxx::connection_base& connection)
+      : pqxx::notification_receiver(connection, "synchub_outbound") {}
+  void operator()(const std::string&, int) override {}
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions options) {
+  auto connection = ConnectPg(options.conninfo);
+  if (!connection.ok()) return connection.status();
+  if (Status schema = CheckSchemaCurrent(**connection, BundledMigrations()); !schema.ok()) {
+    return schema;
+  }
+  std::unique_ptr<OutboundServer> server(new OutboundServer(std::move(options)));
+  server->connection_ = std::move(connection).value();
+  server->store_ = std::make_unique<PgOutboundStore>(*server->connection_);
+  try {
+    server->socket_.set(zmq::sockopt::linger, 0);
+    server->socket_.set(zmq::sockopt::router_mandatory, 1);
+    server->socket_.bind(server->options_.listen);
+  } catch (const zmq::error_t& error) {
+    return Status::InvalidArgument("listen", "bind_failed",
+                                   "cannot bind " + server->options_.listen + ": " + error.what());
+  }
+  return server;
+}
+
+OutboundServer::OutboundServer(OutboundOptions options)
+    : options_(std::move(options)), socket_(context_, zmq::socket_type::router) {}
+
+std::string OutboundServer::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
+
+bool OutboundServer::Send(const std::string& identity, const std::string& payload) {
+  try {
+    if (!socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+      return false;
+    return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t&) {
+    return false;  // EHOSTUNREACH: the connector is gone (ROUTER_MANDATORY)
+  }
+}
+
+void OutboundServer::HandleMessage(const std::string& identity, const std::string& payload) {
+  v1::ConnectorToHub message;
+  if (!message.ParseFromString(payload)) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (message.has_subscribe()) {
+    const std::string& source = message.subscribe().source();
+    auto cursor = store_->LoadCursor(source);
+    if (!cursor.ok()) {
+      spdlog::warn("subscribe {}: {}", source, cursor.status().message());
+      return;
+    }
+    Session session;
+    session.identity = identity;
+    session.credit = std::max<std::uint32_t>(1, message.subscribe().credit());
+    session.acked = *cursor;
+    session.delivered = *cursor;
+    session.last_heard = now;
+    session.last_sent = now;
+    sessions_[source] = std::move(session);
+    spdlog::info("{} subscribed, resuming after seq {}", source, cursor->seq);
+    return;
+  }
+  const std::string source = message.has_ack() ? message.ack().source()
+                             : message.has_heartbeat() ? message.heartbeat().source()
+                                                       : "";
+  auto it = sessions_.find(source);
+  if (it == sessions_.end() || it->second.identity != identity) return;
+  Session& session = it->second;
+  session.last_heard = now;
+  if (message.has_ack()) {
+    const std::int64_t up_to = static_cast<std::int64_t>(message.ack().up_to_seq());
+    auto acked = session.in_flight.find(up_to);
+    if (acked != session.in_flight.end()) {
+      OutboundPosition position = acked->second;
+      session.in_flight.erase(session.in_flight.begin(), std::next(acked));
+      if (Status saved = store_->SaveCursor(source, position); saved.ok()) {
+        session.acked = position;
+      } else {
+        spdlog::warn("saving {}'s cursor: {}", source, saved.message());
+      }
+    }
+    session.credit = message.ack().credit();
+  }
+}
+
+void OutboundServer::Deliver(const std::string& source, Session& session) {
+  const int room = static_cast<int>(session.credit) - static_cast<int>(session.in_flight.size());
+  if (room <= 0) return;
+  auto changes = store_->ReadAfter(source, session.delivered, std::min(room, options_.max_batch));
+  if (!changes.ok()) {
+    spdlog::warn("reading for {}: {}", source, changes.status().message());
+    return;
+  }
+  if (changes->empty()) return;
+  const OutboundPosition last = changes->back().position;
+  v1::HubToConnector message;
+  v1::Deliver* deliver = message.mutable_deliver();
+  for (auto& change : NewestPerRecord(std::move(changes).value())) {
+    v1::OutboundChange* out = deliver->add_changes();
+    out->set_seq(static_cast<std::uint64_t>(change.position.seq));
+    out->set_target_source(source);
+    out->set_entity(change.entity);
+    out->set_external_id(change.external_id);
+    out->set_etag(change.etag);
+    Json record = Json::parse(change.record_json, nullptr, false);
+    if (record.is_object()) {
+      out->set_version(record.value("version", std::int64_t{0}));
+      out->set_deleted(record.value("deleted", false));
+    }
+    out->set_record_json(std::move(change.record_json));
+    session.in_flight.emplace(change.position.seq, change.position);
+  }
+  // Positions skipped as older changes of a record count as delivered with the last one.
+  session.in_flight[deliver->changes(deliver->changes_size() - 1).seq()] = last;
+  session.delivered = last;
+  if (!Send(session.identity, message.SerializeAsString())) {
+    spdlog::info("{} is gone; its session ends", source);
+    session.identity.clear();
+    return;
+  }
+  session.last_sent = std::chrono::steady_clock::now();
+}
+
+void OutboundServer::Run() {
+  OutboundWakeup wakeup(*connection_);
+  auto last_poll = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, connection_->sock(), ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(50));
+    } catch (const zmq::error_t& error) {
+      if (error.num() == EINTR) continue;
+      throw;
+    }
+    bool woken = false;
+    if (items[1].revents & ZMQ_POLLIN) {
+      try {
+        woken = connection_->get_notifs() > 0;
+      } catch (const std::exception& error) {
+        spdlog::error("outbound database connection: {}", error.what());
+        stopping_ = true;
+        break;
+      }
+    }
+    while (true) {
+      zmq::message_t identity;
+      if (!socket_.recv(identity, zmq::recv_flags::dontwait)) break;
+      zmq::message_t payload;
+      if (!identity.more() || !socket_.recv(payload, zmq::recv_flags::none)) continue;
+      HandleMessage(identity.to_string(), payload.to_string());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const bool poll_due = now - last_poll >= options_.poll_interval;
+    if (poll_due) last_poll = now;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session& session = it->second;
+      if (session.identity.empty() || now - session.last_heard > kSessionTimeout) {
+        spdlog::info("session of {} ended", it->first);
+        it = sessions_.erase(it);
+        continue;
+      }
+      if (woken || poll_due || !session.in_flight.empty()) Deliver(it->first, session);
+      if (!session.identity.empty() && now - session.last_sent >= options_.heartbeat) {
+        v1::HubToConnector beat;
+        beat.mutable_heartbeat()->set_source(it->first);
+        if (!Send(session.identity, beat.SerializeAsString())) session.identity.clear();
+        session.last_sent = now;
+      }
+      ++it;
+    }
+  }
+}
+
+}  // namespace synchub

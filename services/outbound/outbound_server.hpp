@@ -1,0 +1,75 @@
+// OutboundServer: synchub-outbound. Streams the outbound queue to connectors, one session
+// per target source (protocol in proto/README.md):
+//   connector DEALER -> Subscribe{source, credit}      (re)starts the stream at the source's
+//                                                       acknowledged position
+//   server    ROUTER -> Deliver{changes}                in position order, newest per record,
+//                                                       at most `credit` unacknowledged
+//   connector        -> Ack{up_to_seq, credit}          cumulative; the position is saved
+//   both             -> Heartbeat every second; 3 s of silence ends a session
+// The ROUTER is ROUTER_MANDATORY: a send to a connector that is gone fails instead of being
+// dropped silently, and ends its session. Nothing but the acknowledged position is kept:
+// after a restart of either side delivery resumes from it (at least once; the connector's
+// apply is idempotent). New changes are picked up on NOTIFY synchub_outbound, with polling
+// as the fallback.
+//
+// Thread safety: Run() on one thread; Stop() from any.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+#include <zmq.hpp>
+
+#include "common/core/status.hpp"
+#include "outbound/outbound_store.hpp"
+
+namespace synchub {
+
+struct OutboundOptions {
+  std::string conninfo;
+  std::string listen = "tcp://127.0.0.1:5580";
+  std::chrono::milliseconds poll_interval{200};  // fallback when no NOTIFY arrives
+  std::chrono::milliseconds heartbeat{1000};
+  int max_batch = 500;
+};
+
+class OutboundServer {
+ public:
+  // Connects, binds. kUnavailable (database), kFailedPrecondition (schema), kInvalidArgument.
+  static StatusOr<std::unique_ptr<OutboundServer>> Start(OutboundOptions options);
+
+  std::string endpoint() const;
+  void Run();
+  void Stop() { stopping_ = true; }
+
+ private:
+  struct Session {
+    std::string identity;
+    std::uint32_t credit = 0;
+    OutboundPosition acked;      // saved in outbound_cursor
+    OutboundPosition delivered;  // the last position sent
+    std::map<std::int64_t, OutboundPosition> in_flight;  // seq -> position, not yet acked
+    std::chrono::steady_clock::time_point last_heard;
+    std::chrono::steady_clock::time_point last_sent;
+  };
+
+  explicit OutboundServer(OutboundOptions options);
+  void HandleMessage(const std::string& identity, const std::string& payload);
+  void Deliver(const std::string& source, Session& session);
+  bool Send(const std::string& identity, const std::string& payload);
+
+  OutboundOptions options_;
+  zmq::context_t context_{1};
+  zmq::socket_t socket_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<PgOutboundStore> store_;
+  std::map<std::string, Session> sessions_;  // by source
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace synchub

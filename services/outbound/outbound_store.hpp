@@ -1,0 +1,63 @@
+// PgOutboundStore: reads the outbound queue — resolution-log rows with targets — per target
+// source by position, and keeps each target's acknowledged position (outbound_cursor).
+//
+// A position is (xid, seq): the writing transaction's id and the log's sequence. Rows are
+// read only below the oldest running transaction (xid < pg_snapshot_xmin), in (xid, seq)
+// order, so a transaction that commits late can never land behind a position already
+// delivered (sequence values are taken before commit and commit out of order).
+//
+// Errors: kUnavailable (connection lost), kInternal. Thread safety: one thread per store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/core/status.hpp"
+
+namespace synchub {
+
+struct OutboundPosition {
+  std::uint64_t xid = 0;
+  std::int64_t seq = 0;
+
+  bool operator<(const OutboundPosition& other) const {
+    return xid != other.xid ? xid < other.xid : seq < other.seq;
+  }
+  bool operator==(const OutboundPosition&) const = default;
+};
+
+struct QueuedChange {
+  OutboundPosition position;
+  std::string entity;
+  std::string external_id;
+  std::int64_t version = 0;
+  bool deleted = false;
+  std::int64_t etag = 0;
+  std::string record_json;
+};
+
+class PgOutboundStore {
+ public:
+  explicit PgOutboundStore(pqxx::connection& connection) : connection_(connection) {}
+
+  // The acknowledged position of `target` ({0,0} when it never acknowledged anything).
+  StatusOr<OutboundPosition> LoadCursor(const std::string& target);
+  // Moves `target`'s cursor forward to `position` (never backward).
+  Status SaveCursor(const std::string& target, const OutboundPosition& position);
+  // Up to `limit` changes for `target` after `after`, in position order, committed and
+  // below every running transaction.
+  StatusOr<std::vector<QueuedChange>> ReadAfter(const std::string& target,
+                                                const OutboundPosition& after, int limit);
+
+ private:
+  pqxx::connection& connection_;
+};
+
+// Keeps only the newest change of each record (the last in position order), in order:
+// when several changes of one record wait for a target, only the newest needs to travel.
+std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes);
+
+}  // namespace synchub

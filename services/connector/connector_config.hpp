@@ -1,0 +1,53 @@
+// The connector's configuration file (JSON) and the SQL it derives from it. Pure.
+//
+//   {"source": "LocalDB",
+//    "database": "host=127.0.0.1 port=5432 dbname=localdb",
+//    "submit": "tcp://127.0.0.1:5570",          // the ingest gateway's ZeroMQ entrance
+//    "outbound": "tcp://127.0.0.1:5580",        // synchub-outbound
+//    "entities": [{"entity": "client", "table": "local_records", "key": "external_id",
+//                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}]}
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/core/status.hpp"
+
+namespace synchub {
+
+struct EntityMapping {
+  std::string entity;
+  std::string table;
+  std::string key_column;
+  std::string version_column;
+  std::map<std::string, std::string> columns_to_fields;  // column -> field
+};
+
+struct ConnectorConfig {
+  std::string source;
+  std::string database;
+  std::string submit_endpoint;
+  std::string outbound_endpoint;
+  std::vector<EntityMapping> entities;
+
+  // The mapping of `entity`, or nullptr.
+  const EntityMapping* ForEntity(const std::string& entity) const;
+};
+
+// Parses the file's text. kInvalidArgument naming the key that is missing or malformed;
+// table and column names must be plain identifiers ([A-Za-z_][A-Za-z0-9_]*), field names
+// valid synchub field names.
+StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text);
+
+// The idempotent set-up SQL: outbox and state tables, and per entity the triggers that bump
+// an unchanged version on update and capture every local insert, update and delete into the
+// outbox unless the transaction is marked inbound (SET LOCAL synchub.inbound = 'on').
+std::string SetupSql(const ConnectorConfig& config);
+
+// Upserts one record into the entity's table from a JSON object {column: value} ($1).
+std::string UpsertSql(const EntityMapping& mapping);
+// Deletes the row whose key is $1.
+std::string DeleteSql(const EntityMapping& mapping);
+
+}  // namespace synchub

@@ -1,0 +1,210 @@
+// synchub-connector: two-way sync between one PostgreSQL database and the hub.
+//   synchub-connector setup  --config FILE   install the outbox, state tables and triggers
+//   synchub-connector run    --config FILE   push local changes, pull canonical ones
+//   synchub-connector status --config FILE   outbox counts and parked rows
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/pg/connection.hpp"
+#include "connector/connector_config.hpp"
+#include "connector/connector_sync.hpp"
+
+namespace synchub {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+class OutboxWakeup final : public pqxx::notification_receiver {
+ public:
+  explicit OutboxWakeup(pqxx::connection_base& connection)
+      : pqxx::notification_receiver(connection, "synchub_outbox") {}
+  void operator()(const std::string&, int) override {}
+};
+
+std::unique_ptr<pqxx::connection> ConnectWithRetry(const std::string& conninfo) {
+  while (!g_stop) {
+    auto connection = ConnectPg(conninfo);
+    if (connection.ok()) return std::move(connection).value();
+    spdlog::warn("{}; retrying in 1 s", connection.status().message());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  return nullptr;
+}
+
+void PushLoop(const ConnectorConfig& config, zmq::context_t& context) {
+  OutboxPusher pusher(config, context);
+  while (!g_stop) {
+    auto connection = ConnectWithRetry(config.database);
+    if (!connection) return;
+    OutboxWakeup wakeup(*connection);
+    while (!g_stop) {
+      auto pushed = pusher.PushOnce(*connection);
+      if (!pushed.ok()) {
+        spdlog::warn("push: {}", pushed.status().message());
+        if (!connection->is_open()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      if (*pushed > 0) continue;  // more may be waiting
+      try {
+        connection->await_notification(0, 250000);
+      } catch (const std::exception& error) {
+        spdlog::warn("push: {}", error.what());
+        break;
+      }
+    }
+  }
+}
+
+void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
+  constexpr std::uint32_t kCredit = 1000;
+  InboundApplier applier(config);
+  auto connection = ConnectWithRetry(config.database);
+  while (!g_stop && connection) {
+    zmq::socket_t socket(context, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(config.outbound_endpoint);
+    auto send = [&](const v1::ConnectorToHub& message) {
+      (void)socket.send(zmq::buffer(message.SerializeAsString()), zmq::send_flags::dontwait);
+    };
+    v1::ConnectorToHub subscribe;
+    subscribe.mutable_subscribe()->set_source(config.source);
+    subscribe.mutable_subscribe()->set_credit(kCredit);
+    send(subscribe);
+    auto last_heard = std::chrono::steady_clock::now();
+    auto last_beat = last_heard;
+    while (!g_stop) {
+      zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
+      try {
+        zmq::poll(&item, 1, std::chrono::milliseconds(100));
+      } catch (const zmq::error_t&) {
+        continue;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (item.revents & ZMQ_POLLIN) {
+        zmq::message_t frame;
+        while (socket.recv(frame, zmq::recv_flags::dontwait)) {
+          last_heard = now;
+          v1::HubToConnector message;
+          if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) continue;
+          if (!message.has_deliver() || message.deliver().changes_size() == 0) continue;
+          auto applied = applier.Apply(*connection, message.deliver());
+          if (!applied.ok()) {
+            spdlog::warn("apply: {}", applied.status().message());
+            if (!connection->is_open()) connection = ConnectWithRetry(config.database);
+            break;  // not acknowledged: the hub resends after the session restarts
+          }
+          v1::ConnectorToHub ack;
+          ack.mutable_ack()->set_source(config.source);
+          const auto& changes = message.deliver().changes();
+          ack.mutable_ack()->set_up_to_seq(changes[changes.size() - 1].seq());
+          ack.mutable_ack()->set_credit(kCredit);
+          send(ack);
+        }
+      }
+      if (now - last_beat >= std::chrono::seconds(1)) {
+        v1::ConnectorToHub beat;
+        beat.mutable_heartbeat()->set_source(config.source);
+        send(beat);
+        last_beat = now;
+      }
+      if (now - last_heard > std::chrono::seconds(3)) {
+        spdlog::info("no word from the hub for 3 s; subscribing again");
+        break;
+      }
+    }
+  }
+}
+
+int PrintStatus(const ConnectorConfig& config) {
+  auto connection = ConnectPg(config.database);
+  if (!connection.ok()) {
+    std::fprintf(stderr, "synchub-connector: %s\n", connection.status().message().c_str());
+    return 2;
+  }
+  pqxx::read_transaction tx(**connection);
+  auto counts = tx.exec1(
+      "SELECT count(*) FILTER (WHERE sent_at IS NULL AND NOT parked), "
+      "count(*) FILTER (WHERE sent_at IS NOT NULL), count(*) FILTER (WHERE parked) "
+      "FROM synchub_outbox");
+  std::printf("source %s: %s pending, %s sent, %s parked\n", config.source.c_str(),
+              counts[0].c_str(), counts[1].c_str(), counts[2].c_str());
+  for (const auto& row : tx.exec("SELECT id, entity, external_id, op, retry_count, "
+                                 "coalesce(last_error, '') FROM synchub_outbox WHERE parked "
+                                 "ORDER BY id")) {
+    std::printf("parked %s %s/%s %s after %s attempts: %s\n", row[0].c_str(), row[1].c_str(),
+                row[2].c_str(), row[3].c_str(), row[4].c_str(), row[5].c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace synchub
+
+int main(int argc, char** argv) {
+  CLI::App app{"synchub-connector: two-way sync of one PostgreSQL database with synchub."};
+  app.require_subcommand(1);
+  std::string config_path;
+  std::string log_level = "info";
+  app.add_option("--config", config_path, "the connector's JSON configuration")->required();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  auto* setup = app.add_subcommand("setup", "install the outbox, state tables and triggers");
+  auto* run = app.add_subcommand("run", "push local changes and pull canonical ones");
+  auto* status = app.add_subcommand("status", "outbox counts and parked rows");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  std::ifstream file(config_path);
+  if (!file) {
+    std::fprintf(stderr, "synchub-connector: cannot read %s\n", config_path.c_str());
+    return 2;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  auto config = synchub::ParseConnectorConfig(text.str());
+  if (!config.ok()) {
+    std::fprintf(stderr, "synchub-connector: %s: %s\n", config_path.c_str(),
+                 config.status().message().c_str());
+    return 2;
+  }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [connector " + config->source + "] %l %v");
+  if (setup->parsed()) {
+    auto connection = synchub::ConnectPg(config->database);
+    if (!connection.ok()) {
+      std::fprintf(stderr, "synchub-connector: %s\n", connection.status().message().c_str());
+      return 2;
+    }
+    try {
+      pqxx::work tx(**connection);
+      tx.exec("SELECT pg_advisory_xact_lock(7365)");
+      tx.exec(synchub::SetupSql(*config));
+      tx.commit();
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "synchub-connector setup: %s\n", error.what());
+      return 3;
+    }
+    std::printf("set up %s\n", config->source.c_str());
+    return 0;
+  }
+  if (status->parsed()) return synchub::PrintStatus(*config);
+  if (run->parsed()) {
+    std::signal(SIGTERM, synchub::OnSignal);
+    std::signal(SIGINT, synchub::OnSignal);
+    zmq::context_t context(1);
+    std::thread push([&] { synchub::PushLoop(*config, context); });
+    std::thread pull([&] { synchub::PullLoop(*config, context); });
+    std::printf("READY %s\n", config->source.c_str());
+    std::fflush(stdout);
+    push.join();
+    pull.join();
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+// The connector's two directions against its local PostgreSQL database.
+//
+// OutboxPusher (push): sends the outbox's due rows to the hub as events whose event id is
+// "<source>-<installation>-<outbox id>" (so a resend is idempotent at the hub), and marks a
+// row sent only after the hub's durable answer. A row the hub rejects gets retry_count + 1
+// and a backoff (1 s doubling); at 5 it is parked: never retried silently, listed by
+// `synchub-connector status`. An unreachable hub only delays (no count).
+//
+// InboundApplier (pull): applies a Deliver of canonical records in one local transaction
+// marked inbound (SET LOCAL synchub.inbound = 'on', so the capture trigger skips it: no
+// echo), recording per record the hub etag applied and the last sequence, in that same
+// transaction. Idempotent: a change whose etag is not newer than the one applied is skipped.
+//
+// Thread safety: one object per thread, each with its own connection.
+#pragma once
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <zmq.hpp>
+
+#include "common/core/status.hpp"
+#include "common/zmq/resolver_client.hpp"
+#include "connector/connector_config.hpp"
+#include "synchub/v1/outbound.pb.h"
+
+namespace synchub {
+
+inline constexpr int kMaxPushAttempts = 5;
+
+class OutboxPusher {
+ public:
+  OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
+  // Pushes one batch of due rows. Returns how many rows were sent, or an error.
+  StatusOr<int> PushOnce(pqxx::connection& connection);
+
+ private:
+  const ConnectorConfig& config_;
+  ResolverClient hub_;
+};
+
+class InboundApplier {
+ public:
+  explicit InboundApplier(const ConnectorConfig& config) : config_(config) {}
+  // Applies every change of `deliver`; returns how many rows changed locally.
+  StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
+
+ private:
+  const ConnectorConfig& config_;
+};
+
+}  // namespace synchub

@@ -46,6 +46,13 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
         std::pair{"outbound", &config.outbound_endpoint}}) {
     if (Status status = text_of(root, key, out); !status.ok()) return status;
   }
+  if (auto backoff = root.find("push_backoff_ms"); backoff != root.end()) {
+    if (!backoff->is_number_integer() || backoff->get<std::int64_t>() < 1 ||
+        backoff->get<std::int64_t>() > 60000) {
+      return Bad("push_backoff_ms", "an integer from 1 to 60000 is required");
+    }
+    config.push_backoff_ms = backoff->get<int>();
+  }
   auto entities = root.find("entities");
   if (entities == root.end() || !entities->is_array() || entities->empty()) {
     return Bad("entities", "a non-empty array is required");
@@ -91,6 +98,7 @@ CREATE TABLE IF NOT EXISTS synchub_outbox (
   retry_count     integer NOT NULL DEFAULT 0,
   next_attempt_at timestamptz NOT NULL DEFAULT now(),
   parked          boolean NOT NULL DEFAULT false,
+  reported_at     timestamptz,  -- a parked row reported to the hub as a dead letter
   last_error      text
 );
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)

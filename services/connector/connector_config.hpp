@@ -5,7 +5,8 @@
 //    "submit": "tcp://127.0.0.1:5570",          // the ingest gateway's ZeroMQ entrance
 //    "outbound": "tcp://127.0.0.1:5580",        // synchub-outbound
 //    "entities": [{"entity": "client", "table": "local_records", "key": "external_id",
-//                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}]}
+//                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}],
+//    "push_backoff_ms": 1000}                   // optional
 #pragma once
 
 #include <map>
@@ -30,6 +31,7 @@ struct ConnectorConfig {
   std::string submit_endpoint;
   std::string outbound_endpoint;
   std::vector<EntityMapping> entities;
+  int push_backoff_ms = 1000;  // first delay after a rejected push, doubling to 60 s
 
   // The mapping of `entity`, or nullptr.
   const EntityMapping* ForEntity(const std::string& entity) const;

@@ -53,6 +53,9 @@ void PushLoop(const ConnectorConfig& config, zmq::context_t& context) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         continue;
       }
+      if (auto reported = pusher.ReportParked(*connection); !reported.ok()) {
+        spdlog::warn("reporting parked rows: {}", reported.status().message());
+      }
       if (*pushed > 0) continue;  // more may be waiting
       try {
         connection->await_notification(0, 250000);

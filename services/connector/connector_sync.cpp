@@ -19,8 +19,13 @@ constexpr const char* kMarkFailed = R"sql(
 UPDATE synchub_outbox
    SET retry_count = retry_count + 1, last_error = $2,
        parked = retry_count + 1 >= $3,
-       next_attempt_at = now() + least(60, power(2, retry_count)) * interval '1 second'
+       next_attempt_at = now() + least(60000, $4 * power(2, retry_count)) * interval '1 millisecond'
  WHERE id = $1)sql";
+constexpr const char* kParkedUnreported = R"sql(
+SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_count,
+       coalesce(o.last_error, ''), (SELECT installation FROM synchub_connector LIMIT 1)
+  FROM synchub_outbox o WHERE o.parked AND o.reported_at IS NULL ORDER BY o.id LIMIT 50)sql";
+constexpr const char* kMarkReported = "UPDATE synchub_outbox SET reported_at = now() WHERE id = $1";
 constexpr const char* kDelay =
     "UPDATE synchub_outbox SET next_attempt_at = now() + interval '1 second' WHERE id = $1";
 constexpr const char* kAppliedEtag =
@@ -31,6 +36,11 @@ ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag)sql";
 constexpr const char* kSaveSeq = "UPDATE synchub_connector SET last_seq = greatest(last_seq, $1)";
 
 }  // namespace
+
+std::string OutboxPusher::EventIdOf(const std::string& installation,
+                                    const std::string& outbox_id) const {
+  return config_.source + "-" + installation.substr(0, 12) + "-" + outbox_id;
+}
 
 OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context)
     : config_(config), hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}) {}
@@ -44,8 +54,7 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       for (const auto& row : tx.exec(kDueRows)) {
         v1::Event event;
         ids.push_back(row[0].as<std::int64_t>());
-        event.set_event_id(config_.source + "-" + row[7].as<std::string>().substr(0, 12) + "-" +
-                           row[0].as<std::string>());
+        event.set_event_id(EventIdOf(row[7].as<std::string>(), row[0].as<std::string>()));
         event.set_entity(row[1].as<std::string>());
         event.set_external_id(row[2].as<std::string>());
         event.set_source(config_.source);
@@ -71,7 +80,8 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
         tx.exec_params(kMarkSent, id);  // decided at the hub (any outcome, dead letters too)
         ++sent;
       } else if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
-        tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts);
+        tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts,
+                       config_.push_backoff_ms);
       } else {
         tx.exec_params(kDelay, id);
       }
@@ -80,6 +90,36 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
     return sent;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "pushing the outbox");
+  }
+}
+
+StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
+  try {
+    int reported = 0;
+    pqxx::work tx(connection);
+    for (const auto& row : tx.exec(kParkedUnreported)) {
+      Json event = {{"eventId", EventIdOf(row[8].as<std::string>(), row[0].as<std::string>())},
+                    {"entity", row[1].as<std::string>()},
+                    {"externalId", row[2].as<std::string>()},
+                    {"source", config_.source},
+                    {"version", row[4].as<std::int64_t>()},
+                    {"op", row[3].as<std::string>()},
+                    {"fields", Json::parse(row[5].as<std::string>())}};
+      v1::DeadLetterReport report;
+      report.set_event_id(event["eventId"].get<std::string>());
+      report.set_event_json(event.dump(-1, ' ', false, Json::error_handler_t::replace));
+      report.set_reason("CONNECTOR_PUSH_FAILED");
+      report.set_detail(row[7].as<std::string>());
+      report.set_attempts(row[6].as<int>());
+      auto id = hub_.ReportDeadLetter(report);
+      if (!id.ok()) break;  // the hub is away: report on a later round
+      tx.exec_params(kMarkReported, row[0].as<std::int64_t>());
+      ++reported;
+    }
+    tx.commit();
+    return reported;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reporting parked rows");
   }
 }
 

@@ -33,8 +33,13 @@ class OutboxPusher {
   OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
   // Pushes one batch of due rows. Returns how many rows were sent, or an error.
   StatusOr<int> PushOnce(pqxx::connection& connection);
+  // Reports parked rows not yet reported to the hub as dead letters (CONNECTOR_PUSH_FAILED).
+  // Returns how many were reported.
+  StatusOr<int> ReportParked(pqxx::connection& connection);
 
  private:
+  std::string EventIdOf(const std::string& installation, const std::string& outbox_id) const;
+
   const ConnectorConfig& config_;
   ResolverClient hub_;
 };

@@ -45,6 +45,7 @@ class TwoWayE2e : public ::testing::Test {
       const std::string path = "/tmp/" + name + ".json";
       std::ofstream config(path);
       config << Json{{"source", source},
+                     {"push_backoff_ms", 20},
                      {"database", local_[source]},
                      {"submit", stack_->zmq_endpoint},
                      {"outbound", outbound_endpoint_},
@@ -179,6 +180,31 @@ TEST_F(TwoWayE2e, AnUpdateAndADeleteTravelAndAStoppedConnectorCatchesUp) {
   EXPECT_EQ(HubScalar("SELECT deleted::text FROM canonical_record WHERE external_id = 'CUST-201'"),
             "true");
   EXPECT_EQ(HubScalar("SELECT count(*) FROM resolution_log WHERE external_id = 'CUST-200'"), "2");
+}
+
+TEST_F(TwoWayE2e, APushTheHubKeepsRejectingIsParkedListedAndADeadLetter) {
+  // The hub refuses an externalId over 256 bytes: every attempt fails the same way.
+  const std::string key(300, 'k');
+  Local("ERP", "INSERT INTO local_records (external_id, full_name) VALUES ('" + key + "', 'x')");
+  std::string parked;
+  for (int i = 0; i < 200 && parked != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    parked = LocalScalar("ERP", "SELECT count(*) FROM synchub_outbox WHERE parked");
+  }
+  ASSERT_EQ(parked, "1");
+  EXPECT_EQ(LocalScalar("ERP", "SELECT retry_count FROM synchub_outbox WHERE parked"), "5");
+  ChildProcess status({SYNCHUB_CONNECTOR_BIN, "--config", configs_["ERP"], "status"});
+  auto line = status.WaitForLine("parked ", std::chrono::seconds(10));
+  ASSERT_TRUE(line.has_value());
+  EXPECT_NE(line->find("after 5 attempts"), std::string::npos);
+  std::string reported = "0";
+  for (int i = 0; i < 200 && reported != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    reported = HubScalar("SELECT count(*) FROM dead_letter WHERE reason = 'CONNECTOR_PUSH_FAILED'");
+  }
+  EXPECT_EQ(reported, "1");
+  EXPECT_EQ(HubScalar("SELECT attempts FROM dead_letter WHERE reason = 'CONNECTOR_PUSH_FAILED'"),
+            "5");
 }
 
 }  // namespace

@@ -48,9 +48,10 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
         return Status::Internal("undecodable reply from the resolver");
       }
       // Skip stale replies to earlier attempts of other requests.
-      std::uint64_t got = reply.has_submit() ? reply.submit().request_id()
-                          : reply.has_pong() ? reply.pong().request_id()
-                                             : request_id;
+      std::uint64_t got = reply.has_submit()    ? reply.submit().request_id()
+                          : reply.has_pong()    ? reply.pong().request_id()
+                          : reply.has_receipt() ? reply.receipt().request_id()
+                                                : request_id;
       if (got != request_id) continue;
       return reply;
     }
@@ -86,6 +87,24 @@ Status ResolverClient::Ping() {
   request.mutable_ping()->set_request_id(request_id);
   auto reply = Call(request, request_id);
   return reply.ok() ? Status::Ok() : reply.status();
+}
+
+}  // namespace synchub
+
+namespace synchub {
+
+StatusOr<std::int64_t> ResolverClient::ReportDeadLetter(const v1::DeadLetterReport& report) {
+  v1::ResolverRequest request;
+  const std::uint64_t request_id = next_request_id_++;
+  *request.mutable_report() = report;
+  request.mutable_report()->set_request_id(request_id);
+  auto reply = Call(request, request_id);
+  if (!reply.ok()) return reply.status();
+  if (!reply->has_receipt()) return Status::Internal("malformed reply from the resolver");
+  if (reply->receipt().has_error() && reply->receipt().error().code() != v1::STATUS_CODE_OK) {
+    return Status::Unavailable(reply->receipt().error().message());
+  }
+  return reply->receipt().dead_letter_id();
 }
 
 }  // namespace synchub

@@ -39,6 +39,11 @@ class ResolverClient {
   // Round trip to some resolver; kUnavailable when none answers within the timeout.
   Status Ping();
 
+  // Hands the hub a dead letter (an event a connector gave up pushing). Returns its id, or
+  // kUnavailable / the hub's error. Idempotent by event id: a live dead letter of the same
+  // event id is updated, not duplicated.
+  StatusOr<std::int64_t> ReportDeadLetter(const v1::DeadLetterReport& report);
+
   // How many requests were resent after a timeout since construction.
   int resends() const { return resends_; }
 

@@ -6,11 +6,13 @@
 #include <deque>
 #include <random>
 
+#include "common/codec/proto_codec.hpp"
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/event_ids.hpp"
 #include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
+#include "resolver/pg/hub_transaction.hpp"
 
 namespace synchub {
 namespace {
@@ -97,6 +99,37 @@ ResolverServer::~ResolverServer() {
 
 std::string ResolverServer::endpoint() const { return frontend_.get(zmq::sockopt::last_endpoint); }
 
+v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& report) {
+  v1::DeadLetterReceipt receipt;
+  receipt.set_request_id(report.request_id());
+  if (!report_connection_ || !report_connection_->is_open()) {
+    auto connection = ConnectPg(options_.conninfo);
+    if (!connection.ok()) {
+      *receipt.mutable_error() = StatusToProto(connection.status());
+      return receipt;
+    }
+    report_connection_ = std::move(connection).value();
+  }
+  Json event = Json::parse(report.event_json(), nullptr, false);
+  PgHubTransaction tx(*report_connection_);
+  auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? event.dump() : "",
+                                event.is_object() ? "" : report.event_json(),
+                                report.reason().empty() ? "CONNECTOR_PUSH_FAILED" : report.reason(),
+                                report.detail(), std::max(1, report.attempts()));
+  Status committed = id.ok() ? tx.Commit() : id.status();
+  if (!committed.ok()) {
+    *receipt.mutable_error() = StatusToProto(committed);
+    return receipt;
+  }
+  receipt.set_dead_letter_id(*id);
+  EventResult published;
+  published.event_id = report.event_id();
+  published.dead_letter_reason = report.reason();
+  published.dead_letter_id = *id;
+  publisher_->Publish(published, report.event_json(), report.attempts());
+  return receipt;
+}
+
 void ResolverServer::Run() {
   RequestRouter router(options_.workers);
   std::vector<std::deque<std::pair<std::uint64_t, std::string>>> backlog(
@@ -169,6 +202,12 @@ void ResolverServer::Run() {
         reply.mutable_error()->set_code(v1::STATUS_CODE_INVALID_ARGUMENT);
         reply.mutable_error()->set_reason("undecodable");
         reply.mutable_error()->set_message("the request is not a synchub.v1.ResolverRequest");
+        reply_to(client, reply);
+        continue;
+      }
+      if (request.has_report()) {
+        // Rare (a connector gave up on a push): stored here, synchronously.
+        *reply.mutable_receipt() = StoreReport(request.report());
         reply_to(client, reply);
         continue;
       }

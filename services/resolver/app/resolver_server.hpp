@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "common/pg/catalog_cache.hpp"
 #include "resolver/app/batch_resolver.hpp"
 #include "resolver/app/dead_letter_publisher.hpp"
+#include "synchub/v1/resolver.pb.h"
 
 namespace synchub {
 
@@ -54,6 +56,7 @@ class ResolverServer {
  private:
   explicit ResolverServer(ResolverServerOptions options);
   void WorkerLoop(int index);
+  v1::DeadLetterReceipt StoreReport(const v1::DeadLetterReport& report);
   void DeferredLoop();
 
   ResolverServerOptions options_;
@@ -65,6 +68,7 @@ class ResolverServer {
   std::unique_ptr<DeadLetterPublisher> publisher_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
+  std::unique_ptr<pqxx::connection> report_connection_;  // the socket thread's, for reports
 };
 
 }  // namespace synchub

@@ -134,7 +134,10 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
       const EntityMapping* mapping = config_.ForEntity(change.entity());
       if (mapping == nullptr) continue;  // an entity this source does not hold
       auto applied = tx.exec_params(kAppliedEtag, change.entity(), change.external_id());
-      if (!applied.empty() && applied[0][0].as<std::int64_t>() >= change.etag()) continue;
+      // Older than what was applied: a late redelivery, skipped. The same etag is applied
+      // again (it is idempotent): the hub sends a record back unchanged when the local copy
+      // went astray (a stale local edit), and the local row must return to it.
+      if (!applied.empty() && applied[0][0].as<std::int64_t>() > change.etag()) continue;
       const Json record = Json::parse(change.record_json(), nullptr, false);
       if (!record.is_object()) continue;
       if (record.value("deleted", false)) {

@@ -9,7 +9,8 @@
 // InboundApplier (pull): applies a Deliver of canonical records in one local transaction
 // marked inbound (SET LOCAL synchub.inbound = 'on', so the capture trigger skips it: no
 // echo), recording per record the hub etag applied and the last sequence, in that same
-// transaction. Idempotent: a change whose etag is not newer than the one applied is skipped.
+// transaction. Idempotent: applying a change twice leaves the same row; a change older than
+// the one applied (a late redelivery) is skipped.
 //
 // Thread safety: one object per thread, each with its own connection.
 #pragma once

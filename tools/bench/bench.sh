@@ -72,6 +72,28 @@ resolver_median="$(printf '%s\n' "${resolver_eps[@]}" | median)"
 verified="$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verification"]; print("passed" if v["ok"] else "FAILED", v["events_replayed"], "events replayed")' "$OUT/verify.json")"
 p99="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["latency_ms"]["p99"],1))' "$OUT/load$RUNS.json")"
 
+info "bench: ingest gateway (wrk, 64 connections) and its ZeroMQ batch path"
+http_port="$(free_loopback_port)"
+zmq_port="$(free_loopback_port)"
+"$BUILD/services/ingest/synchub-ingest" --db "$PG dbname=synchub_bench" --port "$http_port" \
+  --resolver "tcp://127.0.0.1:$port" --zmq-listen "tcp://127.0.0.1:$zmq_port" --threads 64 \
+  --log-level warn >"$OUT/ingest.log" 2>&1 &
+sleep 1
+http_rps=()
+for run in $(seq "$RUNS"); do
+  wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s "$ROOT/tools/bench/wrk_sync.lua" \
+    "http://127.0.0.1:$http_port" >"$OUT/wrk$run.txt" 2>&1
+  http_rps+=("$(awk '/^Requests\/sec/ {print int($2)}' "$OUT/wrk$run.txt")")
+done
+http_median="$(printf '%s\n' "${http_rps[@]}" | median)"
+http_errors="$(grep -h 'Non-2xx' "$OUT"/wrk*.txt | awk '{s+=$NF} END {print s+0}')"
+http_p99="$(wrk -t2 -c64 -d5s --latency -s "$ROOT/tools/bench/wrk_sync.lua" \
+  "http://127.0.0.1:$http_port" 2>/dev/null | awk '/ 99%/ {print $2}')"
+"$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$zmq_port" --sources 4 \
+  --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json \
+  --duration "$SECONDS_PER_RUN" --key-prefix VIAINGEST >"$OUT/via_ingest.json" 2>/dev/null
+via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/via_ingest.json")"
+
 cpu="$(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2; exit}')"
 mem="$(free -g | awk '/Mem:/ {print $2}')"
 {
@@ -84,6 +106,8 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "| resolver: events resolved and committed per second (syncload, 4 sources, 10,000 records, 10% same-version conflicts, 500-event requests) | **${resolver_median} events/s** | ${resolver_eps[*]} |"
   echo "| pgbench: one event per transaction (update + outbox insert), 4 clients | ${one_median} events/s | ${one_tps[*]} |"
   echo "| pgbench: 100 events per transaction, 4 clients | ${batch_events} events/s (${batch_median} tps) | ${batch_tps[*]} tps |"
+  echo "| ingest: HTTP \`POST /api/sync\` requests/s (wrk -t2 -c64, one new record per request, each a durable resolution) | **${http_median} requests/s** (p99 ${http_p99}, non-2xx: ${http_errors}) | ${http_rps[*]} |"
+  echo "| ingest: ZeroMQ batch path (syncload through the gateway's ZeroMQ entrance, 1 run) | ${via_ingest} events/s | ${via_ingest} |"
   echo
   echo "Resolver / pgbench one-event ratio: $(python3 -c "print(round(${resolver_median}/max(1,${one_median}),2))");"
   echo "resolver / pgbench 100-event batches: $(python3 -c "print(round(${resolver_median}/max(1,${batch_events}),2))")."

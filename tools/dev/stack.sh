@@ -1,0 +1,180 @@
+# The project-local stack: PostgreSQL in .synchub/pg, the four services and the four demo
+# connectors as background processes. Sourced by ./dev (up, down, status, psql), not run.
+#
+# Ports (SYNCHUB_PORT_BASE, default 15400, moves them all, so stacks can run side by side):
+#   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +70 ingest ZeroMQ
+#   +80 ingest HTTP  +90 outbound
+
+STACK_DIR="$ROOT/.synchub"
+PORT_BASE="${SYNCHUB_PORT_BASE:-15400}"
+PG_PORT=$((PORT_BASE + 32))
+RESOLVER_PORT=$((PORT_BASE + 60))
+DEAD_LETTER_PORT=$((PORT_BASE + 61))
+INGEST_ZMQ_PORT=$((PORT_BASE + 70))
+HTTP_PORT=$((PORT_BASE + 80))
+OUTBOUND_PORT=$((PORT_BASE + 90))
+DEMO_SOURCES=(CRM ERP Portal LocalDB)
+HUB_DB="synchub"
+PG_CONN="host=127.0.0.1 port=$PG_PORT user=synchub"
+
+_stack_pg_running() {
+  [ -f "$STACK_DIR/pg/data/postmaster.pid" ] &&
+    _pg_as_owner "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" status >/dev/null 2>&1
+}
+
+_stack_pg_start() {
+  mkdir -p "$STACK_DIR/pg"
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    chown postgres: "$STACK_DIR/pg"
+    chmod 755 "$STACK_DIR" "$STACK_DIR/pg"
+  fi
+  if [ ! -f "$STACK_DIR/pg/data/PG_VERSION" ]; then
+    info "up: creating the project-local PostgreSQL cluster in .synchub/pg"
+    _pg_as_owner "$PG_BIN/initdb" -D "$STACK_DIR/pg/data" -U synchub -A trust -E UTF8 \
+      >"$STACK_DIR/pg/initdb.log" 2>&1 || { cat "$STACK_DIR/pg/initdb.log"; die "initdb failed"; }
+  fi
+  if _stack_pg_running; then
+    info "up: PostgreSQL already running on port $PG_PORT (reused)"
+    return 0
+  fi
+  _pg_as_owner "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -l "$STACK_DIR/pg/server.log" -w -t 60 \
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $STACK_DIR/pg -c max_connections=300" \
+    start >/dev/null || { tail -20 "$STACK_DIR/pg/server.log"; die "PostgreSQL did not start"; }
+}
+
+_stack_psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+_stack_db_exists() {
+  [ "$(_stack_psql "$PG_CONN dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]
+}
+
+_stack_connector_config() {
+  local source="$1" db
+  db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
+  cat <<JSON
+{"source": "$source",
+ "database": "$PG_CONN dbname=$db",
+ "submit": "tcp://127.0.0.1:$INGEST_ZMQ_PORT",
+ "outbound": "tcp://127.0.0.1:$OUTBOUND_PORT",
+ "entities": [
+  {"entity": "client", "table": "local_records", "key": "external_id", "version": "version",
+   "fields": {"full_name": "fullName", "email": "email"}},
+  {"entity": "order", "table": "local_orders", "key": "external_id", "version": "version",
+   "fields": {"client_id": "clientId", "amount": "amount"}}]}
+JSON
+}
+
+# _stack_spawn NAME COMMAND...: runs in the background, pid in .synchub/run, log in .synchub/logs.
+_stack_spawn() {
+  local name="$1"
+  shift
+  local pidfile="$STACK_DIR/run/$name.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    info "up: $name already running (pid $(cat "$pidfile"))"
+    return 0
+  fi
+  nohup "$@" >"$STACK_DIR/logs/$name.log" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+_stack_wait_ready() {
+  local name="$1" tries=0
+  while ! grep -q '^READY' "$STACK_DIR/logs/$name.log" 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ $tries -gt 200 ] || ! kill -0 "$(cat "$STACK_DIR/run/$name.pid")" 2>/dev/null; then
+      tail -20 "$STACK_DIR/logs/$name.log" >&2
+      die "up: $name did not start (log: .synchub/logs/$name.log)"
+    fi
+    sleep 0.1
+  done
+}
+
+stack_up() {
+  mkdir -p "$STACK_DIR/logs" "$STACK_DIR/run" "$STACK_DIR/connectors"
+  _stack_pg_start
+  local db source
+  for db in "$HUB_DB" crm erp portal localdb; do
+    _stack_db_exists "$db" || _stack_psql "$PG_CONN dbname=postgres" -c "CREATE DATABASE $db"
+  done
+  "$BUILD_DIR/services/common/pg/synchub-migrate" --db "$PG_CONN dbname=$HUB_DB" >/dev/null
+  for source in "${DEMO_SOURCES[@]}"; do
+    db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
+    _stack_psql "$PG_CONN dbname=$db" -f "$ROOT/deploy/demo/local_source.sql"
+    _stack_connector_config "$source" >"$STACK_DIR/connectors/$db.json"
+    "$BUILD_DIR/services/connector/synchub-connector" --config "$STACK_DIR/connectors/$db.json" \
+      setup >/dev/null
+  done
+  local hub="$PG_CONN dbname=$HUB_DB"
+  _stack_spawn resolver "$BUILD_DIR/services/resolver/app/synchub-resolver" --db "$hub" \
+    --listen "tcp://127.0.0.1:$RESOLVER_PORT" --dead-letters "tcp://127.0.0.1:$DEAD_LETTER_PORT"
+  _stack_wait_ready resolver
+  _stack_spawn ingest "$BUILD_DIR/services/ingest/synchub-ingest" --db "$hub" --port "$HTTP_PORT" \
+    --resolver "tcp://127.0.0.1:$RESOLVER_PORT" --zmq-listen "tcp://127.0.0.1:$INGEST_ZMQ_PORT"
+  _stack_spawn outbound "$BUILD_DIR/services/outbound/synchub-outbound" --db "$hub" \
+    --listen "tcp://127.0.0.1:$OUTBOUND_PORT"
+  _stack_wait_ready ingest
+  _stack_wait_ready outbound
+  for source in "${DEMO_SOURCES[@]}"; do
+    db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
+    _stack_spawn "connector-$db" "$BUILD_DIR/services/connector/synchub-connector" \
+      --config "$STACK_DIR/connectors/$db.json" run
+  done
+  for source in "${DEMO_SOURCES[@]}"; do
+    _stack_wait_ready "connector-$(tr '[:upper:]' '[:lower:]' <<<"$source")"
+  done
+  cat <<EOF2
+synchub is up (logs in .synchub/logs; ./dev status; ./dev down)
+  HTTP API        http://127.0.0.1:$HTTP_PORT   (openapi: /openapi.yaml, metrics: /metrics)
+  ZeroMQ submit   tcp://127.0.0.1:$INGEST_ZMQ_PORT
+  resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
+  outbound        tcp://127.0.0.1:$OUTBOUND_PORT
+  PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
+  syncctl         $BUILD_DIR/services/ingest/syncctl/syncctl --url http://127.0.0.1:$HTTP_PORT stats
+EOF2
+}
+
+stack_status() {
+  local pidfile name state
+  if _stack_pg_running; then
+    echo "postgresql     running   port $PG_PORT"
+  else
+    echo "postgresql     stopped"
+  fi
+  for pidfile in "$STACK_DIR"/run/*.pid; do
+    [ -f "$pidfile" ] || continue
+    name="$(basename "$pidfile" .pid)"
+    if kill -0 "$(cat "$pidfile")" 2>/dev/null; then state="running   pid $(cat "$pidfile")"; else state="stopped"; fi
+    printf '%-18s %s\n' "$name" "$state"
+  done
+}
+
+stack_down() {
+  local pidfile pid
+  for pidfile in "$STACK_DIR"/run/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    kill "$pid" 2>/dev/null || true
+  done
+  sleep 0.5
+  for pidfile in "$STACK_DIR"/run/*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid="$(cat "$pidfile")"
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  if _stack_pg_running; then
+    _pg_as_owner "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -m fast -w stop >/dev/null
+  fi
+  info "down: stopped"
+}
+
+stack_psql() {
+  local db="$HUB_DB"
+  if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
+    db="$(tr '[:upper:]' '[:lower:]' <<<"$1")"
+    shift
+  fi
+  _stack_pg_running || die "psql: the stack is not up (./dev up)"
+  "$PG_BIN/psql" "$PG_CONN dbname=$db" "$@"
+}

@@ -342,5 +342,49 @@ TEST_F(TwoWayE2e, FourSourcesEditingFiftyRecordsConvergeWithoutEcho) {
               std::to_string(conflicts["conflicts"].size()).c_str());
 }
 
+TEST_F(TwoWayE2e, KillNineOfTheOutboundServiceAndOfAConnectorLosesAndDuplicatesNothing) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> edits{0};
+  // LocalDB keeps inserting while the outbound service and the CRM connector are killed.
+  std::thread editor([&] {
+    pqxx::connection connection(local_["LocalDB"]);
+    for (int i = 0; !stop; ++i) {
+      pqxx::work tx(connection);
+      tx.exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('K" +
+              std::to_string(i) + "', 'n" + std::to_string(i) + "', 'e')");
+      tx.commit();
+      ++edits;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  outbound_->Stop(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  outbound_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen", outbound_endpoint_,
+      "--log-level", "warn"});
+  ASSERT_TRUE(outbound_->WaitForLine("READY", std::chrono::seconds(20)).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  connectors_["CRM"]->Stop(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  StartConnector("CRM");
+  connectors_["LocalDB"]->Stop(SIGKILL);  // the pushing side too, mid-stream
+  StartConnector("LocalDB");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  stop = true;
+  editor.join();
+  const std::string want = std::to_string(edits.load());
+  const auto took = WaitEverywhere("SELECT count(*) FROM local_records", want, "",
+                                   std::chrono::seconds(20));
+  EXPECT_LT(took.count(), 20000);
+  for (const auto& source : kSources) {
+    EXPECT_EQ(LocalScalar(source, "SELECT count(*) FROM local_records"), want) << source;
+  }
+  // Nothing submitted twice: one log row per local insert, each record at version 1.
+  EXPECT_EQ(HubScalar("SELECT count(*) FROM resolution_log WHERE source = 'LocalDB'"), want);
+  EXPECT_EQ(HubScalar("SELECT count(*) FROM canonical_record WHERE row_version <> 1"), "0");
+  EXPECT_EQ(LocalScalar("CRM", "SELECT count(*) FROM synchub_outbox"), "0");
+}
+
 }  // namespace
 }  // namespace synchub

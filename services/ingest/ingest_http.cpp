@@ -470,6 +470,7 @@ StatusOr<int> IngestHttpServer::Start() {
   impl.server.set_keep_alive_max_count(
       static_cast<std::size_t>(impl.options.keep_alive_max_requests));
   impl.server.set_keep_alive_timeout(5);
+  impl.server.set_tcp_nodelay(true);  // no Nagle delay between headers and body
   impl.RegisterRoutes();
   int port = impl.options.port;
   if (port == 0) {

@@ -86,13 +86,32 @@ for run in $(seq "$RUNS"); do
   http_rps+=("$(awk '/^Requests\/sec/ {print int($2)}' "$OUT/wrk$run.txt")")
 done
 http_median="$(printf '%s\n' "${http_rps[@]}" | median)"
-http_errors="$(grep -h 'Non-2xx' "$OUT"/wrk*.txt | awk '{s+=$NF} END {print s+0}')"
+http_errors="$({ grep -h 'Non-2xx' "$OUT"/wrk*.txt || true; } | awk '{s+=$NF} END {print s+0}')"
 http_p99="$(wrk -t2 -c64 -d5s --latency -s "$ROOT/tools/bench/wrk_sync.lua" \
   "http://127.0.0.1:$http_port" 2>/dev/null | awk '/ 99%/ {print $2}')"
 "$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$zmq_port" --sources 4 \
   --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json \
   --duration "$SECONDS_PER_RUN" --key-prefix VIAINGEST >"$OUT/via_ingest.json" 2>/dev/null
 via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/via_ingest.json")"
+
+info "bench: insert-to-everywhere latency through the whole stack (./dev up's stack)"
+chmod 755 "$OUT"
+export SYNCHUB_STATE_DIR="$OUT/stack"
+export SYNCHUB_PORT_BASE=$((20000 + (RANDOM % 300) * 100))
+BUILD_DIR="$BUILD"
+source "$ROOT/tools/dev/stack.sh"
+trap 'stack_down >/dev/null 2>&1; throwaway_pg_stop; pkill -P $$ || true' EXIT
+stack_up >"$OUT/stack_up.log"
+probe=("$BUILD/services/connector/synchub-latency-probe" --source-db "$PG_CONN dbname=localdb"
+  --target-db "$PG_CONN dbname=crm" --target-db "$PG_CONN dbname=erp"
+  --target-db "$PG_CONN dbname=portal" --samples 200)
+"${probe[@]}" --prefix IDLE >"$OUT/latency_idle.json"
+"${probe[@]}" --prefix BUSY --load-db "$PG_CONN dbname=erp" --load-db "$PG_CONN dbname=portal" \
+  --load-rate 1000 >"$OUT/latency_busy.json"
+stack_down >/dev/null
+lat() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"p50 {r[\"p50_ms\"]:.1f} ms, p99 {r[\"p99_ms\"]:.1f} ms ({r[\"samples\"]} samples, {r[\"lost\"]} lost, background {r[\"load_rate\"]:.0f} changes/s)")' "$1"; }
+latency_idle="$(lat "$OUT/latency_idle.json")"
+latency_busy="$(lat "$OUT/latency_busy.json")"
 
 cpu="$(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2; exit}')"
 mem="$(free -g | awk '/Mem:/ {print $2}')"
@@ -107,6 +126,8 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "| pgbench: one event per transaction (update + outbox insert), 4 clients | ${one_median} events/s | ${one_tps[*]} |"
   echo "| pgbench: 100 events per transaction, 4 clients | ${batch_events} events/s (${batch_median} tps) | ${batch_tps[*]} tps |"
   echo "| ingest: HTTP \`POST /api/sync\` requests/s (wrk -t2 -c64, one new record per request, each a durable resolution) | **${http_median} requests/s** (p99 ${http_p99}, non-2xx: ${http_errors}) | ${http_rps[*]} |"
+  echo "| connectors: LocalDB insert visible in CRM, ERP and Portal, idle stack | ${latency_idle} | |"
+  echo "| connectors: the same under 1,000 local updates/s in ERP and Portal | ${latency_busy} | |"
   echo "| ingest: ZeroMQ batch path (syncload through the gateway's ZeroMQ entrance, 1 run) | ${via_ingest} events/s | ${via_ingest} |"
   echo
   echo "Resolver / pgbench one-event ratio: $(python3 -c "print(round(${resolver_median}/max(1,${one_median}),2))");"

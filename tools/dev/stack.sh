@@ -5,7 +5,7 @@
 #   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +70 ingest ZeroMQ
 #   +80 ingest HTTP  +90 outbound
 
-STACK_DIR="$ROOT/.synchub"
+STACK_DIR="${SYNCHUB_STATE_DIR:-$ROOT/.synchub}"
 PORT_BASE="${SYNCHUB_PORT_BASE:-15400}"
 PG_PORT=$((PORT_BASE + 32))
 RESOLVER_PORT=$((PORT_BASE + 60))

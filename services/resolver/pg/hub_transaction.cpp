@@ -74,12 +74,36 @@ Event EventFromStoredJson(const Json& body) {
 
 }  // namespace
 
-PgHubTransaction::PgHubTransaction(pqxx::connection& connection) : tx_(connection) {}
+// Registers the resolver's statements on `connection` (each is prepared on the server on first
+// use, then planned once per connection). Returns the connection.
+static pqxx::connection& WithPreparedStatements(pqxx::connection& connection) {
+  static const std::pair<const char*, const char*> kStatements[] = {
+      {"kClaimDueDeferred", resolver_sql::kClaimDueDeferred},
+      {"kDeleteDeferred", resolver_sql::kDeleteDeferred},
+      {"kFindDecided", resolver_sql::kFindDecided},
+      {"kInsertConflicts", resolver_sql::kInsertConflicts},
+      {"kInsertDeadLetter", resolver_sql::kInsertDeadLetter},
+      {"kInsertLog", resolver_sql::kInsertLog},
+      {"kInsertRecords", resolver_sql::kInsertRecords},
+      {"kLockRecords", resolver_sql::kLockRecords},
+      {"kResolveConflict", resolver_sql::kResolveConflict},
+      {"kSelectRecords", resolver_sql::kSelectRecords},
+      {"kSelectRecordsForUpdate", resolver_sql::kSelectRecordsForUpdate},
+      {"kUpdateRecords", resolver_sql::kUpdateRecords},
+      {"kUpsertDeferred", resolver_sql::kUpsertDeferred},
+      {"kWakeDeferred", resolver_sql::kWakeDeferred},
+  };
+  for (const auto& [name, sql] : kStatements) connection.prepare(name, sql);
+  return connection;
+}
+
+PgHubTransaction::PgHubTransaction(pqxx::connection& connection)
+    : tx_(WithPreparedStatements(connection)) {}
 
 StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
   try {
     std::vector<WorkItem> items;
-    for (const auto& row : tx_.exec_params(resolver_sql::kClaimDueDeferred, limit)) {
+    for (const auto& row : tx_.exec_prepared("kClaimDueDeferred", limit)) {
       WorkItem item;
       item.event = EventFromStoredJson(Json::parse(row[1].as<std::string>()));
       item.event.event_id = row[0].as<std::string>();
@@ -97,8 +121,8 @@ StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
   try {
     std::map<std::string, EventResult> decided;
     const std::vector<std::string> rerun_ids(reruns.begin(), reruns.end());
-    for (const auto& row : tx_.exec_params(resolver_sql::kFindDecided, StringsJson(ids).dump(),
-                                           StringsJson(rerun_ids).dump())) {
+    for (const auto& row : tx_.exec_prepared("kFindDecided", StringsJson(ids).dump(),
+                                             StringsJson(rerun_ids).dump())) {
       const std::string kind = row[0].as<std::string>();
       EventResult result;
       result.event_id = row[1].as<std::string>();
@@ -131,8 +155,8 @@ StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKe
                                                       bool lock) {
   try {
     StoredRecords records;
-    const char* sql = lock ? resolver_sql::kSelectRecordsForUpdate : resolver_sql::kSelectRecords;
-    for (const auto& row : tx_.exec_params(sql, KeysJson(keys).dump())) {
+    const char* statement = lock ? "kSelectRecordsForUpdate" : "kSelectRecords";
+    for (const auto& row : tx_.exec_prepared(statement, KeysJson(keys).dump())) {
       StoredRecord stored = RecordFromRow(row);
       RecordKey key(stored.record.entity, stored.record.external_id);
       records.emplace(std::move(key), std::move(stored));
@@ -156,7 +180,7 @@ Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
   for (const auto& [key, etag] : expected) keys.push_back(key);
   try {
     std::size_t seen = 0;
-    for (const auto& row : tx_.exec_params(resolver_sql::kLockRecords, KeysJson(keys).dump())) {
+    for (const auto& row : tx_.exec_prepared("kLockRecords", KeysJson(keys).dump())) {
       RecordKey key(row[0].as<std::string>(), row[1].as<std::string>());
       ++seen;
       if (row[2].as<std::int64_t>() != expected.at(key)) {
@@ -205,13 +229,13 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     inserts.EndArray();
     updates.EndArray();
     if (insert_count > 0) {
-      auto inserted = tx_.exec_params(resolver_sql::kInsertRecords, inserts.text());
+      auto inserted = tx_.exec_prepared("kInsertRecords", inserts.text());
       if (inserted.affected_rows() != insert_count) {
         return Status::Aborted("a new record was inserted concurrently");
       }
     }
     if (update_count > 0) {
-      auto updated = tx_.exec_params(resolver_sql::kUpdateRecords, updates.text());
+      auto updated = tx_.exec_prepared("kUpdateRecords", updates.text());
       if (updated.affected_rows() != update_count) {
         return Status::Aborted("a record's etag moved before the update");
       }
@@ -295,11 +319,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     }
     if (log_count > 0) {
       std::map<std::string, std::int64_t> seqs;
-      for (const auto& row : tx_.exec_params(
-               resolver_sql::kInsertLog, log.event_id.Text(), log.entity.Text(),
-               log.external_id.Text(), log.source.Text(), log.version.Text(), log.event.Text(),
-               log.outcome.Text(), log.changed.Text(), log.etag_before.Text(),
-               log.etag_after.Text(), log.record_after.Text(), log.targets.Text())) {
+      for (const auto& row : tx_.exec_prepared(
+               "kInsertLog", log.event_id.Text(), log.entity.Text(), log.external_id.Text(),
+               log.source.Text(), log.version.Text(), log.event.Text(), log.outcome.Text(),
+               log.changed.Text(), log.etag_before.Text(), log.etag_after.Text(),
+               log.record_after.Text(), log.targets.Text())) {
         seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
       for (auto& result : results) {
@@ -310,7 +334,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     }
     if (!conflicts.empty()) {
       std::map<std::string, std::int64_t> ids;
-      for (const auto& row : tx_.exec_params(resolver_sql::kInsertConflicts, conflicts.dump())) {
+      for (const auto& row : tx_.exec_prepared("kInsertConflicts", conflicts.dump())) {
         ids.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
       for (auto& result : results) {
@@ -318,7 +342,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         if (id != ids.end()) result.conflict_id = id->second;
       }
     }
-    if (!deferrals.empty()) tx_.exec_params(resolver_sql::kUpsertDeferred, deferrals.dump());
+    if (!deferrals.empty()) tx_.exec_prepared("kUpsertDeferred", deferrals.dump());
     for (std::size_t i : dead_by_deferral) {
       const PlannedEvent& planned = plan.events[i];
       const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
@@ -334,10 +358,10 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       decided_reruns.push_back(planned.event.event_id);
     }
     if (!decided_reruns.empty()) {
-      tx_.exec_params(resolver_sql::kDeleteDeferred, StringsJson(decided_reruns).dump());
+      tx_.exec_prepared("kDeleteDeferred", StringsJson(decided_reruns).dump());
     }
     if (!written.empty()) {
-      auto woken = tx_.exec_params(resolver_sql::kWakeDeferred, KeysJson(written).dump());
+      auto woken = tx_.exec_prepared("kWakeDeferred", KeysJson(written).dump());
       if (woken.affected_rows() > 0) tx_.exec(resolver_sql::kNotifyDeferred);
     }
     return results;
@@ -352,8 +376,8 @@ StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& eve
                                                           const std::string& reason,
                                                           const std::string& detail, int attempts) {
   try {
-    auto row = tx_.exec_params1(resolver_sql::kInsertDeadLetter, event_id, event_json, raw, reason,
-                                detail, attempts);
+    auto row = tx_.exec_prepared1("kInsertDeadLetter", event_id, event_json, raw, reason, detail,
+                                  attempts);
     return row[0].as<std::int64_t>();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "writing a dead letter");
@@ -362,7 +386,7 @@ StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& eve
 
 Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_ids) {
   try {
-    tx_.exec_params(resolver_sql::kDeleteDeferred, StringsJson(event_ids).dump());
+    tx_.exec_prepared("kDeleteDeferred", StringsJson(event_ids).dump());
     return Status::Ok();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "removing deferred events");
@@ -371,7 +395,7 @@ Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_id
 
 Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string& take) {
   try {
-    auto updated = tx_.exec_params(resolver_sql::kResolveConflict, id, take);
+    auto updated = tx_.exec_prepared("kResolveConflict", id, take);
     if (updated.affected_rows() == 0) {
       return Status::AlreadyExists("conflict " + std::to_string(id) + " is not open");
     }

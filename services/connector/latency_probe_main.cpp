@@ -31,10 +31,13 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::atomic<long> load_done{0};
   std::vector<std::thread> loaders;
-  for (std::size_t l = 0; l < load_dbs.size() && load_rate > 0; ++l) {
-    loaders.emplace_back([&, l] {
-      pqxx::connection connection(load_dbs[l]);
-      const double per_second = load_rate / static_cast<double>(load_dbs.size());
+  // Four writers per database: one local transaction per change, each waiting for its commit.
+  constexpr std::size_t kWritersPerDb = 4;
+  const std::size_t writers = load_dbs.size() * kWritersPerDb;
+  for (std::size_t l = 0; l < writers && load_rate > 0; ++l) {
+    loaders.emplace_back([&, l, writers] {
+      pqxx::connection connection(load_dbs[l % load_dbs.size()]);
+      const double per_second = load_rate / static_cast<double>(writers);
       const auto step = std::chrono::microseconds(static_cast<long>(1e6 / per_second));
       std::mt19937 random(static_cast<unsigned>(l));
       auto next = std::chrono::steady_clock::now();

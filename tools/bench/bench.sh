@@ -58,6 +58,7 @@ dl_port="$(free_loopback_port)"
 "$BUILD/services/resolver/app/synchub-resolver" --db "$PG dbname=synchub_bench" \
   --listen "tcp://127.0.0.1:$port" --dead-letters "tcp://127.0.0.1:$dl_port" \
   --workers 2 --batch-max 1000 --log-level warn >"$OUT/resolver.log" 2>&1 &
+resolver_pid=$!
 sleep 1
 load=("$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$port" --sources 4
   --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json)
@@ -78,6 +79,7 @@ zmq_port="$(free_loopback_port)"
 "$BUILD/services/ingest/synchub-ingest" --db "$PG dbname=synchub_bench" --port "$http_port" \
   --resolver "tcp://127.0.0.1:$port" --zmq-listen "tcp://127.0.0.1:$zmq_port" --threads 64 \
   --log-level warn >"$OUT/ingest.log" 2>&1 &
+ingest_pid=$!
 sleep 1
 http_rps=()
 for run in $(seq "$RUNS"); do
@@ -97,7 +99,17 @@ via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1])
 info "bench: insert-to-everywhere latency through the whole stack (./dev up's stack)"
 chmod 755 "$OUT"
 export SYNCHUB_STATE_DIR="$OUT/stack"
-export SYNCHUB_PORT_BASE=$((20000 + (RANDOM % 300) * 100))
+kill "$ingest_pid" "$resolver_pid" 2>/dev/null || true
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 50); do
+  SYNCHUB_PORT_BASE=$((20000 + (RANDOM % 300) * 100))
+  all_free=1
+  for offset in 32 60 61 70 80 90; do
+    port_free $((SYNCHUB_PORT_BASE + offset)) || all_free=0
+  done
+  [ "$all_free" = 1 ] && break
+done
+export SYNCHUB_PORT_BASE
 BUILD_DIR="$BUILD"
 source "$ROOT/tools/dev/stack.sh"
 trap 'stack_down >/dev/null 2>&1; throwaway_pg_stop; pkill -P $$ || true' EXIT
@@ -109,7 +121,14 @@ probe=("$BUILD/services/connector/synchub-latency-probe" --source-db "$PG_CONN d
 "${probe[@]}" --prefix BUSY --load-db "$PG_CONN dbname=erp" --load-db "$PG_CONN dbname=portal" \
   --load-rate 1000 >"$OUT/latency_busy.json"
 stack_down >/dev/null
-lat() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(f"p50 {r[\"p50_ms\"]:.1f} ms, p99 {r[\"p99_ms\"]:.1f} ms ({r[\"samples\"]} samples, {r[\"lost\"]} lost, background {r[\"load_rate\"]:.0f} changes/s)")' "$1"; }
+lat() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("p50 %.1f ms, p99 %.1f ms (%d samples, %d lost, background %.0f changes/s)"
+      % (r["p50_ms"], r["p99_ms"], r["samples"], r["lost"], r["load_rate"]))
+PY
+}
 latency_idle="$(lat "$OUT/latency_idle.json")"
 latency_busy="$(lat "$OUT/latency_busy.json")"
 

@@ -176,12 +176,13 @@ std::string UpsertSql(const EntityMapping& mapping) {
     updates += ", " + column + " = EXCLUDED." + column;
   }
   return "INSERT INTO " + mapping.table + " (" + columns + ") SELECT " + columns +
-         " FROM jsonb_populate_record(NULL::" + mapping.table + ", $1::jsonb) ON CONFLICT (" +
+         " FROM jsonb_populate_recordset(NULL::" + mapping.table + ", $1::jsonb) ON CONFLICT (" +
          mapping.key_column + ") DO UPDATE SET " + updates;
 }
 
 std::string DeleteSql(const EntityMapping& mapping) {
-  return "DELETE FROM " + mapping.table + " WHERE " + mapping.key_column + "::text = $1";
+  return "DELETE FROM " + mapping.table + " WHERE " + mapping.key_column +
+         "::text IN (SELECT jsonb_array_elements_text($1::jsonb))";
 }
 
 }  // namespace synchub

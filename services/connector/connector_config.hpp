@@ -47,9 +47,10 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text);
 // outbox unless the transaction is marked inbound (SET LOCAL synchub.inbound = 'on').
 std::string SetupSql(const ConnectorConfig& config);
 
-// Upserts one record into the entity's table from a JSON object {column: value} ($1).
+// Upserts records into the entity's table from a JSON array of {column: value} objects ($1).
+// REQUIRES: each key at most once in the array.
 std::string UpsertSql(const EntityMapping& mapping);
-// Deletes the row whose key is $1.
+// Deletes the rows whose keys are in the JSON array of strings $1.
 std::string DeleteSql(const EntityMapping& mapping);
 
 }  // namespace synchub

@@ -1,5 +1,7 @@
 #include "connector/connector_sync.hpp"
 
+#include <map>
+
 #include "common/core/event.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
@@ -14,7 +16,9 @@ SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_c
  WHERE o.sent_at IS NULL AND NOT o.parked AND o.next_attempt_at <= now()
  ORDER BY o.id
  LIMIT 200)sql";
-constexpr const char* kMarkSent = "UPDATE synchub_outbox SET sent_at = now() WHERE id = $1";
+constexpr const char* kMarkSent = R"sql(
+UPDATE synchub_outbox SET sent_at = now()
+ WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint))sql";
 constexpr const char* kMarkFailed = R"sql(
 UPDATE synchub_outbox
    SET retry_count = retry_count + 1, last_error = $2,
@@ -28,10 +32,13 @@ SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_c
 constexpr const char* kMarkReported = "UPDATE synchub_outbox SET reported_at = now() WHERE id = $1";
 constexpr const char* kDelay =
     "UPDATE synchub_outbox SET next_attempt_at = now() + interval '1 second' WHERE id = $1";
-constexpr const char* kAppliedEtag =
-    "SELECT etag FROM synchub_applied WHERE entity = $1 AND external_id = $2";
+constexpr const char* kAppliedEtags = R"sql(
+SELECT a.entity, a.external_id, a.etag FROM synchub_applied a
+  JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id))sql";
 constexpr const char* kSaveApplied = R"sql(
-INSERT INTO synchub_applied (entity, external_id, etag) VALUES ($1, $2, $3)
+INSERT INTO synchub_applied (entity, external_id, etag)
+SELECT entity, external_id, etag
+  FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint)
 ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag)sql";
 constexpr const char* kSaveSeq = "UPDATE synchub_connector SET last_seq = greatest(last_seq, $1)";
 
@@ -73,11 +80,12 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       return reply.status();
     }
     int sent = 0;
+    Json sent_ids = Json::array();
     for (int i = 0; i < reply->results_size(); ++i) {
       const v1::ResolutionResult& result = reply->results(i);
       const std::int64_t id = ids[static_cast<std::size_t>(i)];
       if (result.error().code() == v1::STATUS_CODE_OK) {
-        tx.exec_params(kMarkSent, id);  // decided at the hub (any outcome, dead letters too)
+        sent_ids.push_back(id);  // decided at the hub (any outcome, dead letters too)
         ++sent;
       } else if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
         tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts,
@@ -86,6 +94,7 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
         tx.exec_params(kDelay, id);
       }
     }
+    if (!sent_ids.empty()) tx.exec_params(kMarkSent, sent_ids.dump());
     tx.commit();
     return sent;
   } catch (const std::exception& error) {
@@ -127,37 +136,68 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
   try {
     pqxx::work tx(connection);
     tx.exec("SET LOCAL synchub.inbound = 'on'");
-    int changed = 0;
     std::uint64_t last_seq = 0;
+    // The newest change per record this source holds.
+    std::map<std::pair<std::string, std::string>, const v1::OutboundChange*> newest;
     for (const auto& change : deliver.changes()) {
       last_seq = std::max(last_seq, change.seq());
-      const EntityMapping* mapping = config_.ForEntity(change.entity());
-      if (mapping == nullptr) continue;  // an entity this source does not hold
-      auto applied = tx.exec_params(kAppliedEtag, change.entity(), change.external_id());
+      if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
+      auto& slot = newest[{change.entity(), change.external_id()}];
+      if (slot == nullptr || slot->etag() <= change.etag()) slot = &change;
+    }
+    Json keys = Json::array();
+    for (const auto& [key, change] : newest) {
+      keys.push_back({{"entity", key.first}, {"external_id", key.second}});
+    }
+    std::map<std::pair<std::string, std::string>, std::int64_t> applied_etags;
+    if (!keys.empty()) {
+      for (const auto& row : tx.exec_params(kAppliedEtags, keys.dump())) {
+        applied_etags[{row[0].as<std::string>(), row[1].as<std::string>()}] =
+            row[2].as<std::int64_t>();
+      }
+    }
+    // Per entity: the rows to upsert and the keys to delete, then one statement each.
+    std::map<std::string, Json> upserts;
+    std::map<std::string, Json> deletes;
+    Json applied = Json::array();
+    for (const auto& [key, change] : newest) {
       // Older than what was applied: a late redelivery, skipped. The same etag is applied
       // again (it is idempotent): the hub sends a record back unchanged when the local copy
       // went astray (a stale local edit), and the local row must return to it.
-      if (!applied.empty() && applied[0][0].as<std::int64_t>() > change.etag()) continue;
-      const Json record = Json::parse(change.record_json(), nullptr, false);
+      auto known = applied_etags.find(key);
+      if (known != applied_etags.end() && known->second > change->etag()) continue;
+      const Json record = Json::parse(change->record_json(), nullptr, false);
       if (!record.is_object()) continue;
+      const EntityMapping& mapping = *config_.ForEntity(key.first);
       if (record.value("deleted", false)) {
-        tx.exec_params(DeleteSql(*mapping), change.external_id());
+        auto& list = deletes[key.first];
+        if (list.is_null()) list = Json::array();
+        list.push_back(key.second);
       } else {
         Json row = Json::object();
-        row[mapping->key_column] = change.external_id();
-        row[mapping->version_column] = record.value("version", std::int64_t{0});
+        row[mapping.key_column] = key.second;
+        row[mapping.version_column] = record.value("version", std::int64_t{0});
         const Json fields = record.value("fields", Json::object());
-        for (const auto& [column, field] : mapping->columns_to_fields) {
+        for (const auto& [column, field] : mapping.columns_to_fields) {
           row[column] = fields.contains(field) ? fields[field] : Json();
         }
-        tx.exec_params(UpsertSql(*mapping), row.dump());
+        auto& list = upserts[key.first];
+        if (list.is_null()) list = Json::array();
+        list.push_back(std::move(row));
       }
-      tx.exec_params(kSaveApplied, change.entity(), change.external_id(), change.etag());
-      ++changed;
+      applied.push_back(
+          {{"entity", key.first}, {"external_id", key.second}, {"etag", change->etag()}});
     }
+    for (const auto& [entity, rows] : upserts) {
+      tx.exec_params(UpsertSql(*config_.ForEntity(entity)), rows.dump());
+    }
+    for (const auto& [entity, ids] : deletes) {
+      tx.exec_params(DeleteSql(*config_.ForEntity(entity)), ids.dump());
+    }
+    if (!applied.empty()) tx.exec_params(kSaveApplied, applied.dump());
     tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last_seq));
     tx.commit();
-    return changed;
+    return static_cast<int>(applied.size());
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "applying inbound changes");
   }

@@ -62,29 +62,6 @@ HttpAnswer ProblemFromStatus(const Status& status) {
   }
 }
 
-std::string WireOutcomeName(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_NEW_RECORD:
-      return "NEW_RECORD";
-    case v1::OUTCOME_VERSION_WIN:
-      return "VERSION_WIN";
-    case v1::OUTCOME_STALE_SKIP:
-      return "STALE_SKIP";
-    case v1::OUTCOME_FIELD_MERGE:
-      return "FIELD_MERGE";
-    case v1::OUTCOME_PRIORITY_WIN:
-      return "PRIORITY_WIN";
-    case v1::OUTCOME_MANUAL:
-      return "MANUAL";
-    case v1::OUTCOME_DEFERRED:
-      return "DEFERRED";
-    case v1::OUTCOME_DEAD_LETTER:
-      return "DEAD_LETTER";
-    default:
-      return "";
-  }
-}
-
 HttpAnswer AnswerForResult(const v1::ResolutionResult& result) {
   if (result.has_error() && result.error().code() != v1::STATUS_CODE_OK) {
     return ProblemFromStatus(StatusFromProto(result.error()));

@@ -30,7 +30,4 @@ HttpAnswer ProblemFromStatus(const Status& status);
 // 400 a rejected event (key named), 503 not made durable.
 HttpAnswer AnswerForResult(const v1::ResolutionResult& result);
 
-// "NEW_RECORD", ... for a wire outcome; "" for none.
-std::string WireOutcomeName(v1::Outcome outcome);
-
 }  // namespace synchub

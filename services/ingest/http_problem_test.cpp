@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/codec/proto_codec.hpp"
+
 namespace synchub {
 namespace {
 

@@ -1,9 +1,9 @@
 // synchub-outbound: streams the outbound queue to connectors. See outbound_server.hpp.
-#include <csignal>
-#include <cstdio>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+#include <csignal>
+#include <cstdio>
 
 #include "common/pg/connection.hpp"
 #include "outbound/outbound_server.hpp"

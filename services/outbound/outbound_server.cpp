@@ -78,7 +78,7 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
     spdlog::info("{} subscribed, resuming after seq {}", source, cursor->seq);
     return;
   }
-  const std::string source = message.has_ack() ? message.ack().source()
+  const std::string source = message.has_ack()         ? message.ack().source()
                              : message.has_heartbeat() ? message.heartbeat().source()
                                                        : "";
   auto it = sessions_.find(source);

@@ -19,10 +19,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
@@ -51,8 +50,8 @@ class OutboundServer {
   struct Session {
     std::string identity;
     std::uint32_t credit = 0;
-    OutboundPosition acked;      // saved in outbound_cursor
-    OutboundPosition delivered;  // the last position sent
+    OutboundPosition acked;                              // saved in outbound_cursor
+    OutboundPosition delivered;                          // the last position sent
     std::map<std::int64_t, OutboundPosition> in_flight;  // seq -> position, not yet acked
     std::chrono::steady_clock::time_point last_heard;
     std::chrono::steady_clock::time_point last_sent;

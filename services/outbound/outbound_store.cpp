@@ -57,8 +57,8 @@ StatusOr<std::vector<QueuedChange>> PgOutboundStore::ReadAfter(const std::string
   try {
     pqxx::read_transaction tx(connection_);
     std::vector<QueuedChange> changes;
-    for (const auto& row : tx.exec_params(kReadAfter, target, std::to_string(after.xid),
-                                          after.seq, limit)) {
+    for (const auto& row :
+         tx.exec_params(kReadAfter, target, std::to_string(after.xid), after.seq, limit)) {
       QueuedChange change;
       change.position = {std::stoull(row[0].as<std::string>()), row[1].as<std::int64_t>()};
       change.entity = row[2].as<std::string>();

@@ -44,29 +44,6 @@ struct Totals {
   long unavailable = 0;
 };
 
-const char* WireOutcomeName(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_NEW_RECORD:
-      return "NEW_RECORD";
-    case v1::OUTCOME_VERSION_WIN:
-      return "VERSION_WIN";
-    case v1::OUTCOME_STALE_SKIP:
-      return "STALE_SKIP";
-    case v1::OUTCOME_FIELD_MERGE:
-      return "FIELD_MERGE";
-    case v1::OUTCOME_PRIORITY_WIN:
-      return "PRIORITY_WIN";
-    case v1::OUTCOME_MANUAL:
-      return "MANUAL";
-    case v1::OUTCOME_DEFERRED:
-      return "DEFERRED";
-    case v1::OUTCOME_DEAD_LETTER:
-      return "DEAD_LETTER";
-    default:
-      return "NONE";
-  }
-}
-
 void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
                std::atomic<long>& budget, std::atomic<long>& sent,
                std::chrono::steady_clock::time_point deadline, Totals& totals) {

@@ -80,4 +80,27 @@ Status StatusFromProto(const v1::Status& wire) {
   }
 }
 
+std::string WireOutcomeName(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_NEW_RECORD:
+      return "NEW_RECORD";
+    case v1::OUTCOME_VERSION_WIN:
+      return "VERSION_WIN";
+    case v1::OUTCOME_STALE_SKIP:
+      return "STALE_SKIP";
+    case v1::OUTCOME_FIELD_MERGE:
+      return "FIELD_MERGE";
+    case v1::OUTCOME_PRIORITY_WIN:
+      return "PRIORITY_WIN";
+    case v1::OUTCOME_MANUAL:
+      return "MANUAL";
+    case v1::OUTCOME_DEFERRED:
+      return "DEFERRED";
+    case v1::OUTCOME_DEAD_LETTER:
+      return "DEAD_LETTER";
+    default:
+      return "";
+  }
+}
+
 }  // namespace synchub

@@ -21,6 +21,9 @@ v1::Event EventToProto(const Event& event);
 StatusOr<Event> EventFromProto(const v1::Event& wire, const Catalog& catalog,
                                const EventLimits& limits = {});
 
+// "NEW_RECORD", ... "DEAD_LETTER" for a wire outcome; "" for none.
+std::string WireOutcomeName(v1::Outcome outcome);
+
 // Status <-> v1::Status (an OK status maps to code STATUS_CODE_OK and back).
 v1::Status StatusToProto(const Status& status);
 Status StatusFromProto(const v1::Status& wire);

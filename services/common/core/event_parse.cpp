@@ -226,4 +226,17 @@ std::string EventJsonText(const Event& event) {
   return writer.Take();
 }
 
+Event EventFromStoredJson(const Json& body) {
+  Event event;
+  event.event_id = body.value("eventId", "");
+  event.entity = body.value("entity", "client");
+  event.external_id = body.value("externalId", "");
+  event.source = body.value("source", "");
+  event.version = body.value("version", std::int64_t{0});
+  event.op = body.value("op", "upsert") == "delete" ? Op::kDelete : Op::kUpsert;
+  const Json fields = body.value("fields", Json::object());
+  for (auto it = fields.begin(); it != fields.end(); ++it) event.fields.emplace(it.key(), *it);
+  return event;
+}
+
 }  // namespace synchub

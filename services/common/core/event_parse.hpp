@@ -48,6 +48,10 @@ Status ValidateEvent(const Event& event, const Catalog& catalog, const EventLimi
 // The canonical JSON form of `event` (always with "fields"; "eventId" only when set).
 Json EventToJson(const Event& event);
 
+// Decodes an event the hub stored itself (EventToJson's form) without validating it again:
+// the catalog may have changed since it was accepted. Missing keys take their defaults.
+Event EventFromStoredJson(const Json& body);
+
 // EventToJson(event).dump(), written directly (the same value; faster on hot paths).
 std::string EventJsonText(const Event& event);
 

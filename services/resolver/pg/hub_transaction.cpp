@@ -58,20 +58,6 @@ Json ConflictsJson(const std::vector<FieldConflict>& conflicts) {
   return array;
 }
 
-// Stored events were validated on arrival; decode without re-checking the catalog, which may
-// have changed since (the ladder ranks an unregistered source below every registered one).
-Event EventFromStoredJson(const Json& body) {
-  Event event;
-  event.entity = body.value("entity", "client");
-  event.external_id = body.value("externalId", "");
-  event.source = body.value("source", "");
-  event.version = body.value("version", std::int64_t{0});
-  event.op = body.value("op", "upsert") == "delete" ? Op::kDelete : Op::kUpsert;
-  const Json fields = body.value("fields", Json::object());
-  for (auto it = fields.begin(); it != fields.end(); ++it) event.fields.emplace(it.key(), *it);
-  return event;
-}
-
 }  // namespace
 
 // Registers the resolver's statements on `connection` (each is prepared on the server on first

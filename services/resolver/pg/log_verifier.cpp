@@ -29,19 +29,6 @@ constexpr const char* kRecord = R"sql(
 SELECT fields::text, provenance::text, version, last_source FROM canonical_record
  WHERE entity = $1 AND external_id = $2)sql";
 
-Event StoredEvent(const Json& body) {
-  Event event;
-  event.event_id = body.value("eventId", "");
-  event.entity = body.value("entity", "client");
-  event.external_id = body.value("externalId", "");
-  event.source = body.value("source", "");
-  event.version = body.value("version", std::int64_t{0});
-  event.op = body.value("op", "upsert") == "delete" ? Op::kDelete : Op::kUpsert;
-  const Json fields = body.value("fields", Json::object());
-  for (auto it = fields.begin(); it != fields.end(); ++it) event.fields.emplace(it.key(), *it);
-  return event;
-}
-
 }  // namespace
 
 StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, const Catalog& catalog,
@@ -71,7 +58,7 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
       for (const auto& row : rows) {
         LoggedResolution logged;
         logged.seq = row[0].as<std::int64_t>();
-        logged.event = StoredEvent(Json::parse(row[1].as<std::string>()));
+        logged.event = EventFromStoredJson(Json::parse(row[1].as<std::string>()));
         logged.outcome = row[2].as<std::string>();
         if (!row[3].is_null()) logged.record_after = Json::parse(row[3].as<std::string>());
         RecordKey key(logged.event.entity, logged.event.external_id);

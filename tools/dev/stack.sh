@@ -43,7 +43,7 @@ _stack_pg_start() {
     start >/dev/null || { tail -20 "$STACK_DIR/pg/server.log"; die "PostgreSQL did not start"; }
 }
 
-_stack_psql() { "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+_stack_psql() { PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 _stack_db_exists() {
   [ "$(_stack_psql "$PG_CONN dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The seed's story on the running stack (./dev up): the five conflict scenarios through the
+# HTTP API, the Client/Order dependency, and an insert in LocalDB's local table that reaches
+# the three other sources. Sourced by ./dev demo after stack_up; uses its variables.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+api="http://127.0.0.1:$HTTP_PORT"
+hub=("$PG_BIN/psql" -X -q "$PG_CONN dbname=$HUB_DB")
+run_id="$(date +%s)"
+
+outcome_of() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("outcome") or d.get("code") or "-")' "$1"; }
+
+send() {  # send LABEL BODY
+  local out status body
+  out="$(curl -s -w '\n%{http_code}' -X POST "$api/api/sync" -H 'Content-Type: application/json' -d "$2")"
+  status="${out##*$'\n'}"
+  body="${out%$'\n'*}"
+  printf '  %-34s HTTP %s  %s\n' "$1" "$status" "$(outcome_of "$body")"
+}
+
+echo "== 1. The seed's five conflict scenarios through POST /api/sync =="
+"${hub[@]}" -c "DELETE FROM canonical_record WHERE external_id LIKE 'CUST-00%'" >/dev/null
+"${hub[@]}" -c "DELETE FROM resolution_log WHERE external_id LIKE 'CUST-00%'; DELETE FROM conflict_log WHERE external_id LIKE 'CUST-00%'" >/dev/null
+n=0
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  n=$((n + 1))
+  key="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["externalId"], d["source"], "v%d" % d["version"])' "$line")"
+  body="$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["eventId"]="demo-%s-%s" % (sys.argv[2], sys.argv[3]); print(json.dumps(d))' "$line" "$run_id" "$n")"
+  send "$key" "$body"
+done <"$here/seed_scenarios.jsonl"
+echo
+echo "Canonical records (the seed's 03_verify_sync.sql):"
+"${hub[@]}" -c "SELECT c.external_id AS \"externalId\", c.last_source AS \"lastSource\", c.version,
+  (SELECT outcome FROM resolution_log r WHERE r.entity = c.entity AND r.external_id = c.external_id
+    ORDER BY seq DESC LIMIT 1) AS \"last outcome\", c.fields->>'fullName' AS \"fullName\", c.fields->>'email' AS email
+  FROM canonical_record c WHERE c.external_id LIKE 'CUST-00%' ORDER BY 1"
+echo "Open conflicts:"
+"${hub[@]}" -c "SELECT id, external_id AS \"externalId\", event->>'source' AS source,
+  conflicting_fields->0->>'field' AS field, conflicting_fields->0->>'incoming' AS incoming,
+  conflicting_fields->0->>'canonical' AS canonical FROM conflict_log WHERE status = 'open' AND external_id LIKE 'CUST-00%' ORDER BY id"
+
+echo "== 2. An Order before its Client: deferred, then applied when the Client arrives =="
+send "ORD-$run_id for CUST-$run_id (no client yet)" \
+  "{\"entity\":\"order\",\"externalId\":\"ORD-$run_id\",\"source\":\"ERP\",\"version\":1,\"fields\":{\"clientId\":\"CUST-$run_id\",\"amount\":120}}"
+send "CUST-$run_id (the client)" \
+  "{\"externalId\":\"CUST-$run_id\",\"source\":\"CRM\",\"version\":1,\"fullName\":\"Ivy Order\"}"
+for _ in $(seq 50); do
+  landed="$("${hub[@]}" -tAc "SELECT count(*) FROM canonical_record WHERE entity = 'order' AND external_id = 'ORD-$run_id'")"
+  [ "$landed" = 1 ] && break
+  sleep 0.1
+done
+echo "  order ORD-$run_id in the canonical records: $([ "$landed" = 1 ] && echo 'yes (applied after its client)' || echo 'NO')"
+echo
+
+echo "== 3. An insert in LocalDB's local table reaches CRM, ERP and Portal =="
+key="LOCAL-$run_id"
+"$PG_BIN/psql" -X -q "$PG_CONN dbname=localdb" -c \
+  "INSERT INTO local_records (external_id, full_name, email) VALUES ('$key', 'Lena Local', 'lena@local.example')"
+for source in crm erp portal; do
+  for _ in $(seq 50); do
+    got="$("$PG_BIN/psql" -X -q -tA "$PG_CONN dbname=$source" -c "SELECT full_name FROM local_records WHERE external_id = '$key'")"
+    [ -n "$got" ] && break
+    sleep 0.1
+  done
+  printf '  %-7s %s\n' "$source" "${got:-MISSING}"
+done
+echo
+echo "Dead letters:"
+"${hub[@]}" -c "SELECT id, event_id, reason, attempts FROM dead_letter WHERE status = 'dead' ORDER BY id"
+echo "Outbound delivery per source (acknowledged position):"
+"${hub[@]}" -c "SELECT target_source AS source, seq AS \"acked up to seq\", acked_at FROM outbound_cursor ORDER BY 1"
+cat <<EOF2
+Explore further (the stack keeps running; ./dev down stops it):
+  curl $api/api/records/client/CUST-004
+  curl $api/api/records/client/CUST-004/history
+  $BUILD_DIR/services/ingest/syncctl/syncctl --url $api conflicts list
+  $BUILD_DIR/services/ingest/syncctl/syncctl --url $api conflicts resolve ID --take incoming
+  ./dev psql CRM -c "SELECT * FROM local_records"
+EOF2

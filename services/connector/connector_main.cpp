@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/pg/connection.hpp"
+#include "common/runtime/service_logging.hpp"
 #include "connector/connector_config.hpp"
 #include "connector/connector_sync.hpp"
 
@@ -163,7 +164,6 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "push local changes and pull canonical ones");
   auto* status = app.add_subcommand("status", "outbox counts and parked rows");
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
 
   std::ifstream file(config_path);
   if (!file) {
@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
                  config.status().message().c_str());
     return 2;
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [connector " + config->source + "] %l %v");
+  synchub::ConfigureServiceLogging("connector " + config->source, log_level);
   if (setup->parsed()) {
     auto connection = synchub::ConnectPg(config->database);
     if (!connection.ok()) {

@@ -8,6 +8,7 @@
 
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
+#include "common/runtime/service_logging.hpp"
 #include "ingest/ingest_http.hpp"
 #include "ingest/zmq_ingress.hpp"
 
@@ -50,8 +51,7 @@ int main(int argc, char** argv) {
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [ingest] %l %v");
+  synchub::ConfigureServiceLogging("ingest", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
   options.resolver_timeout = std::chrono::milliseconds(resolver_timeout_ms);
 

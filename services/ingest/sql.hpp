@@ -1,6 +1,8 @@
 // The ingest gateway's SQL, as named constants (reads for the API and operator actions).
 #pragma once
 
+#include <string>
+
 namespace synchub::ingest_sql {
 
 inline constexpr const char* kPing = "SELECT 1";
@@ -15,39 +17,35 @@ SELECT seq, event_id, source, version, outcome, changed, etag_before, etag_after
        event::text, record_after::text
   FROM resolution_log WHERE entity = $1 AND external_id = $2 ORDER BY seq)sql";
 
-inline constexpr const char* kConflicts = R"sql(
+// The columns ConflictFromRow reads, in order.
+inline constexpr const char* kConflictColumns = R"sql(
 SELECT id, event_id, entity, external_id, status, resolution,
        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        conflicting_fields::text, event::text, canonical::text
-  FROM conflict_log
+  FROM conflict_log)sql";
+
+inline const std::string kConflicts = std::string(kConflictColumns) + R"sql(
  WHERE ($1 = 'all' OR status = $1)
  ORDER BY id
  LIMIT 1000)sql";
 
-inline constexpr const char* kConflict = R"sql(
-SELECT id, event_id, entity, external_id, status, resolution,
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       conflicting_fields::text, event::text, canonical::text
-  FROM conflict_log WHERE id = $1)sql";
+inline const std::string kConflict = std::string(kConflictColumns) + " WHERE id = $1";
 
-inline constexpr const char* kDeadLetters = R"sql(
+// The columns DeadLetterFromRow reads, in order.
+inline constexpr const char* kDeadLetterColumns = R"sql(
 SELECT id, event_id, reason, detail, attempts, status,
        to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        event::text, raw
-  FROM dead_letter
+  FROM dead_letter)sql";
+
+inline const std::string kDeadLetters = std::string(kDeadLetterColumns) + R"sql(
  WHERE ($1 = 'all' OR status = $1)
  ORDER BY id
  LIMIT 1000)sql";
 
-inline constexpr const char* kDeadLetter = R"sql(
-SELECT id, event_id, reason, detail, attempts, status,
-       to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       event::text, raw
-  FROM dead_letter WHERE id = $1)sql";
+inline const std::string kDeadLetter = std::string(kDeadLetterColumns) + " WHERE id = $1";
 
 // Moves a dead letter out of 'dead' (to replayed or discarded); no row when it is not dead.
 inline constexpr const char* kSetDeadLetterStatus = R"sql(

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/pg/connection.hpp"
+#include "common/runtime/service_logging.hpp"
 #include "outbound/outbound_server.hpp"
 
 namespace {
@@ -28,8 +29,7 @@ int main(int argc, char** argv) {
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [outbound] %l %v");
+  synchub::ConfigureServiceLogging("outbound", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
   auto server = synchub::OutboundServer::Start(options);
   if (!server.ok()) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/pg/connection.hpp"
+#include "common/runtime/service_logging.hpp"
 #include "resolver/app/resolver_server.hpp"
 
 namespace {
@@ -61,8 +62,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e [resolver] %l %v");
+  synchub::ConfigureServiceLogging("resolver", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
   options.resolver.deferral.initial_delay = std::chrono::milliseconds(defer_initial_ms);
   options.resolver.deferral.max_delay = std::chrono::milliseconds(defer_max_ms);

@@ -1,6 +1,6 @@
-// syncload: simulated sources publishing bursts of conflicting writes to synchub over ZeroMQ,
-// with a report (events/s, submit-to-acknowledgement latency, outcomes) and an optional
-// verification of the hub's resolution log afterwards.
+// syncload: simulated sources publishing bursts of conflicting writes to synchub over ZeroMQ
+// (or HTTP with --http), with a report (events/s, submit-to-acknowledgement latency, outcomes) and
+// an optional verification of the hub's resolution log afterwards.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -9,18 +9,19 @@
 #include <mutex>
 #include <thread>
 
-#include "common/codec/proto_codec.hpp"
 #include "common/pg/catalog_loader.hpp"
 #include "common/pg/connection.hpp"
 #include "common/zmq/resolver_client.hpp"
 #include "resolver/pg/log_verifier.hpp"
 #include "syncload/load_profile.hpp"
+#include "syncload/submitter.hpp"
 
 namespace synchub {
 namespace {
 
 struct Options {
   std::vector<std::string> endpoints = {"tcp://127.0.0.1:5560"};
+  std::string http_url;  // non-empty: POST /api/sync on this gateway instead of ZeroMQ
   LoadProfile profile;
   int sources = 4;
   long events = 20000;
@@ -42,13 +43,15 @@ struct Totals {
   std::map<std::string, long> outcomes;
   long rejected = 0;
   long unavailable = 0;
+  long dead_letters = 0;
 };
 
 void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
                std::atomic<long>& budget, std::atomic<long>& sent,
                std::chrono::steady_clock::time_point deadline, Totals& totals) {
-  zmq::context_t context(1);
-  ResolverClient client(context, {options.endpoints, std::chrono::seconds(30), 3});
+  std::unique_ptr<Submitter> submitter = options.http_url.empty()
+                                             ? MakeZmqSubmitter(options.endpoints)
+                                             : MakeHttpSubmitter(options.http_url);
   std::mt19937_64 random(options.seed * 1000003ULL + static_cast<unsigned>(lane) * 7919ULL +
                          std::random_device{}());
   const int lanes = options.sources * options.inflight;
@@ -59,41 +62,41 @@ void RunSource(const Options& options, const std::string& source, int lane, Vers
     long left = budget.fetch_sub(want);
     if (left <= 0) break;
     want = std::min(want, left);
-    std::vector<v1::Event> batch;
-    std::vector<RecordKey> keys;
+    std::vector<Event> batch;
+    batch.reserve(static_cast<std::size_t>(want));
     for (long i = 0; i < want; ++i) {
       Event event = NextLoadEvent(options.profile, source, board, random);
       event.event_id = NewClientEventId();
-      keys.emplace_back(event.entity, event.external_id);
-      batch.push_back(EventToProto(event));
+      batch.push_back(std::move(event));
     }
     if (lane_rate > 0) {
       std::this_thread::sleep_until(next_send);
       next_send +=
           std::chrono::microseconds(static_cast<long>(1e6 * static_cast<double>(want) / lane_rate));
     }
-    const auto submitted = std::chrono::steady_clock::now();
-    auto reply = client.Submit(batch);
-    const double latency_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
-            .count();
+    const std::vector<SubmitAnswer> answers = submitter->Submit(batch);
     sent += want;
     std::lock_guard<std::mutex> lock(totals.mutex);
-    if (!reply.ok()) {
-      totals.unavailable += want;
-      continue;
-    }
-    for (const auto& result : reply->results()) {
-      if (result.error().code() != v1::STATUS_CODE_OK) {
-        ++(result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT ? totals.rejected
-                                                                     : totals.unavailable);
-        continue;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      const SubmitAnswer& answer = answers[i];
+      switch (answer.kind) {
+        case SubmitAnswer::Kind::kDecided:
+          ++totals.outcomes[answer.outcome];
+          totals.acknowledged.push_back(batch[i].event_id);
+          totals.latencies_ms.push_back(answer.latency_ms);
+          break;
+        case SubmitAnswer::Kind::kDeadLetter:
+          ++totals.dead_letters;
+          break;
+        case SubmitAnswer::Kind::kRejected:
+          ++totals.rejected;
+          break;
+        case SubmitAnswer::Kind::kUnanswered:
+          ++totals.unavailable;
+          break;
       }
-      ++totals.outcomes[WireOutcomeName(result.outcome())];
-      totals.acknowledged.push_back(result.event_id());
-      totals.latencies_ms.push_back(latency_ms);
+      totals.touched.emplace_back(batch[i].entity, batch[i].external_id);
     }
-    totals.touched.insert(totals.touched.end(), keys.begin(), keys.end());
   }
 }
 
@@ -141,6 +144,8 @@ int Run(const Options& options) {
   Json report = {{"events_acknowledged", acked},
                  {"events_rejected", totals.rejected},
                  {"events_unavailable", totals.unavailable},
+                 {"dead_letters", totals.dead_letters},
+                 {"transport", options.http_url.empty() ? "zeromq" : "http"},
                  {"seconds", elapsed},
                  {"events_per_second", static_cast<double>(acked) / elapsed},
                  {"outcomes", totals.outcomes}};
@@ -197,7 +202,8 @@ int Run(const Options& options) {
     }
     std::printf("outcomes:");
     for (const auto& [name, count] : totals.outcomes) std::printf(" %s=%ld", name.c_str(), count);
-    std::printf("\nrejected %ld, unanswered %ld\n", totals.rejected, totals.unavailable);
+    std::printf("\nrejected %ld, unanswered %ld, dead letters %ld\n", totals.rejected,
+                totals.unavailable, totals.dead_letters);
     if (options.verify) {
       const Json& v = report["verification"];
       std::printf(
@@ -221,7 +227,12 @@ int Run(const Options& options) {
 int main(int argc, char** argv) {
   synchub::Options options;
   CLI::App app{"syncload: simulated sources publishing bursts of conflicting writes to synchub."};
-  app.add_option("--endpoint", options.endpoints, "resolver endpoint(s)")->capture_default_str();
+  app.add_option("--endpoint", options.endpoints,
+                 "ZeroMQ endpoint(s): the resolver's or the ingest gateway's")
+      ->capture_default_str();
+  app.add_option("--http", options.http_url,
+                 "submit over HTTP instead: POST /api/sync on this gateway URL, one event per "
+                 "request (e.g. http://127.0.0.1:15480)");
   app.add_option("--sources", options.sources, "simulated sources (CRM, ERP, Portal, LocalDB)")
       ->check(CLI::Range(1, 4))
       ->capture_default_str();

@@ -73,6 +73,37 @@ resolver_median="$(printf '%s\n' "${resolver_eps[@]}" | median)"
 verified="$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verification"]; print("passed" if v["ok"] else "FAILED", v["events_replayed"], "events replayed")' "$OUT/verify.json")"
 p99="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["latency_ms"]["p99"],1))' "$OUT/load$RUNS.json")"
 
+# The standard syncload scenarios (one run each): a row per scenario in scenarios.md.
+scenario_row() {  # scenario_row NAME JSON
+  python3 - "$1" "$2" <<'PY2'
+import json, sys
+name, r = sys.argv[1], json.load(open(sys.argv[2]))
+lat = r.get("latency_ms", {})
+outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))
+print(f"| {name} | {r['events_per_second']:,.0f} | {lat.get('p50', 0):.1f} / {lat.get('p99', 0):.1f} "
+      f"| {outcomes} | {r['dead_letters']} | {r['events_rejected']} / {r['events_unavailable']} |")
+PY2
+}
+scenario() {  # scenario NAME PREFIX [syncload args]: against the resolver
+  local name="$1" prefix="$2"
+  shift 2
+  "$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$port" --json \
+    --duration "$SECONDS_PER_RUN" --key-prefix "$prefix" "$@" >"$OUT/scenario_$prefix.json" 2>/dev/null || true
+  scenario_row "$name" "$OUT/scenario_$prefix.json" >>"$OUT/scenarios.md"
+}
+info "bench: syncload standard scenarios (${SECONDS_PER_RUN}s each)"
+: >"$OUT/scenarios.md"
+scenario "balanced: 4 sources, 10,000 records, 10% same-version conflicts" BAL \
+  --sources 4 --records 10000 --conflict-share 0.1 --batch 500 --inflight 2
+scenario "hot keys: half of all events on 20 records" HOT \
+  --sources 4 --records 10000 --hot-share 0.5 --hot-records 20 --conflict-share 0.1 --batch 500 --inflight 2
+scenario "deletes: 10% deletes, 10% conflicts" DEL \
+  --sources 4 --records 10000 --delete-share 0.1 --conflict-share 0.1 --batch 500 --inflight 2
+scenario "steady 5,000 events/s in 50-event requests (latency at a fixed rate)" RATE \
+  --sources 4 --records 10000 --conflict-share 0.1 --batch 50 --inflight 2 --rate 5000
+scenario "one source, one request in flight, 1 event per request (round trip)" RTT \
+  --sources 1 --records 10000 --conflict-share 0 --batch 1 --inflight 1
+
 info "bench: ingest gateway (wrk, 64 connections) and its ZeroMQ batch path"
 http_port="$(free_loopback_port)"
 zmq_port="$(free_loopback_port)"
@@ -95,20 +126,17 @@ http_p99="$(wrk -t2 -c64 -d5s --latency -s "$ROOT/tools/bench/wrk_sync.lua" \
   --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json \
   --duration "$SECONDS_PER_RUN" --key-prefix VIAINGEST >"$OUT/via_ingest.json" 2>/dev/null
 via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/via_ingest.json")"
+scenario_row "through the gateway, ZeroMQ: the balanced scenario" "$OUT/via_ingest.json" >>"$OUT/scenarios.md"
+"$BUILD/services/syncload/syncload" --http "http://127.0.0.1:$http_port" --sources 4 \
+  --records 10000 --conflict-share 0.1 --inflight 4 --json --duration "$SECONDS_PER_RUN" \
+  --key-prefix VIAHTTP >"$OUT/via_http.json" 2>/dev/null || true
+scenario_row "through the gateway, HTTP (--http, 16 connections, one event per request)" "$OUT/via_http.json" >>"$OUT/scenarios.md"
 
 info "bench: insert-to-everywhere latency through the whole stack (./dev up's stack)"
 chmod 755 "$OUT"
 export SYNCHUB_STATE_DIR="$OUT/stack"
 kill "$ingest_pid" "$resolver_pid" 2>/dev/null || true
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for _ in $(seq 50); do
-  SYNCHUB_PORT_BASE=$((20000 + (RANDOM % 300) * 100))
-  all_free=1
-  for offset in 32 60 61 70 80 90; do
-    port_free $((SYNCHUB_PORT_BASE + offset)) || all_free=0
-  done
-  [ "$all_free" = 1 ] && break
-done
+SYNCHUB_PORT_BASE="$(free_stack_port_base)"
 export SYNCHUB_PORT_BASE
 BUILD_DIR="$BUILD"
 source "$ROOT/tools/dev/stack.sh"
@@ -152,6 +180,12 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "Resolver / pgbench one-event ratio: $(python3 -c "print(round(${resolver_median}/max(1,${one_median}),2))");"
   echo "resolver / pgbench 100-event batches: $(python3 -c "print(round(${resolver_median}/max(1,${batch_events}),2))")."
   echo "Submit-to-acknowledgement p99 of the last run: ${p99} ms. Verification run: ${verified}."
+  echo
+  echo "syncload's standard scenarios (one run of ${SECONDS_PER_RUN} s each, in this order, on the same database):"
+  echo
+  echo "| scenario | events/s | latency p50 / p99 (ms) | outcomes | dead letters | rejected / unanswered |"
+  echo "|---|---|---|---|---|---|"
+  cat "$OUT/scenarios.md"
   echo
   echo "Ladder (pure core, one core pinned, median of 5 repetitions):"
   echo

@@ -30,7 +30,7 @@ _stack_pg_start() {
     chmod 755 "$STACK_DIR" "$STACK_DIR/pg"
   fi
   if [ ! -f "$STACK_DIR/pg/data/PG_VERSION" ]; then
-    info "up: creating the project-local PostgreSQL cluster in .synchub/pg"
+    info "up: creating the project-local PostgreSQL cluster in $STACK_DIR/pg"
     _pg_as_owner "$PG_BIN/initdb" -D "$STACK_DIR/pg/data" -U synchub -A trust -E UTF8 \
       >"$STACK_DIR/pg/initdb.log" 2>&1 || { cat "$STACK_DIR/pg/initdb.log"; die "initdb failed"; }
   fi
@@ -84,7 +84,7 @@ _stack_wait_ready() {
     tries=$((tries + 1))
     if [ $tries -gt 200 ] || ! kill -0 "$(cat "$STACK_DIR/run/$name.pid")" 2>/dev/null; then
       tail -20 "$STACK_DIR/logs/$name.log" >&2
-      die "up: $name did not start (log: .synchub/logs/$name.log)"
+      die "up: $name did not start (log: $STACK_DIR/logs/$name.log)"
     fi
     sleep 0.1
   done
@@ -124,7 +124,7 @@ stack_up() {
     _stack_wait_ready "connector-$(tr '[:upper:]' '[:lower:]' <<<"$source")"
   done
   cat <<EOF2
-synchub is up (logs in .synchub/logs; ./dev status; ./dev down)
+synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   HTTP API        http://127.0.0.1:$HTTP_PORT   (openapi: /openapi.yaml, metrics: /metrics)
   ZeroMQ submit   tcp://127.0.0.1:$INGEST_ZMQ_PORT
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
@@ -167,6 +167,29 @@ stack_down() {
     _pg_as_owner "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -m fast -w stop >/dev/null
   fi
   info "down: stopped"
+}
+
+# stack_exists: true when an earlier ./dev up or ./dev demo left a stack (running or not).
+stack_exists() { [ -d "$STACK_DIR/pg/data" ] || compgen -G "$STACK_DIR/run/*.pid" >/dev/null; }
+
+# stack_start_clean: stops the stack if it runs and moves its state to $STACK_DIR.previous
+# (replacing an older one), so the next stack_up starts from empty databases.
+stack_start_clean() {
+  stack_down >/dev/null 2>&1 || true
+  rm -rf "$STACK_DIR.previous"
+  mv "$STACK_DIR" "$STACK_DIR.previous"
+}
+
+# stack_load [syncload args]: syncload against the running stack's ZeroMQ entrance, with
+# verification against the hub's database. Without arguments: the standard burst (4 sources,
+# 20,000 events, 10% same-version conflicts).
+stack_load() {
+  _stack_pg_running && kill -0 "$(cat "$STACK_DIR/run/ingest.pid" 2>/dev/null)" 2>/dev/null ||
+    die "load: the stack is not up (./dev up or ./dev demo first)"
+  local args=("$@")
+  [ ${#args[@]} -gt 0 ] || args=(--sources 4 --events 20000 --conflict-share 0.1 --batch 200)
+  "$BUILD_DIR/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT" \
+    --verify --db "$PG_CONN dbname=$HUB_DB" "${args[@]}"
 }
 
 stack_psql() {

@@ -1,0 +1,42 @@
+// How syncload hands a batch of events to synchub: over ZeroMQ (the resolver's or the ingest
+// gateway's ROUTER, one request per batch) or over HTTP (POST /api/sync, one request per event).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/core/event.hpp"
+
+namespace synchub {
+
+// What became of one submitted event.
+struct SubmitAnswer {
+  enum class Kind {
+    kDecided,     // durable at the hub with `outcome` (NEW_RECORD, ..., MANUAL, DEFERRED)
+    kDeadLetter,  // kept as a dead letter (counted, not verified against the log)
+    kRejected,    // invalid (4xx): nothing stored
+    kUnanswered,  // no answer (timeout, 5xx, connection refused): may or may not be decided
+  };
+  Kind kind = Kind::kUnanswered;
+  std::string outcome;      // the SPEC's outcome name when kDecided
+  double latency_ms = 0.0;  // from submitting the request to its answer
+};
+
+// Submits events and waits for their answers. Thread safety: none; one per thread.
+class Submitter {
+ public:
+  virtual ~Submitter() = default;
+  // Returns one answer per event of `batch`, in order. REQUIRES: every event has an event id
+  // (so a resent request is answered from the hub's log instead of applied twice).
+  virtual std::vector<SubmitAnswer> Submit(const std::vector<Event>& batch) = 0;
+};
+
+// ZeroMQ: one request per batch to `endpoints` (Lazy Pirate retries with the same ids).
+std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints);
+
+// HTTP: one POST /api/sync per event, on one keep-alive connection to `base_url`
+// (e.g. "http://127.0.0.1:15480").
+std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url);
+
+}  // namespace synchub

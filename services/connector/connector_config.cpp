@@ -1,6 +1,9 @@
 #include "connector/connector_config.hpp"
 
+#include <algorithm>
+#include <initializer_list>
 #include <regex>
+#include <string_view>
 
 #include "common/core/event_parse.hpp"
 #include "common/core/json.hpp"
@@ -26,11 +29,26 @@ const EntityMapping* ConnectorConfig::ForEntity(const std::string& entity) const
   return nullptr;
 }
 
+// The first key of `object` that is not in `known` (a typo would otherwise be ignored
+// silently and its setting left at the default), or nullptr.
+const std::string* UnknownKey(const Json& object, std::initializer_list<std::string_view> known) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (std::find(known.begin(), known.end(), it.key()) == known.end()) return &it.key();
+  }
+  return nullptr;
+}
+
 StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   auto parsed = ParseJsonStrict(text);
   if (!parsed.ok()) return parsed.status();
   const Json& root = *parsed;
   if (!root.is_object()) return Bad("", "the configuration is a JSON object");
+  if (const std::string* key = UnknownKey(
+          root, {"source", "database", "submit", "outbound", "push_backoff_ms", "entities"})) {
+    return Bad(*key,
+               "unknown key (known: source, database, submit, outbound, push_backoff_ms, "
+               "entities)");
+  }
   ConnectorConfig config;
   auto text_of = [&](const Json& object, const char* key, std::string* out) -> Status {
     auto it = object.find(key);
@@ -59,6 +77,10 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   }
   for (const auto& item : *entities) {
     if (!item.is_object()) return Bad("entities", "each entry is an object");
+    if (const std::string* key =
+            UnknownKey(item, {"entity", "table", "key", "version", "fields"})) {
+      return Bad(*key, "unknown key in an entity (known: entity, table, key, version, fields)");
+    }
     EntityMapping mapping;
     for (auto [key, out] :
          {std::pair{"entity", &mapping.entity}, std::pair{"table", &mapping.table},

@@ -24,8 +24,14 @@ TEST(ParseConnectorConfig, RejectsWhatCouldInjectSqlOrIsMissingNamingTheKey) {
   bad_table.replace(bad_table.find("local_records"), 13, "x; DROP TABLE");
   EXPECT_EQ(ParseConnectorConfig(bad_table).status().key(), "x; DROP TABLE");
   std::string no_source = kGood;
-  no_source.replace(no_source.find("\"source\""), 8, "\"sauce\"");
+  no_source.erase(no_source.find("\"source\""), 19);
   EXPECT_EQ(ParseConnectorConfig(no_source).status().key(), "source");
+  std::string typo = kGood;
+  typo.replace(typo.find("\"source\""), 8, "\"sauce\"");
+  EXPECT_EQ(ParseConnectorConfig(typo).status().key(), "sauce");
+  std::string entity_typo = kGood;
+  entity_typo.replace(entity_typo.find("\"table\""), 7, "\"tabel\"");
+  EXPECT_EQ(ParseConnectorConfig(entity_typo).status().key(), "tabel");
   std::string bad_field = kGood;
   bad_field.replace(bad_field.find("\"fullName\""), 10, "\"_hidden\"");
   EXPECT_EQ(ParseConnectorConfig(bad_field).status().key(), "full_name");

@@ -1,7 +1,9 @@
 // synchub-connector: two-way sync between one PostgreSQL database and the hub.
-//   synchub-connector setup  --config FILE   install the outbox, state tables and triggers
-//   synchub-connector run    --config FILE   push local changes, pull canonical ones
-//   synchub-connector status --config FILE   outbox counts and parked rows
+//   synchub-connector --config FILE setup    install the outbox, state tables and triggers
+//   synchub-connector --config FILE run      push local changes, pull canonical ones
+//   synchub-connector --config FILE status   outbox counts and parked rows
+// (`--config` may also follow the subcommand.) Exit codes: 0 done, 2 the database or the
+// configuration is not usable (the message says what to fix).
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -128,13 +130,9 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
   }
 }
 
-int PrintStatus(const ConnectorConfig& config) {
-  auto connection = ConnectPg(config.database);
-  if (!connection.ok()) {
-    std::fprintf(stderr, "synchub-connector: %s\n", connection.status().message().c_str());
-    return 2;
-  }
-  pqxx::read_transaction tx(**connection);
+// Prints the outbox counts and the parked rows. Throws pqxx errors (no outbox: not set up).
+void PrintOutboxStatus(pqxx::connection_base& connection, const ConnectorConfig& config) {
+  pqxx::read_transaction tx(connection);
   auto counts = tx.exec1(
       "SELECT count(*) FILTER (WHERE sent_at IS NULL AND NOT parked), "
       "count(*) FILTER (WHERE sent_at IS NOT NULL), count(*) FILTER (WHERE parked) "
@@ -147,7 +145,26 @@ int PrintStatus(const ConnectorConfig& config) {
     std::printf("parked %s %s/%s %s after %s attempts: %s\n", row[0].c_str(), row[1].c_str(),
                 row[2].c_str(), row[3].c_str(), row[4].c_str(), row[5].c_str());
   }
-  return 0;
+}
+
+int PrintStatus(const ConnectorConfig& config) {
+  auto connection = ConnectPg(config.database);
+  if (!connection.ok()) {
+    std::fprintf(stderr, "synchub-connector: %s\n", connection.status().message().c_str());
+    return 2;
+  }
+  try {
+    PrintOutboxStatus(**connection, config);
+    return 0;
+  } catch (const pqxx::undefined_table&) {
+    std::fprintf(stderr,
+                 "synchub-connector: %s's database has no synchub_outbox: run "
+                 "`synchub-connector --config FILE setup` first\n",
+                 config.source.c_str());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "synchub-connector: status: %s\n", error.what());
+  }
+  return 2;
 }
 
 }  // namespace
@@ -156,6 +173,7 @@ int PrintStatus(const ConnectorConfig& config) {
 int main(int argc, char** argv) {
   CLI::App app{"synchub-connector: two-way sync of one PostgreSQL database with synchub."};
   app.require_subcommand(1);
+  app.fallthrough();  // `--config FILE` before or after the subcommand
   std::string config_path;
   std::string log_level = "info";
   app.add_option("--config", config_path, "the connector's JSON configuration")->required();

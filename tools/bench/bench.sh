@@ -128,9 +128,9 @@ http_p99="$(wrk -t2 -c64 -d5s --latency -s "$ROOT/tools/bench/wrk_sync.lua" \
 via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/via_ingest.json")"
 scenario_row "through the gateway, ZeroMQ: the balanced scenario" "$OUT/via_ingest.json" >>"$OUT/scenarios.md"
 "$BUILD/services/syncload/syncload" --http "http://127.0.0.1:$http_port" --sources 4 \
-  --records 10000 --conflict-share 0.1 --inflight 4 --json --duration "$SECONDS_PER_RUN" \
+  --records 10000 --conflict-share 0.1 --inflight 16 --json --duration "$SECONDS_PER_RUN" \
   --key-prefix VIAHTTP >"$OUT/via_http.json" 2>/dev/null || true
-scenario_row "through the gateway, HTTP (--http, 16 connections, one event per request)" "$OUT/via_http.json" >>"$OUT/scenarios.md"
+scenario_row "through the gateway, HTTP (--http, 64 connections as wrk, one event per request)" "$OUT/via_http.json" >>"$OUT/scenarios.md"
 
 info "bench: insert-to-everywhere latency through the whole stack (./dev up's stack)"
 chmod 755 "$OUT"

@@ -1,0 +1,608 @@
+#!/usr/bin/env python3
+"""Checks deploy/compose.yaml and its Dockerfile against the source tree and the build.
+
+    compose_check.py SOURCE_DIR BUILD_DIR
+
+1. `docker-compose -f deploy/compose.yaml config` must succeed (Debian 12's docker-compose
+   1.29.2 validates the file without a Docker engine); its resolved output is what is checked.
+2. Every command (and health check) of a service running the synchub image names a binary
+   the build produces (/usr/local/bin/NAME -> a file NAME under BUILD_DIR) that the Dockerfile
+   builds and CMake installs; every --flag is in that binary's --help; a binary with
+   subcommands is given one.
+3. Listening services bind all interfaces (not 127.0.0.1), published and health-checked ports
+   are ports the service listens on, and the HTTP API port is published.
+4. Every long-running service has a health check; depends_on names existing services with
+   conditions they can meet.
+5. Connector configs named by --config exist (through the service's bind mounts), parse as
+   JSON, name a registered source, and point at host:port pairs a service listens on with the
+   right role (ingest/resolver entrance, outbound, a database the PostgreSQL service creates).
+   SYNCHUB_DB connection strings are checked the same way.
+6. Every bind-mounted file and every file the Dockerfile COPYs exists, and the Dockerfile's
+   .dockerignore does not leave a copied path out of the build context.
+
+Exits 0 when all holds; otherwise prints one line per problem, naming the service and flag,
+and exits 1.
+"""
+import fnmatch
+import glob
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+BIN_PREFIX = "/usr/local/bin/"
+LISTEN_FLAGS = ("--listen", "--dead-letters", "--zmq-listen", "--port")
+ALL_INTERFACES = ("0.0.0.0", "*", "::", "[::]")
+SHELLS = ("/bin/sh", "sh", "/bin/bash", "bash")
+# Which listener a connector config key must point at: (binary, flag) pairs.
+CONNECTOR_TARGETS = {
+    "submit": {("synchub-ingest", "--zmq-listen"), ("synchub-resolver", "--listen")},
+    "outbound": {("synchub-outbound", "--listen")},
+}
+EXTERNAL_IMAGE_PORTS = {"postgres": 5432}  # image name -> default port, for images we do not build
+
+
+class Checker:
+    def __init__(self, source_dir, build_dir):
+        self.source_dir = os.path.abspath(source_dir)
+        self.build_dir = os.path.abspath(build_dir)
+        self.compose_file = os.path.join(self.source_dir, "deploy", "compose.yaml")
+        self.problems = []
+        self.binaries = {}
+        self.help_cache = {}
+        self.services = {}
+        self.ours = set()  # services running the image this compose file builds
+        self.listens = {}  # service -> {port: (binary, flag)}
+
+    def fail(self, message):
+        self.problems.append(message)
+
+    # ---- 1. docker-compose config -------------------------------------------------------
+    def resolved_config(self):
+        exe = shutil.which("docker-compose")
+        if exe is None:
+            self.fail("docker-compose is not installed (tools/dev/debian-packages.txt; ./dev deps)")
+            return None
+        # Defaults only: a developer's SYNCHUB_* or COMPOSE_* variables must not change the result.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("SYNCHUB_", "COMPOSE_", "DOCKER_"))}
+        try:
+            run = subprocess.run([exe, "-f", self.compose_file, "config"], cwd=self.source_dir,
+                                 env=env, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            self.fail("docker-compose config did not finish within 120 s")
+            return None
+        if run.returncode != 0:
+            self.fail(f"docker-compose -f {self.compose_file} config exited {run.returncode}: "
+                      f"{(run.stderr or run.stdout).strip()}")
+            return None
+        return yaml.safe_load(run.stdout)
+
+    # ---- helpers ------------------------------------------------------------------------
+    def index_build(self):
+        for root, dirs, files in os.walk(self.build_dir):
+            dirs[:] = [d for d in dirs if d != "CMakeFiles"]
+            for name in files:
+                path = os.path.join(root, name)
+                if os.access(path, os.X_OK) and os.path.isfile(path):
+                    self.binaries.setdefault(name, path)
+
+    def help_text(self, name):
+        if name not in self.help_cache:
+            try:
+                run = subprocess.run([self.binaries[name], "--help"], capture_output=True,
+                                     text=True, timeout=20)
+                self.help_cache[name] = run.stdout + run.stderr
+            except (OSError, subprocess.TimeoutExpired) as error:
+                self.help_cache[name] = ""
+                self.fail(f"{name} --help failed: {error}")
+        return self.help_cache[name]
+
+    @staticmethod
+    def invocations(argv):
+        """The programs a command runs: itself, or each piece of a `sh -c` script."""
+        if isinstance(argv, str):
+            argv = shlex.split(argv)
+        if len(argv) >= 3 and argv[0] in SHELLS and argv[1] == "-c":
+            lexer = shlex.shlex(argv[2], posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            pieces, current = [], []
+            for token in lexer:
+                if token in ("&&", "||", ";", "|", "&"):
+                    pieces.append(current)
+                    current = []
+                else:
+                    current.append(token)
+            pieces.append(current)
+            return [p[1:] if p and p[0] == "exec" else p for p in pieces if p]
+        return [list(argv)] if argv else []
+
+    @staticmethod
+    def health_argv(service):
+        test = (service.get("healthcheck") or {}).get("test")
+        if not test or test == ["NONE"]:
+            return []
+        if isinstance(test, str):
+            return ["/bin/sh", "-c", test]
+        if test[0] == "CMD":
+            return test[1:]
+        if test[0] == "CMD-SHELL":
+            return ["/bin/sh", "-c", " ".join(test[1:])]
+        return test
+
+    @staticmethod
+    def environment(config):
+        env = config.get("environment") or {}
+        if isinstance(env, list):
+            env = dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+        return env
+
+    @staticmethod
+    def flag_values(argv):
+        """{--flag: [values]} for `--flag value` and `--flag=value`."""
+        values = {}
+        for i, arg in enumerate(argv):
+            if not arg.startswith("--"):
+                continue
+            if "=" in arg:
+                name, value = arg.split("=", 1)
+            else:
+                name = arg
+                has_value = i + 1 < len(argv) and not argv[i + 1].startswith("-")
+                value = argv[i + 1] if has_value else None
+            values.setdefault(name, []).append(value)
+        return values
+
+    @staticmethod
+    def endpoint(text):
+        """(host, port) of tcp://host:port, or None."""
+        match = re.fullmatch(r"tcp://(\[[^\]]+\]|[^:/]+):(\d+)", text or "")
+        return (match.group(1), int(match.group(2))) if match else None
+
+    # ---- 2. commands, flags and binaries -------------------------------------------------
+    def check_program(self, service, argv, where):
+        if not argv:
+            return None
+        program = argv[0]
+        name = os.path.basename(program)
+        if not program.startswith(BIN_PREFIX):
+            if name in self.binaries:
+                self.fail(f"service {service}: {where} runs {program}; the image installs it as "
+                          f"{BIN_PREFIX}{name}")
+            return None  # a system tool (sh, bash, curl)
+        if name not in self.binaries:
+            self.fail(f"service {service}: {where} names {program}, but the build "
+                      f"({self.build_dir}) produces no file named {name}")
+            return None
+        help_text = self.help_text(name)
+        for arg in argv[1:]:
+            if not arg.startswith("--"):
+                continue
+            flag = arg.split("=", 1)[0]
+            if not re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", help_text):
+                self.fail(f"service {service}: {where}: flag {flag} is not in `{name} --help`")
+        if "Subcommands:" in help_text:
+            subcommands = re.findall(r"^\s{2}(\w[\w-]*)\s{2,}",
+                                     help_text.split("Subcommands:", 1)[1], re.M)
+            if not any(arg in subcommands for arg in argv[1:]):
+                self.fail(f"service {service}: {where}: {name} needs a subcommand "
+                          f"({', '.join(subcommands)})")
+        return name
+
+    def check_commands(self):
+        installed = self.cmake_install_targets()
+        built = self.dockerfile_build_targets()
+        for service in sorted(self.ours):
+            config = self.services[service]
+            command = config.get("command")
+            if not command:
+                self.fail(f"service {service}: no command (the image has no entrypoint)")
+                continue
+            names = []
+            for argv in self.invocations(command):
+                name = self.check_program(service, argv, "command")
+                if name:
+                    names.append(name)
+                    self.record_listens(service, name, argv)
+            if not names:
+                self.fail(f"service {service}: its command runs no synchub binary "
+                          f"from {BIN_PREFIX}")
+            for argv in self.invocations(self.health_argv(config)):
+                name = self.check_program(service, argv, "healthcheck")
+                if name:
+                    names.append(name)
+            for name in names:
+                if name not in installed:
+                    self.fail(f"service {service}: {name} is not in the install(TARGETS ...) "
+                              f"of CMakeLists.txt, so `cmake --install` leaves it out")
+                if built is not None and name not in built:
+                    self.fail(f"service {service}: {name} is not among the Dockerfile's "
+                              f"`cmake --build --target` targets")
+
+    def cmake_install_targets(self):
+        with open(os.path.join(self.source_dir, "CMakeLists.txt")) as f:
+            text = f.read()
+        targets = set()
+        for block in re.findall(r"install\s*\(\s*TARGETS\s+([^)]*)\)", text):
+            names = re.split(r"\b(?:RUNTIME|LIBRARY|ARCHIVE|DESTINATION|EXPORT|COMPONENT)\b",
+                             block)[0]
+            targets.update(names.split())
+        return targets
+
+    def dockerfile_build_targets(self):
+        text = getattr(self, "dockerfile_text", None)
+        if text is None:
+            return None
+        match = re.search(r"--target((?:\s+[\w-]+)+)", re.sub(r"\\\n", " ", text))
+        return set(match.group(1).split()) if match else set()
+
+    # ---- 3. listeners and ports ---------------------------------------------------------
+    def record_listens(self, service, name, argv):
+        help_text = self.help_text(name)
+        given = self.flag_values(argv)
+        ports = self.listens.setdefault(service, {})
+        for flag in LISTEN_FLAGS:
+            if not re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", help_text):
+                continue
+            values = given.get(flag)
+            if not values:
+                self.fail(f"service {service}: {name} listens on {flag} but the command does "
+                          f"not set it (its default binds 127.0.0.1, unreachable from other "
+                          f"containers)")
+                continue
+            if flag == "--port":
+                host = (given.get("--host") or ["127.0.0.1"])[0]
+                if host not in ALL_INTERFACES:
+                    self.fail(f"service {service}: {name} --host {host}: bind 0.0.0.0 so other "
+                              f"containers and the published port reach it")
+                if values[0] and values[0].isdigit():
+                    ports[int(values[0])] = (name, flag)
+                continue
+            parsed = self.endpoint(values[0])
+            if parsed is None:
+                self.fail(f"service {service}: {name} {flag} {values[0]} is not tcp://HOST:PORT")
+                continue
+            if parsed[0] not in ALL_INTERFACES:
+                self.fail(f"service {service}: {name} {flag} {values[0]} binds {parsed[0]}; "
+                          f"bind tcp://0.0.0.0:{parsed[1]} in a container")
+            ports[parsed[1]] = (name, flag)
+
+    def record_external_listens(self):
+        for service, config in self.services.items():
+            if service in self.ours:
+                continue
+            image = (config.get("image") or "").split(":")[0].split("/")[-1]
+            if image in EXTERNAL_IMAGE_PORTS:
+                port = EXTERNAL_IMAGE_PORTS[image]
+                command = config.get("command") or []
+                command = shlex.split(command) if isinstance(command, str) else command
+                for i, arg in enumerate(command):
+                    if arg == "-p" and i + 1 < len(command):
+                        port = int(command[i + 1])
+                    elif arg.startswith("port="):
+                        port = int(arg.split("=", 1)[1])
+                self.listens[service] = {port: (image, "default")}
+
+    @staticmethod
+    def container_port(entry):
+        if isinstance(entry, dict):
+            return int(entry["target"])
+        text = str(entry).split("/", 1)[0]
+        return int(text.rsplit(":", 1)[-1].split("-")[0])
+
+    def check_ports(self):
+        published = {}
+        for service, config in sorted(self.services.items()):
+            listening = self.listens.get(service, {})
+            for entry in config.get("ports") or []:
+                target = self.container_port(entry)
+                published.setdefault(service, set()).add(target)
+                if target not in listening:
+                    self.fail(f"service {service}: publishes container port {target}, but it "
+                              f"listens on {sorted(listening) or 'nothing known'}")
+            for port in self.health_ports(config):
+                if port not in listening:
+                    self.fail(f"service {service}: its healthcheck probes port {port}, but it "
+                              f"listens on {sorted(listening) or 'nothing known'}")
+        for service, ports in self.listens.items():
+            for port, (name, flag) in ports.items():
+                if name == "synchub-ingest" and flag == "--port" and \
+                        port not in published.get(service, set()):
+                    self.fail(f"service {service}: the HTTP API (--port {port}) is not published")
+
+    def health_ports(self, config):
+        text = " ".join(self.health_argv(config))
+        ports = [int(p) for p in re.findall(r"/dev/tcp/[^/\s]+/(\d+)", text)]
+        ports += [int(p) for p in re.findall(r"https?://[^/:\s]+:(\d+)", text)]
+        argv = self.health_argv(config)
+        if argv and os.path.basename(argv[0]) == "pg_isready" and "-p" in argv:
+            ports.append(int(argv[argv.index("-p") + 1]))
+        return ports
+
+    # ---- 4. health checks and dependencies ------------------------------------------------
+    @staticmethod
+    def depends_on(config):
+        depends = config.get("depends_on") or {}
+        if isinstance(depends, list):
+            depends = {name: {"condition": "service_started"} for name in depends}
+        return {name: (spec or {}).get("condition", "service_started")
+                for name, spec in depends.items()}
+
+    def one_shot(self, name):
+        """A service others wait to complete, or one restarted only on failure."""
+        restart = str(self.services[name].get("restart", "no")).split(":")[0]
+        awaited = any(self.depends_on(c).get(name) == "service_completed_successfully"
+                      for c in self.services.values())
+        return restart == "on-failure" or (awaited and restart == "no")
+
+    def check_health_and_dependencies(self):
+        for service, config in sorted(self.services.items()):
+            restart = config.get("restart", "no")
+            if not self.one_shot(service):
+                if not self.health_argv(config):
+                    self.fail(f"service {service}: long-running but has no healthcheck")
+                if restart not in ("always", "unless-stopped"):
+                    self.fail(f"service {service}: long-running with restart policy "
+                              f"{restart!r}; use unless-stopped")
+            for dependency, condition in self.depends_on(config).items():
+                target = self.services.get(dependency)
+                if target is None:
+                    self.fail(f"service {service}: depends_on {dependency}, which does not exist")
+                elif condition == "service_healthy" and not self.health_argv(target):
+                    self.fail(f"service {service}: waits for {dependency} to be healthy, but "
+                              f"{dependency} has no healthcheck")
+                elif condition == "service_completed_successfully" and \
+                        str(target.get("restart", "no")).split(":")[0] not in ("no", "on-failure"):
+                    self.fail(f"service {service}: waits for {dependency} to complete, but "
+                              f"{dependency} restarts ({target.get('restart')})")
+
+    # ---- 5. connector configs and connection strings ---------------------------------------
+    def host_path(self, service, container_path):
+        best = None
+        for volume in self.services[service].get("volumes") or []:
+            if isinstance(volume, dict):
+                source, target = volume.get("source", ""), volume.get("target", "")
+            else:
+                parts = str(volume).split(":")
+                if len(parts) < 2:
+                    continue
+                source, target = parts[0], parts[1]
+            if not source.startswith("/"):
+                continue  # a named volume
+            if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
+                if best is None or len(target) > len(best[1]):
+                    best = (source, target)
+        if best is None:
+            return None
+        return best[0] + container_path[len(best[1]):]
+
+    def check_listener(self, service, what, host, port, roles=None):
+        if host not in self.services:
+            self.fail(f"service {service}: {what} names host {host}, which is no service "
+                      f"of the compose file")
+            return None
+        listening = self.listens.get(host, {})
+        if port not in listening:
+            self.fail(f"service {service}: {what} names {host}:{port}, but {host} listens on "
+                      f"{sorted(listening) or 'nothing known'}")
+            return None
+        if roles and listening[port] not in roles:
+            name, flag = listening[port]
+            self.fail(f"service {service}: {what} names {host}:{port}, which is {name} {flag}; "
+                      f"expected one of {sorted(' '.join(r) for r in roles)}")
+        return listening[port]
+
+    def check_conninfo(self, service, what, conninfo):
+        fields = dict(re.findall(r"(\w+)\s*=\s*(\S+)", conninfo or ""))
+        host = fields.get("host")
+        if not host:
+            self.fail(f"service {service}: {what} has no host= (a socket path means nothing "
+                      f"across containers)")
+            return
+        port = int(fields.get("port", "5432"))
+        if self.check_listener(service, what, host, port) is None:
+            return
+        database = self.services[host]
+        env = self.environment(database)
+        user = fields.get("user")
+        if env.get("POSTGRES_USER") and user != env.get("POSTGRES_USER"):
+            self.fail(f"service {service}: {what} connects as {user!r}; {host} creates "
+                      f"{env.get('POSTGRES_USER')!r}")
+        dbname = fields.get("dbname")
+        if dbname and dbname != env.get("POSTGRES_DB", env.get("POSTGRES_USER")):
+            if dbname not in self.created_databases(database):
+                self.fail(f"service {service}: {what} names database {dbname!r}, which neither "
+                          f"POSTGRES_DB nor an init script of {host} creates")
+
+    @staticmethod
+    def created_databases(database):
+        """Names the service's init scripts create: `CREATE DATABASE name`, or a shell loop
+        `for db in a b c` around a CREATE DATABASE."""
+        names = set()
+        for volume in database.get("volumes") or []:
+            parts = str(volume).split(":")
+            if len(parts) < 2 or "docker-entrypoint-initdb.d" not in parts[1] or \
+                    not os.path.isfile(parts[0]):
+                continue
+            with open(parts[0]) as f:
+                code = "\n".join(line for line in f.read().splitlines()
+                                 if not line.lstrip().startswith(("#", "--")))
+            names.update(re.findall(r"CREATE\s+DATABASE\s+\"?(\w+)", code, re.I))
+            if re.search(r"CREATE\s+DATABASE\s+\$", code, re.I):
+                for loop in re.findall(r"\bfor\s+\w+\s+in\s+([\w ]+?)\s*;", code):
+                    names.update(loop.split())
+        return names
+
+    def registered_sources(self):
+        text = ""
+        for path in sorted(glob.glob(os.path.join(self.source_dir, "sql", "*.sql"))):
+            with open(path) as f:
+                text += f.read()
+        return text
+
+    def check_connector_configs(self):
+        sql = self.registered_sources()
+        for service in sorted(self.ours):
+            config = self.services[service]
+            env = self.environment(config)
+            if env.get("SYNCHUB_DB"):
+                self.check_conninfo(service, "SYNCHUB_DB", env["SYNCHUB_DB"])
+            argvs = self.invocations(config.get("command") or [])
+            argvs += self.invocations(self.health_argv(config))
+            for argv in argvs:
+                flags = self.flag_values(argv)
+                for value in flags.get("--db", []):
+                    self.check_conninfo(service, "--db", value)
+                for value in flags.get("--resolver", []):
+                    parsed = self.endpoint(value)
+                    if parsed is None:
+                        self.fail(f"service {service}: --resolver {value} is not tcp://HOST:PORT")
+                    else:
+                        self.check_listener(service, f"--resolver {value}", *parsed,
+                                            roles={("synchub-resolver", "--listen")})
+                for path in flags.get("--config", []):
+                    self.check_connector_config(service, path, sql)
+
+    def check_connector_config(self, service, path, sql):
+        host_file = self.host_path(service, path or "")
+        if host_file is None:
+            self.fail(f"service {service}: --config {path} is not inside any bind mount")
+            return
+        if not os.path.isfile(host_file):
+            self.fail(f"service {service}: --config {path} is {host_file}, which does not exist")
+            return
+        try:
+            with open(host_file) as f:
+                data = json.load(f)
+        except (OSError, ValueError) as error:
+            self.fail(f"service {service}: {host_file} is not valid JSON: {error}")
+            return
+        where = os.path.relpath(host_file, self.source_dir)
+        for key in ("source", "database", "submit", "outbound", "entities"):
+            if not data.get(key):
+                self.fail(f"service {service}: {where}: {key} is missing or empty")
+        if data.get("source") and f"'{data['source']}'" not in sql:
+            self.fail(f"service {service}: {where}: source {data['source']!r} is not registered "
+                      f"by sql/*.sql (source_priority)")
+        for key, roles in CONNECTOR_TARGETS.items():
+            if data.get(key):
+                parsed = self.endpoint(data[key])
+                if parsed is None:
+                    self.fail(f"service {service}: {where}: {key} {data[key]} is not "
+                              f"tcp://HOST:PORT")
+                else:
+                    self.check_listener(service, f"{where} {key}", *parsed, roles=roles)
+        if data.get("database"):
+            self.check_conninfo(service, f"{where} database", data["database"])
+
+    # ---- 6. files: bind mounts, Dockerfile COPY, .dockerignore ------------------------------
+    def check_files(self):
+        for service, config in sorted(self.services.items()):
+            for volume in config.get("volumes") or []:
+                source = volume.get("source", "") if isinstance(volume, dict) \
+                    else str(volume).split(":")[0]
+                if source.startswith("/") and not os.path.exists(source):
+                    self.fail(f"service {service}: mounts {source}, which does not exist")
+            build = config.get("build")
+            if not build:
+                continue
+            build = {"context": build} if isinstance(build, str) else build
+            context = build.get("context", ".")
+            dockerfile = os.path.join(context, build.get("dockerfile", "Dockerfile"))
+            if not os.path.isfile(dockerfile):
+                self.fail(f"service {service}: Dockerfile {dockerfile} does not exist")
+                continue
+            self.check_dockerfile(service, context, dockerfile)
+
+    def check_dockerfile(self, service, context, dockerfile):
+        with open(dockerfile) as f:
+            self.dockerfile_text = text = f.read()
+        ignore = dockerfile + ".dockerignore"
+        if not os.path.isfile(ignore):
+            ignore = os.path.join(context, ".dockerignore")
+        patterns = []
+        if os.path.isfile(ignore):
+            with open(ignore) as f:
+                patterns = [line.strip() for line in f
+                            if line.strip() and not line.lstrip().startswith("#")]
+        joined = re.sub(r"\\\n", " ", text)
+        for line in joined.splitlines():
+            words = line.split()
+            if not words or words[0].upper() not in ("COPY", "ADD"):
+                continue
+            args = [w for w in words[1:] if not w.startswith("--")]
+            if any(w.startswith("--from") for w in words[1:]) or len(args) < 2:
+                continue
+            for source in args[:-1]:
+                relative = source.strip("/") or "."
+                matches = glob.glob(os.path.join(context, relative))
+                if not matches:
+                    self.fail(f"service {service}: {os.path.relpath(dockerfile, context)}: "
+                              f"COPY {source}: no such file in the build context {context}")
+                elif self.ignored(relative.rstrip("/"), patterns):
+                    self.fail(f"service {service}: COPY {source}, but "
+                              f"{os.path.relpath(ignore, context)} leaves it out of the context")
+
+    @staticmethod
+    def ignored(path, patterns):
+        """Docker's rule, simplified: the last pattern matching the path or a parent wins."""
+        parts = path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        result = False
+        for pattern in patterns:
+            negate = pattern.startswith("!")
+            pattern = pattern.lstrip("!").strip("/")
+            if any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes):
+                result = not negate
+        return result
+
+    # ---- driver -------------------------------------------------------------------------
+    def run(self):
+        config = self.resolved_config()
+        if config is None:
+            return self.report()
+        self.services = config.get("services") or {}
+        built_images = {c.get("image") for c in self.services.values() if c.get("build")}
+        self.ours = {name for name, c in self.services.items()
+                     if c.get("build") or c.get("image") in built_images}
+        if not self.ours:
+            self.fail("no service builds or runs the synchub image")
+        self.index_build()
+        self.check_files()  # reads the Dockerfile, which check_commands needs
+        self.check_commands()
+        self.record_external_listens()
+        self.check_ports()
+        self.check_health_and_dependencies()
+        self.check_connector_configs()
+        return self.report()
+
+    def report(self):
+        if self.problems:
+            self.problems = list(dict.fromkeys(self.problems))
+            for problem in self.problems:
+                print(f"FAIL {problem}")
+            print(f"compose_check: {len(self.problems)} problem(s) in {self.compose_file}")
+            return 1
+        print(f"compose_check: ok: {len(self.services)} services ({len(self.ours)} on the synchub "
+              f"image), binaries and flags checked against {self.build_dir}")
+        return 0
+
+
+def main(argv):
+    if len(argv) != 3:
+        print("usage: compose_check.py SOURCE_DIR BUILD_DIR", file=sys.stderr)
+        return 2
+    for what, path in (("source", argv[1]), ("build", argv[2])):
+        if not os.path.isdir(path):
+            print(f"FAIL the {what} directory {path} does not exist", file=sys.stderr)
+            return 1
+    return Checker(argv[1], argv[2]).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

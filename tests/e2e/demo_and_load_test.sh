@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ./dev demo from a clean state, checked against SPEC section 3; then ./dev load (4 sources,
-# 20,000 events, 10% same-version conflicts) on the demo's stack with its verification; then
+# 20,000 events, 10% same-version conflicts) on the demo's stack with its verification, and a
+# smaller burst over HTTP (--http); then
 # a second ./dev demo, which must say that it starts clean and pass again.
 # Usage: demo_and_load_test.sh ROOT BUILD_DIR (ctest runs it with the build already done).
 set -euo pipefail
@@ -61,6 +62,13 @@ expect "$work/load.out" "^verification: PASSED \\(20000 acknowledged checked, 0 
 expect "$work/load.out" "MANUAL=[1-9]" "same-version conflicts reached MANUAL"
 expect "$work/load.out" "PRIORITY_WIN=[1-9]" "same-version conflicts reached PRIORITY_WIN"
 tail -4 "$work/load.out"
+
+echo "== ./dev load --http (POST /api/sync, one event per request)"
+"$ROOT/dev" load --http "http://127.0.0.1:$((SYNCHUB_PORT_BASE + 80))" --sources 4 --events 2000 \
+  --inflight 4 --key-prefix HTTP >"$work/load_http.out" 2>&1 || { cat "$work/load_http.out"; exit 1; }
+expect "$work/load_http.out" "^syncload: 2000 events acknowledged" "all 2,000 HTTP events acknowledged"
+expect "$work/load_http.out" "^verification: PASSED \\(2000 acknowledged checked, 0 missing" \
+  "the HTTP burst verifies against the log"
 
 echo "== second ./dev demo (the stack of the first is still up)"
 "$ROOT/dev" demo >"$work/demo2.out" 2>&1 || { cat "$work/demo2.out"; exit 1; }

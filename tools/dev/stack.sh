@@ -184,6 +184,9 @@ stack_start_clean() {
 # verification against the hub's database. Without arguments: the standard burst (4 sources,
 # 20,000 events, 10% same-version conflicts).
 stack_load() {
+  case " $* " in
+    *" --help "* | *" -h "*) exec "$BUILD_DIR/services/syncload/syncload" --help ;;
+  esac
   _stack_pg_running && kill -0 "$(cat "$STACK_DIR/run/ingest.pid" 2>/dev/null)" 2>/dev/null ||
     die "load: the stack is not up (./dev up or ./dev demo first)"
   local args=("$@")

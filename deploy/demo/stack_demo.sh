@@ -53,6 +53,7 @@ while read -r key want_outcome want_source; do
   printf '  %-9s %-26s %s\n' "$key" "${got:-missing}" "$verdict"
 done <<<"$expected"
 echo "  $matched of 5 scenarios as SPEC section 3 expects"
+demo_failures=$((5 - matched))
 echo
 echo "Open conflicts:"
 "${hub[@]}" -c "SELECT id, external_id AS \"externalId\", event->>'source' AS source,
@@ -70,6 +71,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 echo "  order ORD-$run_id in the canonical records: $([ "$landed" = 1 ] && echo 'yes (applied after its client)' || echo 'NO')"
+[ "$landed" = 1 ] || demo_failures=$((demo_failures + 1))
 echo
 
 key="LOCAL-$run_id"
@@ -85,6 +87,7 @@ for source in LocalDB CRM ERP Portal; do
     sleep 0.1
   done
   printf '  %-8s %s\n' "$source" "${got:-MISSING}"
+  [ -n "$got" ] || demo_failures=$((demo_failures + 1))
 done
 echo
 echo "Dead letters:"
@@ -100,3 +103,7 @@ Explore further (the stack keeps running; ./dev down stops it):
   ./dev psql CRM -c "SELECT * FROM local_records"
   ./dev load          # a verified load test on this stack (4 sources, 20,000 events)
 EOF2
+if [ "$demo_failures" -gt 0 ]; then
+  echo "The demo did NOT go as expected ($demo_failures check(s) above); logs: $STACK_DIR/logs" >&2
+  return 1 2>/dev/null || exit 1
+fi

@@ -20,20 +20,20 @@ Status Bad(const std::string& key, const std::string& message) {
   return Status::InvalidArgument(key, "invalid_config", key + ": " + message);
 }
 
-}  // namespace
-
-const EntityMapping* ConnectorConfig::ForEntity(const std::string& entity) const {
-  for (const auto& mapping : entities) {
-    if (mapping.entity == entity) return &mapping;
-  }
-  return nullptr;
-}
-
 // The first key of `object` that is not in `known` (a typo would otherwise be ignored
 // silently and its setting left at the default), or nullptr.
 const std::string* UnknownKey(const Json& object, std::initializer_list<std::string_view> known) {
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) == known.end()) return &it.key();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const EntityMapping* ConnectorConfig::ForEntity(const std::string& entity) const {
+  for (const auto& mapping : entities) {
+    if (mapping.entity == entity) return &mapping;
   }
   return nullptr;
 }

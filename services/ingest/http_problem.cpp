@@ -54,7 +54,9 @@ HttpAnswer ProblemFromStatus(const Status& status) {
     case StatusCode::kAborted:
       return Problem(409, "conflict", status.message());
     case StatusCode::kFailedPrecondition:
-      return Problem(412, "precondition_failed", status.message());
+      return Problem(
+          412, status.reason() == "failed_precondition" ? "precondition_failed" : status.reason(),
+          status.message(), status.key());
     case StatusCode::kUnavailable:
       return Problem(503, "unavailable", status.message());
     default:

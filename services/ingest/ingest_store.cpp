@@ -3,6 +3,7 @@
 #include "common/core/event_parse.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "common/runtime/event_ids.hpp"
+#include "ingest/conflict_staleness.hpp"
 #include "ingest/sql.hpp"
 #include "resolver/core/batch_plan.hpp"
 #include "resolver/pg/hub_transaction.hpp"
@@ -187,9 +188,25 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
     return Status::AlreadyExists("conflict " + std::to_string(id) + " is already resolved");
   }
   const Json& event = (*conflict)["event"];
+  const std::string entity = (*conflict)["entity"].get<std::string>();
+  const std::string external_id = (*conflict)["externalId"].get<std::string>();
   FieldMap fields;
   bool delete_record = false;
+  std::int64_t expected_etag = 0;  // "canonical" writes no value: no etag condition needed
   if (take == "incoming") {
+    // Taking the event's side must not overwrite what changed after the conflict was logged
+    // (a later version from a source, an operator's edit): then the operator decides again.
+    auto now = GetRecord(entity, external_id);
+    if (!now.ok()) return now.status();
+    if (auto changed = FieldChangedSinceConflict(event, (*conflict)["canonical"], *now)) {
+      return Status::FailedPrecondition(
+          *changed, "conflict_stale",
+          "conflict " + std::to_string(id) + " is stale: " + *changed + " of " + entity + "/" +
+              external_id +
+              " changed after the conflict was logged; taking the incoming side "
+              "would overwrite it. Resolve with take=canonical, or edit the record (PATCH)");
+    }
+    expected_etag = (*now)["etag"].get<std::int64_t>();
     const Json event_fields = event.value("fields", Json::object());
     for (auto it = event_fields.begin(); it != event_fields.end(); ++it) {
       fields.insert_or_assign(it.key(), *it);
@@ -198,9 +215,8 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
   }
   // Both sides go out as an operator event at version + 1: "canonical" changes no value but
   // the version, which fans the record out to every source, the conflicting one included.
-  auto record = ApplyOperatorEvent((*conflict)["entity"].get<std::string>(),
-                                   (*conflict)["externalId"].get<std::string>(), 0, fields,
-                                   delete_record, catalog, id, take);
+  auto record = ApplyOperatorEvent(entity, external_id, expected_etag, fields, delete_record,
+                                   catalog, id, take);
   if (!record.ok()) return record.status();
   auto resolved = GetConflict(id);
   if (!resolved.ok()) return resolved.status();

@@ -2,6 +2,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <thread>
 
 #include "common/core/event_parse.hpp"
 #include "common/core/json.hpp"
@@ -30,30 +31,46 @@ class HttpSubmitter final : public Submitter {
   SubmitAnswer SubmitOne(const Event& event) {
     SubmitAnswer answer;
     const std::string body = EventJsonText(event);
-    // A request without an answer is resent with the same event id (answered from the log).
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      const auto submitted = std::chrono::steady_clock::now();
+    const auto submitted = std::chrono::steady_clock::now();
+    // A request without an answer (no connection, 5xx) is resent with the same event id, after
+    // the gateway's Retry-After (1 s when it gives none); the hub answers a resend from its log.
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
       auto response = client_.Post("/api/sync", body, "application/json");
       answer.latency_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
               .count();
-      if (!response || response->status >= 500) continue;
+      if (!response || response->status >= 500) {
+        if (attempt + 1 < kAttempts) std::this_thread::sleep_for(RetryAfter(response));
+        continue;
+      }
+      answer.kind = SubmitAnswer::Kind::kRejected;  // any other 4xx: nothing was stored
       if (response->status == 422) {
         answer.kind = SubmitAnswer::Kind::kDeadLetter;
       } else if (response->status == 200 || response->status == 202 || response->status == 409) {
+        // 409 without an outcome is a problem answer (not a MANUAL conflict): rejected.
         const Json reply = Json::parse(response->body, nullptr, false);
         if (reply.is_object() && reply.contains("outcome") && reply["outcome"].is_string()) {
           answer.kind = SubmitAnswer::Kind::kDecided;
           answer.outcome = reply["outcome"].get<std::string>();
         }
-      } else {
-        answer.kind = SubmitAnswer::Kind::kRejected;
       }
       return answer;
     }
     return answer;
   }
 
+  static std::chrono::seconds RetryAfter(const httplib::Result& response) {
+    if (response && response->has_header("Retry-After")) {
+      const std::string value = response->get_header_value("Retry-After");
+      if (!value.empty() && value.size() < 4 &&
+          value.find_first_not_of("0123456789") == std::string::npos) {
+        return std::chrono::seconds(std::stoi(value));
+      }
+    }
+    return std::chrono::seconds(1);
+  }
+
+  static constexpr int kAttempts = 3;
   httplib::Client client_;
 };
 

@@ -36,7 +36,7 @@ class Submitter {
 std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints);
 
 // HTTP: one POST /api/sync per event, on one keep-alive connection to `base_url`
-// (e.g. "http://127.0.0.1:15480").
+// (e.g. "http://127.0.0.1:15480"); up to 3 attempts, waiting Retry-After between them.
 std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url);
 
 }  // namespace synchub

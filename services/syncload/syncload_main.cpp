@@ -87,6 +87,7 @@ void RunSource(const Options& options, const std::string& source, int lane, Vers
           break;
         case SubmitAnswer::Kind::kDeadLetter:
           ++totals.dead_letters;
+          totals.acknowledged.push_back(batch[i].event_id);  // the verifier finds it there
           break;
         case SubmitAnswer::Kind::kRejected:
           ++totals.rejected;
@@ -257,7 +258,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--duration", options.duration_s, "seconds to run (overrides --events)")
       ->check(CLI::Range(0.0, 86400.0));
-  app.add_option("--batch", options.batch, "events per request")
+  app.add_option("--batch", options.batch, "events per ZeroMQ request (--http: always 1)")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
   app.add_option("--inflight", options.inflight, "concurrent requests per source")
@@ -273,5 +274,6 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json, "print the report as JSON");
   app.add_option("--seed", options.seed, "random seed");
   CLI11_PARSE(app, argc, argv);
+  if (!options.http_url.empty()) options.batch = 1;  // one event per HTTP request
   return synchub::Run(options);
 }

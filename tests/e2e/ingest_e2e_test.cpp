@@ -81,6 +81,18 @@ TEST_F(IngestE2e, TheSeedsCurlReplayAndFiveScenariosGiveTheSpecTable) {
   EXPECT_EQ(replayed->status, 200);
   EXPECT_EQ(BodyOf(replayed)["outcome"], "VERSION_WIN");
 
+  // Taking the conflict's incoming side now would overwrite the newer v6 email: 412 naming
+  // the field, nothing written, the conflict still open.
+  auto stale =
+      Post("/api/conflicts/" + std::to_string(conflict_id) + "/resolve", R"({"take":"incoming"})");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 412);
+  EXPECT_EQ(BodyOf(stale)["code"], "conflict_stale");
+  EXPECT_EQ(BodyOf(stale)["key"], "email");
+  EXPECT_EQ(Scalar("SELECT status FROM conflict_log WHERE id = " + std::to_string(conflict_id)),
+            "open");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/CUST-004"))["version"], 6);
+
   // Resolving the conflict with syncctl closes it and fans the record out to every source.
   const std::string command = std::string(SYNCCTL_BIN) + " --url " + stack_->http_url +
                               " conflicts resolve " + std::to_string(conflict_id) +

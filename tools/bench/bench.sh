@@ -77,7 +77,12 @@ p99="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["la
 scenario_row() {  # scenario_row NAME JSON
   python3 - "$1" "$2" <<'PY2'
 import json, sys
-name, r = sys.argv[1], json.load(open(sys.argv[2]))
+name = sys.argv[1]
+try:
+    r = json.load(open(sys.argv[2]))
+except (OSError, ValueError):
+    print(f"| {name} | failed (see {sys.argv[2]}.err) | | | | |")
+    sys.exit(0)
 lat = r.get("latency_ms", {})
 outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items()))
 print(f"| {name} | {r['events_per_second']:,.0f} | {lat.get('p50', 0):.1f} / {lat.get('p99', 0):.1f} "
@@ -88,7 +93,8 @@ scenario() {  # scenario NAME PREFIX [syncload args]: against the resolver
   local name="$1" prefix="$2"
   shift 2
   "$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$port" --json \
-    --duration "$SECONDS_PER_RUN" --key-prefix "$prefix" "$@" >"$OUT/scenario_$prefix.json" 2>/dev/null || true
+    --duration "$SECONDS_PER_RUN" --key-prefix "$prefix" "$@" >"$OUT/scenario_$prefix.json" \
+    2>"$OUT/scenario_$prefix.json.err" || true
   scenario_row "$name" "$OUT/scenario_$prefix.json" >>"$OUT/scenarios.md"
 }
 info "bench: syncload standard scenarios (${SECONDS_PER_RUN}s each)"
@@ -124,12 +130,13 @@ http_p99="$(wrk -t2 -c64 -d5s --latency -s "$ROOT/tools/bench/wrk_sync.lua" \
   "http://127.0.0.1:$http_port" 2>/dev/null | awk '/ 99%/ {print $2}')"
 "$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$zmq_port" --sources 4 \
   --records 10000 --conflict-share 0.1 --batch 500 --inflight 2 --json \
-  --duration "$SECONDS_PER_RUN" --key-prefix VIAINGEST >"$OUT/via_ingest.json" 2>/dev/null
+  --duration "$SECONDS_PER_RUN" --key-prefix VIAINGEST >"$OUT/via_ingest.json" \
+  2>"$OUT/via_ingest.json.err" || true
 via_ingest="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["events_per_second"]))' "$OUT/via_ingest.json")"
 scenario_row "through the gateway, ZeroMQ: the balanced scenario" "$OUT/via_ingest.json" >>"$OUT/scenarios.md"
 "$BUILD/services/syncload/syncload" --http "http://127.0.0.1:$http_port" --sources 4 \
   --records 10000 --conflict-share 0.1 --inflight 16 --json --duration "$SECONDS_PER_RUN" \
-  --key-prefix VIAHTTP >"$OUT/via_http.json" 2>/dev/null || true
+  --key-prefix VIAHTTP >"$OUT/via_http.json" 2>"$OUT/via_http.json.err" || true
 scenario_row "through the gateway, HTTP (--http, 64 connections as wrk, one event per request)" "$OUT/via_http.json" >>"$OUT/scenarios.md"
 
 info "bench: insert-to-everywhere latency through the whole stack (./dev up's stack)"

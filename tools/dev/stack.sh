@@ -175,24 +175,26 @@ stack_exists() { [ -d "$STACK_DIR/pg/data" ] || compgen -G "$STACK_DIR/run/*.pid
 # stack_start_clean: stops the stack if it runs and moves its state to $STACK_DIR.previous
 # (replacing an older one), so the next stack_up starts from empty databases.
 stack_start_clean() {
-  stack_down >/dev/null 2>&1 || true
+  stack_down >/dev/null
+  _stack_pg_running && die "demo: could not stop the PostgreSQL in $STACK_DIR/pg (see its server.log)"
   rm -rf "$STACK_DIR.previous"
   mv "$STACK_DIR" "$STACK_DIR.previous"
 }
 
-# stack_load [syncload args]: syncload against the running stack's ZeroMQ entrance, with
-# verification against the hub's database. Without arguments: the standard burst (4 sources,
-# 20,000 events, 10% same-version conflicts).
+# stack_load [syncload args]: syncload against the running stack's ZeroMQ entrance (or, with
+# --http URL, its HTTP API), with verification against the hub's database. syncload's
+# defaults are the standard burst: 4 sources, 20,000 events, 10% same-version conflicts.
+# Records are named LOAD<time>-* unless --key-prefix is given, so each run writes new ones.
 stack_load() {
   case " $* " in
     *" --help "* | *" -h "*) exec "$BUILD_DIR/services/syncload/syncload" --help ;;
   esac
   _stack_pg_running && kill -0 "$(cat "$STACK_DIR/run/ingest.pid" 2>/dev/null)" 2>/dev/null ||
     die "load: the stack is not up (./dev up or ./dev demo first)"
-  local args=("$@")
-  [ ${#args[@]} -gt 0 ] || args=(--sources 4 --events 20000 --conflict-share 0.1 --batch 200)
-  "$BUILD_DIR/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT" \
-    --verify --db "$PG_CONN dbname=$HUB_DB" "${args[@]}"
+  local extra=()
+  case " $* " in *" --endpoint "* | *" --http "*) ;; *) extra+=(--endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT") ;; esac
+  case " $* " in *" --key-prefix "*) ;; *) extra+=(--key-prefix "LOAD$(date +%s)") ;; esac
+  "$BUILD_DIR/services/syncload/syncload" --verify --db "$PG_CONN dbname=$HUB_DB" "${extra[@]}" "$@"
 }
 
 stack_psql() {

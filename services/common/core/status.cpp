@@ -43,6 +43,11 @@ Status Status::Unavailable(std::string message) {
 Status Status::FailedPrecondition(std::string message) {
   return Status(StatusCode::kFailedPrecondition, "", "failed_precondition", std::move(message));
 }
+
+Status Status::FailedPrecondition(std::string key, std::string reason, std::string message) {
+  return Status(StatusCode::kFailedPrecondition, std::move(key), std::move(reason),
+                std::move(message));
+}
 Status Status::Internal(std::string message) {
   return Status(StatusCode::kInternal, "", "internal", std::move(message));
 }

@@ -48,6 +48,8 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string message);
   static Status Unavailable(std::string message);
   static Status FailedPrecondition(std::string message);
+  // The state the caller relied on has changed; `key` names what changed, `reason` says how.
+  static Status FailedPrecondition(std::string key, std::string reason, std::string message);
   static Status Internal(std::string message);
 
   bool ok() const { return code_ == StatusCode::kOk; }
@@ -63,7 +65,10 @@ class [[nodiscard]] Status {
 
  private:
   Status(StatusCode code, std::string key, std::string reason, std::string message)
-      : code_(code), key_(std::move(key)), reason_(std::move(reason)), message_(std::move(message)) {}
+      : code_(code),
+        key_(std::move(key)),
+        reason_(std::move(reason)),
+        message_(std::move(message)) {}
 
   StatusCode code_ = StatusCode::kOk;
   std::string key_;

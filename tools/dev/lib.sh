@@ -6,11 +6,14 @@ die() {
   exit 1
 }
 
+# Ports are picked in 20000-32767, below Linux's ephemeral range (32768-60999), so that no
+# outgoing connection of a test running in parallel can take one between the pick and the bind.
+
 # Prints a TCP port on 127.0.0.1 that nothing listens on right now.
 free_loopback_port() {
   local port tries=0
   while [ $tries -lt 200 ]; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12768))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -25,7 +28,7 @@ free_loopback_port() {
 free_stack_port_base() {
   local base offset all_free tries=0
   while [ $tries -lt 100 ]; do
-    base=$((20000 + (RANDOM % 300) * 100))
+    base=$((20000 + (RANDOM % 127) * 100))
     all_free=1
     for offset in 32 60 61 70 80 90; do
       if (exec 3<>"/dev/tcp/127.0.0.1/$((base + offset))") 2>/dev/null; then all_free=0; fi

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace synchub {
 namespace {
 
@@ -48,6 +51,20 @@ TEST(ConnectorSql, NamesTheConfiguredTableAndColumns) {
   const std::string upsert = UpsertSql(*config->ForEntity("client"));
   EXPECT_NE(upsert.find("ON CONFLICT (external_id)"), std::string::npos);
   EXPECT_NE(upsert.find("full_name = EXCLUDED.full_name"), std::string::npos);
+}
+
+// The configurations deploy/compose.yaml mounts are accepted by the real parser.
+TEST(ParseConnectorConfig, AcceptsTheComposeDemoConnectors) {
+  for (const char* name : {"crm", "erp", "portal", "localdb"}) {
+    std::ifstream file(std::string(SYNCHUB_DEPLOY_CONNECTORS_DIR) + "/" + name + ".json");
+    ASSERT_TRUE(file) << name;
+    std::stringstream text;
+    text << file.rdbuf();
+    auto config = ParseConnectorConfig(text.str());
+    ASSERT_TRUE(config.ok()) << name << ": " << config.status().ToString();
+    EXPECT_NE(config->ForEntity("client"), nullptr) << name;
+    EXPECT_NE(config->ForEntity("order"), nullptr) << name;
+  }
 }
 
 }  // namespace

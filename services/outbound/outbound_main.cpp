@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", options.listen, "ROUTER endpoint for connectors")
       ->envname("SYNCHUB_OUTBOUND_LISTEN")
       ->capture_default_str();
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "HOST:PORT to serve Prometheus metrics at /metrics (off when empty)")
+      ->envname("SYNCHUB_OUTBOUND_METRICS");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
@@ -39,7 +42,8 @@ int main(int argc, char** argv) {
   g_server = server->get();
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  std::printf("READY %s\n", (*server)->endpoint().c_str());
+  if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());
+  std::printf("READY %s %s\n", (*server)->endpoint().c_str(), (*server)->metrics_url().c_str());
   std::fflush(stdout);
   (*server)->Run();
   g_server = nullptr;

@@ -38,6 +38,12 @@ StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions 
     return Status::InvalidArgument("listen", "bind_failed",
                                    "cannot bind " + server->options_.listen + ": " + error.what());
   }
+  if (!server->options_.metrics_listen.empty()) {
+    auto exposer =
+        MetricsExposer::Start(server->options_.metrics_listen, server->metrics_.registry());
+    if (!exposer.ok()) return exposer.status();
+    server->exposer_ = std::move(exposer).value();
+  }
   return server;
 }
 
@@ -93,6 +99,7 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
       session.in_flight.erase(session.in_flight.begin(), std::next(acked));
       if (Status saved = store_->SaveCursor(source, position); saved.ok()) {
         session.acked = position;
+        metrics_.Acked(source, position.seq);
       } else {
         spdlog::warn("saving {}'s cursor: {}", source, saved.message());
       }
@@ -137,6 +144,7 @@ void OutboundServer::Deliver(const std::string& source, Session& session) {
     return;
   }
   session.last_sent = std::chrono::steady_clock::now();
+  metrics_.Delivered(source, static_cast<std::size_t>(deliver->changes_size()), last.seq);
 }
 
 void OutboundServer::Run() {
@@ -187,6 +195,7 @@ void OutboundServer::Run() {
       }
       ++it;
     }
+    metrics_.Subscribers(sessions_.size());
   }
 }
 

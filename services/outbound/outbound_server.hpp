@@ -25,6 +25,8 @@
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
+#include "common/metrics/metrics_exposer.hpp"
+#include "outbound/outbound_metrics.hpp"
 #include "outbound/outbound_store.hpp"
 
 namespace synchub {
@@ -35,6 +37,7 @@ struct OutboundOptions {
   std::chrono::milliseconds poll_interval{200};  // fallback when no NOTIFY arrives
   std::chrono::milliseconds heartbeat{1000};
   int max_batch = 500;
+  std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
 };
 
 class OutboundServer {
@@ -43,6 +46,8 @@ class OutboundServer {
   static StatusOr<std::unique_ptr<OutboundServer>> Start(OutboundOptions options);
 
   std::string endpoint() const;
+  // "http://HOST:PORT/metrics" (OutboundMetrics), or "" when --metrics-listen is not set.
+  std::string metrics_url() const { return exposer_ ? exposer_->url() : std::string(); }
   void Run();
   void Stop() { stopping_ = true; }
 
@@ -69,6 +74,8 @@ class OutboundServer {
   std::unique_ptr<PgOutboundStore> store_;
   std::map<std::string, Session> sessions_;  // by source
   std::atomic<bool> stopping_{false};
+  OutboundMetrics metrics_;
+  std::unique_ptr<MetricsExposer> exposer_;
 };
 
 }  // namespace synchub

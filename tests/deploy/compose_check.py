@@ -271,6 +271,16 @@ class Checker:
                 self.fail(f"service {service}: {name} {flag} {values[0]} binds {parsed[0]}; "
                           f"bind tcp://0.0.0.0:{parsed[1]} in a container")
             ports[parsed[1]] = (name, flag)
+        # --metrics-listen HOST:PORT (no scheme) is optional: off when not given.
+        for value in given.get("--metrics-listen") or []:
+            host, _, port = value.rpartition(":")
+            if not port.isdigit() or not host:
+                self.fail(f"service {service}: {name} --metrics-listen {value} is not HOST:PORT")
+                continue
+            if host not in ALL_INTERFACES:
+                self.fail(f"service {service}: {name} --metrics-listen {value} binds {host}; "
+                          f"bind 0.0.0.0:{port} in a container")
+            ports[int(port)] = (name, "--metrics-listen")
 
     def record_external_listens(self):
         for service, config in self.services.items():

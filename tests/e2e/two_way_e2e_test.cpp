@@ -19,12 +19,14 @@ class TwoWayE2e : public ::testing::Test {
  protected:
   void SetUp() override {
     stack_ = StartStack();
-    outbound_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen",
-                                 "tcp://127.0.0.1:*", "--log-level", "warn"});
+    outbound_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen", "tcp://127.0.0.1:*",
+        "--log-level", "warn", "--metrics-listen", "127.0.0.1:0"});
     auto ready = outbound_->WaitForLine("READY", std::chrono::seconds(20));
     ASSERT_TRUE(ready.has_value());
-    outbound_endpoint_ = ready->substr(6);
+    std::istringstream words(*ready);
+    std::string word;
+    words >> word >> outbound_endpoint_ >> outbound_metrics_url_;
     const std::string admin = testing::TestPgConninfo();
     for (const auto& source : kSources) {
       const std::string name = stack_->db->name() + "_" + source;
@@ -131,6 +133,7 @@ class TwoWayE2e : public ::testing::Test {
   std::unique_ptr<testing::Stack> stack_;
   std::unique_ptr<ChildProcess> outbound_;
   std::string outbound_endpoint_;
+  std::string outbound_metrics_url_;  // http://127.0.0.1:PORT/metrics
   std::map<std::string, std::string> local_;
   std::map<std::string, std::string> configs_;
   std::map<std::string, std::unique_ptr<ChildProcess>> connectors_;
@@ -156,6 +159,31 @@ TEST_F(TwoWayE2e, ALocalDbInsertReachesTheOtherThreeSourcesWithoutEcho) {
   }
   EXPECT_EQ(LocalScalar("LocalDB", "SELECT count(*) FROM synchub_outbox WHERE sent_at IS NULL"),
             "0");
+
+  // The outbound metrics: four live sessions; the change delivered to and acknowledged by the
+  // three others at the change's log seq (not to LocalDB, its origin).
+  const std::string seq =
+      HubScalar("SELECT seq FROM resolution_log WHERE external_id = 'CUST-100'");
+  const std::string host_port =
+      outbound_metrics_url_.substr(7, outbound_metrics_url_.find('/', 7) - 7);
+  httplib::Client http(host_port.substr(0, host_port.find(':')),
+                       std::stoi(host_port.substr(host_port.find(':') + 1)));
+  auto page = http.Get("/metrics");
+  ASSERT_TRUE(page);
+  const std::string body = page->body;
+  auto sample = [&](const std::string& name) -> std::string {
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return "missing";
+    const auto start = at + name.size() + 2;
+    return body.substr(start, body.find('\n', start) - start);
+  };
+  EXPECT_EQ(sample("synchub_outbound_subscribers"), "4");
+  for (const auto& source : {"CRM", "ERP", "Portal"}) {
+    const std::string target = std::string("{target=\"") + source + "\"}";
+    EXPECT_EQ(sample("synchub_outbound_acked_seq" + target), seq) << source;
+    EXPECT_EQ(sample("synchub_outbound_changes_delivered_total" + target), "1") << source;
+  }
+  EXPECT_EQ(sample("synchub_outbound_changes_delivered_total{target=\"LocalDB\"}"), "missing");
 }
 
 TEST_F(TwoWayE2e, AnUpdateAndADeleteTravelAndAStoppedConnectorCatchesUp) {

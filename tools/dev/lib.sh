@@ -23,14 +23,14 @@ free_loopback_port() {
   die "no free loopback port found"
 }
 
-# Prints a port base B such that B+32, B+60, B+61, B+70, B+80 and B+90 (the stack's ports,
-# tools/dev/stack.sh) are all free on 127.0.0.1 right now.
+# Prints a port base B such that B+32, B+60, B+61, B+62, B+70, B+80, B+90 and B+91 (the
+# stack's ports, tools/dev/stack.sh) are all free on 127.0.0.1 right now.
 free_stack_port_base() {
   local base offset all_free tries=0
   while [ $tries -lt 100 ]; do
     base=$((20000 + (RANDOM % 127) * 100))
     all_free=1
-    for offset in 32 60 61 70 80 90; do
+    for offset in 32 60 61 62 70 80 90 91; do
       if (exec 3<>"/dev/tcp/127.0.0.1/$((base + offset))") 2>/dev/null; then all_free=0; fi
     done
     if [ "$all_free" = 1 ]; then

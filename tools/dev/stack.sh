@@ -2,17 +2,19 @@
 # connectors as background processes. Sourced by ./dev (up, down, status, psql), not run.
 #
 # Ports (SYNCHUB_PORT_BASE, default 15400, moves them all, so stacks can run side by side):
-#   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +70 ingest ZeroMQ
-#   +80 ingest HTTP  +90 outbound
+#   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +62 resolver metrics
+#   +70 ingest ZeroMQ   +80 ingest HTTP (and its /metrics)   +90 outbound   +91 outbound metrics
 
 STACK_DIR="${SYNCHUB_STATE_DIR:-$ROOT/.synchub}"
 PORT_BASE="${SYNCHUB_PORT_BASE:-15400}"
 PG_PORT=$((PORT_BASE + 32))
 RESOLVER_PORT=$((PORT_BASE + 60))
 DEAD_LETTER_PORT=$((PORT_BASE + 61))
+RESOLVER_METRICS_PORT=$((PORT_BASE + 62))
 INGEST_ZMQ_PORT=$((PORT_BASE + 70))
 HTTP_PORT=$((PORT_BASE + 80))
 OUTBOUND_PORT=$((PORT_BASE + 90))
+OUTBOUND_METRICS_PORT=$((PORT_BASE + 91))
 DEMO_SOURCES=(CRM ERP Portal LocalDB)
 HUB_DB="synchub"
 PG_CONN="host=127.0.0.1 port=$PG_PORT user=synchub"
@@ -107,12 +109,13 @@ stack_up() {
   done
   local hub="$PG_CONN dbname=$HUB_DB"
   _stack_spawn resolver "$BUILD_DIR/services/resolver/app/synchub-resolver" --db "$hub" \
-    --listen "tcp://127.0.0.1:$RESOLVER_PORT" --dead-letters "tcp://127.0.0.1:$DEAD_LETTER_PORT"
+    --listen "tcp://127.0.0.1:$RESOLVER_PORT" --dead-letters "tcp://127.0.0.1:$DEAD_LETTER_PORT" \
+    --metrics-listen "127.0.0.1:$RESOLVER_METRICS_PORT"
   _stack_wait_ready resolver
   _stack_spawn ingest "$BUILD_DIR/services/ingest/synchub-ingest" --db "$hub" --port "$HTTP_PORT" \
     --resolver "tcp://127.0.0.1:$RESOLVER_PORT" --zmq-listen "tcp://127.0.0.1:$INGEST_ZMQ_PORT"
   _stack_spawn outbound "$BUILD_DIR/services/outbound/synchub-outbound" --db "$hub" \
-    --listen "tcp://127.0.0.1:$OUTBOUND_PORT"
+    --listen "tcp://127.0.0.1:$OUTBOUND_PORT" --metrics-listen "127.0.0.1:$OUTBOUND_METRICS_PORT"
   _stack_wait_ready ingest
   _stack_wait_ready outbound
   for source in "${DEMO_SOURCES[@]}"; do
@@ -129,6 +132,7 @@ synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   ZeroMQ submit   tcp://127.0.0.1:$INGEST_ZMQ_PORT
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
   outbound        tcp://127.0.0.1:$OUTBOUND_PORT
+  metrics         http://127.0.0.1:$HTTP_PORT/metrics  http://127.0.0.1:$RESOLVER_METRICS_PORT/metrics  http://127.0.0.1:$OUTBOUND_METRICS_PORT/metrics
   PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
   syncctl         $BUILD_DIR/services/ingest/syncctl/syncctl --url http://127.0.0.1:$HTTP_PORT stats
 EOF2

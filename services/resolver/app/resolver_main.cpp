@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--catalog-refresh-ms", catalog_refresh_ms, "catalog reload interval")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "HOST:PORT to serve Prometheus metrics at /metrics (off when empty)")
+      ->envname("SYNCHUB_RESOLVER_METRICS");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
@@ -78,8 +81,9 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   spdlog::info("listening on {}, dead letters on {}, {} workers", (*server)->endpoint(),
                (*server)->dead_letter_endpoint(), options.workers);
-  std::printf("READY %s %s\n", (*server)->endpoint().c_str(),
-              (*server)->dead_letter_endpoint().c_str());
+  if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());
+  std::printf("READY %s %s %s\n", (*server)->endpoint().c_str(),
+              (*server)->dead_letter_endpoint().c_str(), (*server)->metrics_url().c_str());
   std::fflush(stdout);
   (*server)->Run();
   g_server = nullptr;

@@ -1,5 +1,8 @@
 // The resolver service against a real PostgreSQL over real ZeroMQ sockets.
+#include <httplib.h>
+
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "resolver/app/resolver_test_harness.hpp"
@@ -31,6 +34,53 @@ class ResolverTest : public ::testing::Test {
   zmq::context_t context_{1};
   TestDatabase db_;
 };
+
+// The value of the sample `name` (with its labels, e.g. `x_total{outcome="MANUAL"}`) in a
+// Prometheus text page, or -1 when it is not there.
+double Sample(const std::string& page, const std::string& name) {
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+TEST_F(ResolverTest, MetricsCountOutcomesBatchesAndDeadLetters) {
+  auto resolver = StartResolver(db_, {"--metrics-listen", "127.0.0.1:0"});
+  ASSERT_FALSE(resolver.metrics_url.empty());
+  auto client = ClientFor(context_, {resolver.endpoint});
+  std::ifstream seed(SYNCHUB_SEED_DIR "/seed_scenarios.jsonl");
+  std::string line;
+  int n = 0;
+  while (std::getline(seed, line)) {
+    if (!line.empty()) SubmitOne(*client, WireEvent(line, "metrics-" + std::to_string(n++)));
+  }
+  v1::DeadLetterReport report;
+  report.set_event_id("LocalDB-metrics-1");
+  report.set_reason("CONNECTOR_PUSH_FAILED");
+  report.set_event_json(R"({"externalId":"X","source":"LocalDB","version":1})");
+  report.set_attempts(5);
+  ASSERT_TRUE(client->ReportDeadLetter(report).ok());
+  const std::string url = resolver.metrics_url;
+  std::smatch parts;
+  ASSERT_TRUE(std::regex_match(url, parts, std::regex(R"(http://([^:/]+):(\d+)/metrics)")));
+  httplib::Client http(parts[1].str(), std::stoi(parts[2].str()));
+  auto page = http.Get("/metrics");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(Sample(page->body, R"(synchub_resolver_events_total{outcome="NEW_RECORD"})"), 5);
+  EXPECT_EQ(Sample(page->body, R"(synchub_resolver_events_total{outcome="PRIORITY_WIN"})"), 1);
+  EXPECT_EQ(Sample(page->body, R"(synchub_resolver_events_total{outcome="STALE_SKIP"})"), 1);
+  EXPECT_EQ(Sample(page->body, R"(synchub_resolver_events_total{outcome="FIELD_MERGE"})"), 1);
+  EXPECT_EQ(Sample(page->body, R"(synchub_resolver_events_total{outcome="MANUAL"})"), 1);
+  EXPECT_EQ(Sample(page->body, "synchub_resolver_batch_events_count"), 9);
+  EXPECT_EQ(Sample(page->body, "synchub_resolver_batch_events_sum"), 9);
+  EXPECT_EQ(Sample(page->body, "synchub_resolver_batches_failed_total"), 0);
+  EXPECT_EQ(
+      Sample(page->body, R"(synchub_resolver_dead_letters_total{reason="CONNECTOR_PUSH_FAILED"})"),
+      1);
+}
 
 TEST_F(ResolverTest, SeedScenariosGiveTheSpecTable) {
   auto resolver = StartResolver(db_);

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <random>
 
 #include "common/codec/proto_codec.hpp"
@@ -40,6 +42,14 @@ std::unique_ptr<pqxx::connection> ConnectUntil(const std::string& conninfo,
   return nullptr;
 }
 
+// The metrics label of an answered event: its outcome, DEAD_LETTER, REJECTED (invalid) or
+// UNAVAILABLE (not decided; the submitter resends).
+std::string AnswerName(const EventResult& result) {
+  if (result.outcome) return std::string(OutcomeName(*result.outcome));
+  if (!result.dead_letter_reason.empty()) return "DEAD_LETTER";
+  return result.error.code() == StatusCode::kInvalidArgument ? "REJECTED" : "UNAVAILABLE";
+}
+
 class DeferredWakeup final : public pqxx::notification_receiver {
  public:
   explicit DeferredWakeup(pqxx::connection_base& connection)
@@ -73,6 +83,12 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
   } catch (const zmq::error_t& error) {
     return Status::InvalidArgument("endpoint", "bind_failed",
                                    std::string("cannot bind a socket: ") + error.what());
+  }
+  if (!server->options_.metrics_listen.empty()) {
+    auto exposer =
+        MetricsExposer::Start(server->options_.metrics_listen, server->metrics_.registry());
+    if (!exposer.ok()) return exposer.status();
+    server->exposer_ = std::move(exposer).value();
   }
   for (int i = 0; i < server->options_.workers; ++i) {
     server->threads_.emplace_back([s = server.get(), i] { s->WorkerLoop(i); });
@@ -122,6 +138,7 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
     return receipt;
   }
   receipt.set_dead_letter_id(*id);
+  metrics_.DeadLetter(report.reason().empty() ? "CONNECTOR_PUSH_FAILED" : report.reason());
   EventResult published;
   published.event_id = report.event_id();
   published.dead_letter_reason = report.reason();
@@ -306,18 +323,27 @@ void ResolverServer::WorkerLoop(int index) {
       work.push_back(std::move(decoded[i].item));
       work_index.push_back(i);
     }
+    const auto started = std::chrono::steady_clock::now();
     auto resolved = resolver->Resolve(work, *catalog);
+    metrics_.Batch(
+        work.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+        resolved.ok());
     for (std::size_t j = 0; j < work.size(); ++j) {
       const std::size_t i = work_index[j];
       if (resolved.ok()) {
         results[i] = std::move((*resolved)[j]);
         if (!results[i].dead_letter_reason.empty()) {
+          metrics_.DeadLetter(results[i].dead_letter_reason);
           publisher_->Publish(results[i], EventToJson(work[j].event).dump(), 1);
         }
       } else {
         results[i] = ErrorResult(work[j].event.event_id, resolved.status());
       }
     }
+    std::map<std::string, int> answered;  // one metrics update per outcome, not per event
+    for (const EventResult& result : results) ++answered[AnswerName(result)];
+    for (const auto& [name, count] : answered) metrics_.Answered(name, count);
     if (!resolved.ok()) {
       spdlog::error("worker {}: batch not decided: {}", index, resolved.status().message());
       if (!connection->is_open()) {
@@ -360,6 +386,8 @@ void ResolverServer::DeferredLoop() {
           break;
         }
         for (const auto& result : *due) {
+          metrics_.DeferredRerun();
+          if (!result.dead_letter_reason.empty()) metrics_.DeadLetter(result.dead_letter_reason);
           publisher_->Publish(result, "", options_.resolver.deferral.max_attempts);
         }
         if (static_cast<int>(due->size()) < kClaimLimit) break;

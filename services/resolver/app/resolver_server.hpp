@@ -19,9 +19,11 @@
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
+#include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/catalog_cache.hpp"
 #include "resolver/app/batch_resolver.hpp"
 #include "resolver/app/dead_letter_publisher.hpp"
+#include "resolver/app/resolver_metrics.hpp"
 #include "synchub/v1/resolver.pb.h"
 
 namespace synchub {
@@ -35,6 +37,7 @@ struct ResolverServerOptions {
   BatchResolverOptions resolver;
   std::chrono::milliseconds catalog_refresh{500};
   std::chrono::milliseconds deferred_poll{250};  // fallback when no NOTIFY arrives
+  std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
 };
 
 class ResolverServer {
@@ -48,6 +51,8 @@ class ResolverServer {
   // Endpoints as bound (a wildcard port resolved).
   std::string endpoint() const;
   std::string dead_letter_endpoint() const { return publisher_->endpoint(); }
+  // "http://HOST:PORT/metrics" (ResolverMetrics), or "" when --metrics-listen is not set.
+  std::string metrics_url() const { return exposer_ ? exposer_->url() : std::string(); }
 
   // Forwards requests and replies until Stop(). Then stops and joins the threads.
   void Run();
@@ -69,6 +74,8 @@ class ResolverServer {
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
   std::unique_ptr<pqxx::connection> report_connection_;  // the socket thread's, for reports
+  ResolverMetrics metrics_;
+  std::unique_ptr<MetricsExposer> exposer_;
 };
 
 }  // namespace synchub

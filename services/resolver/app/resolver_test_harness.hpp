@@ -22,6 +22,7 @@ struct RunningResolver {
   std::unique_ptr<ChildProcess> process;
   std::string endpoint;
   std::string dead_letter_endpoint;
+  std::string metrics_url;  // empty unless started with --metrics-listen
 };
 
 // Starts synchub-resolver on `db`, listening on `listen`, with `extra` flags; fails the test
@@ -39,7 +40,7 @@ inline RunningResolver StartResolver(const TestDatabase& db, std::vector<std::st
   if (ready) {
     std::istringstream words(*ready);
     std::string word;
-    words >> word >> running.endpoint >> running.dead_letter_endpoint;
+    words >> word >> running.endpoint >> running.dead_letter_endpoint >> running.metrics_url;
   }
   return running;
 }

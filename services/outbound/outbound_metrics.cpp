@@ -1,0 +1,37 @@
+#include "outbound/outbound_metrics.hpp"
+
+namespace synchub {
+
+OutboundMetrics::OutboundMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      subscribers_(prometheus::BuildGauge()
+                       .Name("synchub_outbound_subscribers")
+                       .Help("Connectors with a live session")
+                       .Register(*registry_)
+                       .Add({})),
+      delivered_(prometheus::BuildCounter()
+                     .Name("synchub_outbound_changes_delivered_total")
+                     .Help("Changes sent to a target source (redeliveries included)")
+                     .Register(*registry_)),
+      delivered_seq_(prometheus::BuildGauge()
+                         .Name("synchub_outbound_delivered_seq")
+                         .Help("The last resolution-log seq sent to a target source")
+                         .Register(*registry_)),
+      acked_seq_(prometheus::BuildGauge()
+                     .Name("synchub_outbound_acked_seq")
+                     .Help("The last resolution-log seq a target source acknowledged")
+                     .Register(*registry_)) {}
+
+void OutboundMetrics::Subscribers(std::size_t live) { subscribers_.Set(static_cast<double>(live)); }
+
+void OutboundMetrics::Delivered(const std::string& target, std::size_t changes,
+                                std::int64_t last_seq) {
+  delivered_.Add({{"target", target}}).Increment(static_cast<double>(changes));
+  delivered_seq_.Add({{"target", target}}).Set(static_cast<double>(last_seq));
+}
+
+void OutboundMetrics::Acked(const std::string& target, std::int64_t seq) {
+  acked_seq_.Add({{"target", target}}).Set(static_cast<double>(seq));
+}
+
+}  // namespace synchub

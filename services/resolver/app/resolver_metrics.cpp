@@ -1,0 +1,58 @@
+#include "resolver/app/resolver_metrics.hpp"
+
+namespace synchub {
+
+ResolverMetrics::ResolverMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      events_(prometheus::BuildCounter()
+                  .Name("synchub_resolver_events_total")
+                  .Help("Events answered by the resolver, by outcome")
+                  .Register(*registry_)),
+      dead_letters_(prometheus::BuildCounter()
+                        .Name("synchub_resolver_dead_letters_total")
+                        .Help("Dead letters written, by reason")
+                        .Register(*registry_)),
+      batch_events_(prometheus::BuildHistogram()
+                        .Name("synchub_resolver_batch_events")
+                        .Help("Events per micro-batch transaction")
+                        .Register(*registry_)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 25, 50, 100,
+                                                                         250, 500, 1000})),
+      batch_seconds_(
+          prometheus::BuildHistogram()
+              .Name("synchub_resolver_batch_seconds")
+              .Help("Time to decide and commit one micro-batch")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                               0.05, 0.1, 0.25, 0.5, 1, 2.5})),
+      batches_failed_(prometheus::BuildCounter()
+                          .Name("synchub_resolver_batches_failed_total")
+                          .Help("Micro-batches not decided (the database could not be reached)")
+                          .Register(*registry_)
+                          .Add({})),
+      deferred_reruns_(prometheus::BuildCounter()
+                           .Name("synchub_resolver_deferred_reruns_total")
+                           .Help("Deferred events re-run by the scheduler")
+                           .Register(*registry_)
+                           .Add({})) {}
+
+void ResolverMetrics::Answered(const std::string& outcome, int events) {
+  events_.Add({{"outcome", outcome}}).Increment(events);
+}
+
+void ResolverMetrics::DeadLetter(const std::string& reason) {
+  dead_letters_.Add({{"reason", reason}}).Increment();
+}
+
+void ResolverMetrics::Batch(std::size_t events, double seconds, bool decided) {
+  batch_events_.Observe(static_cast<double>(events));
+  if (decided) {
+    batch_seconds_.Observe(seconds);
+  } else {
+    batches_failed_.Increment();
+  }
+}
+
+void ResolverMetrics::DeferredRerun() { deferred_reruns_.Increment(); }
+
+}  // namespace synchub

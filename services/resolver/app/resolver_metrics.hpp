@@ -1,0 +1,45 @@
+// ResolverMetrics: synchub-resolver's Prometheus metrics (served with --metrics-listen).
+//   synchub_resolver_events_total{outcome}          events answered, by ladder outcome; also
+//                                                   DEAD_LETTER, REJECTED (invalid) and
+//                                                   UNAVAILABLE (batch not decided: resent)
+//   synchub_resolver_dead_letters_total{reason}     dead letters written (events and reports)
+//   synchub_resolver_batch_events                   events per micro-batch transaction
+//   synchub_resolver_batch_seconds                  time to decide and commit one micro-batch
+//   synchub_resolver_batches_failed_total           micro-batches not decided (database down)
+//   synchub_resolver_deferred_reruns_total          deferred events re-run by the scheduler
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+namespace synchub {
+
+class ResolverMetrics {
+ public:
+  ResolverMetrics();
+
+  void Answered(const std::string& outcome, int events = 1);
+  void DeadLetter(const std::string& reason);
+  void Batch(std::size_t events, double seconds, bool decided);
+  void DeferredRerun();
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Family<prometheus::Counter>& dead_letters_;
+  prometheus::Histogram& batch_events_;
+  prometheus::Histogram& batch_seconds_;
+  prometheus::Counter& batches_failed_;
+  prometheus::Counter& deferred_reruns_;
+};
+
+}  // namespace synchub

@@ -94,7 +94,7 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
         tx.exec_params(kDelay, id);
       }
     }
-    if (!sent_ids.empty()) tx.exec_params(kMarkSent, sent_ids.dump());
+    if (!sent_ids.empty()) tx.exec_params(kMarkSent, JsonText(sent_ids));
     tx.commit();
     return sent;
   } catch (const std::exception& error) {
@@ -113,10 +113,10 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
                     {"source", config_.source},
                     {"version", row[4].as<std::int64_t>()},
                     {"op", row[3].as<std::string>()},
-                    {"fields", Json::parse(row[5].as<std::string>())}};
+                    {"fields", ParseStoredJson(row[5].as<std::string>())}};
       v1::DeadLetterReport report;
       report.set_event_id(event["eventId"].get<std::string>());
-      report.set_event_json(event.dump(-1, ' ', false, Json::error_handler_t::replace));
+      report.set_event_json(JsonText(event));
       report.set_reason("CONNECTOR_PUSH_FAILED");
       report.set_detail(row[7].as<std::string>());
       report.set_attempts(row[6].as<int>());
@@ -151,7 +151,7 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
     }
     std::map<std::pair<std::string, std::string>, std::int64_t> applied_etags;
     if (!keys.empty()) {
-      for (const auto& row : tx.exec_params(kAppliedEtags, keys.dump())) {
+      for (const auto& row : tx.exec_params(kAppliedEtags, JsonText(keys))) {
         applied_etags[{row[0].as<std::string>(), row[1].as<std::string>()}] =
             row[2].as<std::int64_t>();
       }
@@ -166,7 +166,7 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
       // went astray (a stale local edit), and the local row must return to it.
       auto known = applied_etags.find(key);
       if (known != applied_etags.end() && known->second > change->etag()) continue;
-      const Json record = Json::parse(change->record_json(), nullptr, false);
+      const Json record = TryParseStoredJson(change->record_json());
       if (!record.is_object()) continue;
       const EntityMapping& mapping = *config_.ForEntity(key.first);
       if (record.value("deleted", false)) {
@@ -189,12 +189,12 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
           {{"entity", key.first}, {"external_id", key.second}, {"etag", change->etag()}});
     }
     for (const auto& [entity, rows] : upserts) {
-      tx.exec_params(UpsertSql(*config_.ForEntity(entity)), rows.dump());
+      tx.exec_params(UpsertSql(*config_.ForEntity(entity)), JsonText(rows));
     }
     for (const auto& [entity, ids] : deletes) {
-      tx.exec_params(DeleteSql(*config_.ForEntity(entity)), ids.dump());
+      tx.exec_params(DeleteSql(*config_.ForEntity(entity)), JsonText(ids));
     }
-    if (!applied.empty()) tx.exec_params(kSaveApplied, applied.dump());
+    if (!applied.empty()) tx.exec_params(kSaveApplied, JsonText(applied));
     tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last_seq));
     tx.commit();
     return static_cast<int>(applied.size());

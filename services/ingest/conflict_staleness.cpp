@@ -21,7 +21,9 @@ std::optional<std::string> FieldChangedSinceConflict(const Json& event, const Js
   const Json& then_fields = FieldsOf(canonical_then);
   const Json& now_fields = FieldsOf(record_now);
   for (auto it = FieldsOf(event).begin(); it != FieldsOf(event).end(); ++it) {
-    if (FieldOrNull(then_fields, it.key()) != FieldOrNull(now_fields, it.key())) return it.key();
+    if (!JsonEqual(FieldOrNull(then_fields, it.key()), FieldOrNull(now_fields, it.key()))) {
+      return it.key();
+    }
   }
   if (canonical_then.value("deleted", false) != record_now.value("deleted", false)) {
     return std::string("_deleted");

@@ -80,7 +80,7 @@ HttpAnswer AnswerForResult(const v1::ResolutionResult& result) {
       {"eventId", result.event_id()},
       {"outcome", WireOutcomeName(result.outcome())},
       {"changed", result.changed()},
-      {"record", result.record_json().empty() ? Json() : Json::parse(result.record_json())},
+      {"record", result.record_json().empty() ? Json() : ParseStoredJson(result.record_json())},
       {"etag", result.etag() > 0 ? Json(result.etag()) : Json()},
       {"duplicate", result.duplicate()},
       {"logSeq", result.log_seq() > 0 ? Json(result.log_seq()) : Json()}};

@@ -30,7 +30,7 @@ bool IsJsonContentType(const httplib::Request& request) {
 // JSON text for a response. Strings echoed from a client (a problem's detail quoting bad
 // input) may hold invalid UTF-8: replaced, never a reason to fail the answer.
 std::string DumpForClient(const Json& body) {
-  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return JsonText(body);
 }
 
 // Parses a path id; nullopt when it is not a positive integer.

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kOperatorSource = "operator";
 
 Json ParseOrNull(const pqxx::field& field) {
-  return field.is_null() ? Json() : Json::parse(field.as<std::string>());
+  return field.is_null() ? Json() : ParseStoredJson(field.as<std::string>());
 }
 
 Json TextOrNull(const pqxx::field& field) {
@@ -75,9 +75,15 @@ StatusOr<Json> PgIngestStore::GetRecord(const std::string& entity, const std::st
                    {"externalId", external_id},
                    {"version", row[2].as<std::int64_t>()},
                    {"lastSource", row[3].as<std::string>()},
-                   {"provenance", Json::parse(row[1].as<std::string>())},
+                   {"provenance", ParseStoredJson(row[1].as<std::string>())},
                    {"etag", row[4].as<std::int64_t>()}};
-    Json fields = Json::parse(row[0].as<std::string>());
+    Json fields = ParseStoredJson(row[0].as<std::string>());
+    // Every field's version; one written before per-field versions has the record's.
+    Json versions = ParseStoredJson(row[5].as<std::string>());
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (!versions.contains(it.key())) versions[it.key()] = row[2].as<std::int64_t>();
+    }
+    record["fieldVersions"] = std::move(versions);
     record["deleted"] = fields.value(std::string(kDeletedField), false);
     fields.erase(std::string(kDeletedField));
     record["fields"] = std::move(fields);
@@ -248,8 +254,8 @@ StatusOr<Json> PgIngestStore::TakeDeadLetterForReplay(std::int64_t id) {
     auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "replayed");
     if (rows.empty())
       return Status::AlreadyExists("dead letter " + std::to_string(id) + " is not dead");
-    Json event = rows[0][0].is_null() ? Json::parse(rows[0][1].as<std::string>())
-                                      : Json::parse(rows[0][0].as<std::string>());
+    Json event = rows[0][0].is_null() ? ParseStoredJson(rows[0][1].as<std::string>())
+                                      : ParseStoredJson(rows[0][0].as<std::string>());
     event["eventId"] = rows[0][2].as<std::string>();
     tx.commit();
     return event;

@@ -8,7 +8,7 @@ namespace synchub::ingest_sql {
 inline constexpr const char* kPing = "SELECT 1";
 
 inline constexpr const char* kRecord = R"sql(
-SELECT fields::text, provenance::text, version, last_source, row_version
+SELECT fields::text, provenance::text, version, last_source, row_version, field_versions::text
   FROM canonical_record WHERE entity = $1 AND external_id = $2)sql";
 
 inline constexpr const char* kHistory = R"sql(

@@ -127,7 +127,7 @@ void OutboundServer::Deliver(const std::string& source, Session& session) {
     out->set_entity(change.entity);
     out->set_external_id(change.external_id);
     out->set_etag(change.etag);
-    Json record = Json::parse(change.record_json, nullptr, false);
+    Json record = TryParseStoredJson(change.record_json);
     if (record.is_object()) {
       out->set_version(record.value("version", std::int64_t{0}));
       out->set_deleted(record.value("deleted", false));

@@ -48,7 +48,7 @@ class HttpSubmitter final : public Submitter {
         answer.kind = SubmitAnswer::Kind::kDeadLetter;
       } else if (response->status == 200 || response->status == 202 || response->status == 409) {
         // 409 without an outcome is a problem answer (not a MANUAL conflict): rejected.
-        const Json reply = Json::parse(response->body, nullptr, false);
+        const Json reply = TryParseStoredJson(response->body);
         if (reply.is_object() && reply.contains("outcome") && reply["outcome"].is_string()) {
           answer.kind = SubmitAnswer::Kind::kDecided;
           answer.outcome = reply["outcome"].get<std::string>();

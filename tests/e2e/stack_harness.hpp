@@ -65,7 +65,7 @@ inline std::unique_ptr<Stack> StartStack() {
 
 inline Json BodyOf(const httplib::Result& result) {
   if (!result || result->body.empty()) return Json();
-  return Json::parse(result->body, nullptr, false);
+  return TryParseStoredJson(result->body);
 }
 
 }  // namespace synchub::testing

@@ -14,7 +14,7 @@ v1::Event EventToProto(const Event& event) {
   wire.set_op(event.op == Op::kDelete ? v1::OP_DELETE : v1::OP_UPSERT);
   Json fields = Json::object();
   for (const auto& [name, value] : event.fields) fields[name] = value;
-  wire.set_fields_json(fields.dump());
+  wire.set_fields_json(JsonText(fields));
   return wire;
 }
 

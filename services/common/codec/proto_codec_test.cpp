@@ -14,7 +14,8 @@ Event SampleEvent() {
   event.version = 7;
   event.op = Op::kUpsert;
   event.fields = {{"clientId", "CUST-001"},
-                  {"total", 12.5},
+                  {"total", ExactNumber("12.50")},
+                  {"huge", ExactNumber("123456789012345678901234567890.000001")},
                   {"big", std::int64_t{1} << 53},
                   {"nested", Json{{"a", Json::array({1, 2})}}}};
   return event;

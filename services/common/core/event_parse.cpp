@@ -1,9 +1,9 @@
 #include "common/core/event_parse.hpp"
 
 #include <array>
-#include <cmath>
 #include <string>
 
+#include "common/core/exact_number.hpp"
 #include "common/core/json_writer.hpp"
 
 namespace synchub {
@@ -60,16 +60,19 @@ Status ReadVersion(const Json& object, std::int64_t* out) {
     *out = value;
     return Status::Ok();
   }
-  if (it->is_number_float()) {
+  if (IsExactNumber(*it) || it->is_number_float()) {
     // JSON equality makes 6.0 the integer 6; 6.5 is not an integer.
-    double value = it->get<double>();
-    if (!std::isfinite(value) || value != std::floor(value)) {
+    const std::string text = NumberText(*it);
+    const std::size_t point = text.find('.');
+    if (point != std::string::npos && text.find_first_not_of('0', point + 1) != std::string::npos) {
       return Invalid("version", "not_integer", "must be an integer");
     }
-    if (value < 1.0 || value > static_cast<double>(kMaxVersion)) {
+    const std::string integer = text.substr(0, point);
+    if (CompareNumberTexts(integer, "1") < 0 ||
+        CompareNumberTexts(integer, std::to_string(kMaxVersion)) > 0) {
       return Invalid("version", "out_of_range", range);
     }
-    *out = static_cast<std::int64_t>(value);
+    *out = std::stoll(integer);
     return Status::Ok();
   }
   return Invalid("version", "wrong_type", "must be an integer");

@@ -19,7 +19,7 @@ TEST(ParseEvent, CanonicalForm) {
   EXPECT_EQ(event->source, "ERP");
   EXPECT_EQ(event->version, 7);
   EXPECT_EQ(event->op, Op::kUpsert);
-  EXPECT_EQ(event->fields, (FieldMap{{"clientId", "CUST-1"}, {"total", 9.5}}));
+  EXPECT_EQ(event->fields, (FieldMap{{"clientId", "CUST-1"}, {"total", ExactNumber("9.5")}}));
 }
 
 TEST(ParseEvent, FlatFormFromTheSeed) {

@@ -80,16 +80,83 @@ TEST(ParseJsonStrict, RejectsInvalidUtf8) {
 }
 
 TEST(JsonEquality, IsJsonEquality) {
-  EXPECT_EQ(Json::parse("1"), Json::parse("1.0"));
-  EXPECT_EQ(Json::parse(R"({"a":1,"b":2})"), Json::parse(R"({"b":2,"a":1})"));
-  EXPECT_NE(Json::parse("1"), Json::parse("\"1\""));
-  EXPECT_NE(Json::parse("[1,2]"), Json::parse("[2,1]"));
+  auto equal = [](const char* a, const char* b) {
+    return JsonEqual(ParseStoredJson(a), ParseStoredJson(b));
+  };
+  EXPECT_TRUE(equal("1", "1.0"));
+  EXPECT_TRUE(equal("1", "1.00"));
+  EXPECT_TRUE(equal("100", "1e2"));
+  EXPECT_TRUE(equal("[1.50]", "[1.5]"));
+  EXPECT_TRUE(equal(R"({"a":1,"b":2.0})", R"({"b":2,"a":1})"));
+  EXPECT_FALSE(equal("1", "\"1\""));
+  EXPECT_FALSE(equal("[1,2]", "[2,1]"));
+  EXPECT_FALSE(equal("123456789012345678901234567890", "123456789012345678901234567891"));
+  EXPECT_FALSE(equal("0.1", "0.10000000000000001"));
+  EXPECT_FALSE(equal("null", "0"));
+  EXPECT_TRUE(JsonEqual(Json(2.5), ParseStoredJson("2.50")));  // a double built in code
 }
 
-TEST(ParseJsonStrict, ANumberTooLargeForADoubleIsInvalidJsonNotAnException) {
+TEST(ParseJsonStrict, KeepsEveryDigitOfEveryNumber) {
+  const char* text =
+      R"({"big":123456789012345678901234567890,"dec":12345678901234567890.12345678901234567890,)"
+      R"("neg":-0.000000000000000000001,"int":42,"u64":18446744073709551615,"sci":1.5E+3,)"
+      R"("small":1e-300,"frac":0.1,"scale":2.50})";
+  auto parsed = ParseJsonStrict(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(NumberText((*parsed)["big"]), "123456789012345678901234567890");
+  EXPECT_EQ(NumberText((*parsed)["dec"]), "12345678901234567890.12345678901234567890");
+  EXPECT_EQ(NumberText((*parsed)["neg"]), "-0.000000000000000000001");
+  EXPECT_TRUE((*parsed)["int"].is_number_integer());
+  EXPECT_TRUE((*parsed)["u64"].is_number_unsigned());
+  EXPECT_EQ(NumberText((*parsed)["sci"]), "1500");
+  EXPECT_TRUE((*parsed)["sci"].is_number_integer());  // one representation per value text
+  EXPECT_EQ(NumberText((*parsed)["small"]), "0." + std::string(299, '0') + "1");
+  EXPECT_EQ(NumberText((*parsed)["frac"]), "0.1");
+  EXPECT_EQ(NumberText((*parsed)["scale"]), "2.50");
+  EXPECT_EQ(JsonText((*parsed)["dec"]), "12345678901234567890.12345678901234567890");
+  EXPECT_EQ(JsonText(ParseStoredJson(JsonText(*parsed))), JsonText(*parsed));
+}
+
+TEST(ParseJsonStrict, ANumberBeyondWhatCanBeReadIsRejectedNamingTheField) {
   auto parsed = ParseJsonStrict(R"({"version":1e400})");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_EQ(parsed.status().reason(), "invalid_json");
+  EXPECT_EQ(parsed.status().reason(), "number_not_storable");
+  EXPECT_EQ(parsed.status().key(), "version");
+  auto nested = ParseJsonStrict(R"({"fields":{"ok":1,"amount":1e-2000}})");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().reason(), "number_not_storable");
+  EXPECT_EQ(nested.status().key(), "amount");
+  auto long_integer = ParseJsonStrict("{\"n\":" + std::string(400, '9') + "}");
+  ASSERT_FALSE(long_integer.ok());
+  EXPECT_EQ(long_integer.status().key(), "n");
+}
+
+TEST(ParseJsonStrict, AStringHoldingNulIsRejectedNamingTheField) {
+  auto parsed = ParseJsonStrict(R"({"externalId":"A","note":"a\u0000b"})");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().reason(), "value_not_storable");
+  EXPECT_EQ(parsed.status().key(), "note");
+  auto in_fields = ParseJsonStrict(R"({"fields":{"tags":["x","\u0000"]}})");
+  ASSERT_FALSE(in_fields.ok());
+  EXPECT_EQ(in_fields.status().key(), "tags");
+}
+
+TEST(ParseJsonStrict, NumbersThatExpandPastTheLimitAreRefused) {
+  JsonLimits limits;
+  limits.max_body_bytes = 4096;
+  std::string text = "[";
+  for (int i = 0; i < 20; ++i) text += std::string(i ? "," : "") + "1e-900";
+  text += "]";
+  auto parsed = ParseJsonStrict(text, limits);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().reason(), "value_too_large");
+}
+
+TEST(JsonText, WritesExactNumbersAsTheirDigits) {
+  Json value = {{"a", ExactNumber("1.10")}, {"b", ExactNumber("99999999999999999999")},
+                {"c", ExactNumber("7")}};
+  EXPECT_EQ(JsonText(value), R"({"a":1.10,"b":99999999999999999999,"c":7})");
+  EXPECT_TRUE(value["c"].is_number_integer());
 }
 
 }  // namespace

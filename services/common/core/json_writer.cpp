@@ -107,7 +107,7 @@ JsonWriter& JsonWriter::Null() {
 
 JsonWriter& JsonWriter::Value(const Json& value) {
   Separate();
-  text_.append(value.dump());
+  AppendJsonText(value, &text_);
   return *this;
 }
 

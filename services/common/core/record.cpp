@@ -9,6 +9,11 @@ bool CanonicalRecord::deleted() const {
   return it != fields.end() && it->second.is_boolean() && it->second.get<bool>();
 }
 
+std::int64_t CanonicalRecord::FieldVersion(std::string_view name) const {
+  auto it = field_versions.find(name);
+  return it == field_versions.end() ? version : it->second;
+}
+
 Json RecordToJson(const CanonicalRecord& record) {
   Json fields = Json::object();
   for (const auto& [name, value] : record.fields) {
@@ -16,13 +21,16 @@ Json RecordToJson(const CanonicalRecord& record) {
   }
   Json provenance = Json::object();
   for (const auto& [name, source] : record.provenance) provenance[name] = source;
+  Json versions = Json::object();
+  for (const auto& [name, value] : record.fields) versions[name] = record.FieldVersion(name);
   return {{"entity", record.entity},
           {"externalId", record.external_id},
           {"version", record.version},
           {"lastSource", record.last_source},
           {"deleted", record.deleted()},
           {"fields", std::move(fields)},
-          {"provenance", std::move(provenance)}};
+          {"provenance", std::move(provenance)},
+          {"fieldVersions", std::move(versions)}};
 }
 
 std::string RecordJsonText(const CanonicalRecord& record) {
@@ -40,6 +48,9 @@ std::string RecordJsonText(const CanonicalRecord& record) {
   writer.EndObject();
   writer.Key("provenance").BeginObject();
   for (const auto& [name, source] : record.provenance) writer.Key(name).String(source);
+  writer.EndObject();
+  writer.Key("fieldVersions").BeginObject();
+  for (const auto& [name, value] : record.fields) writer.Key(name).Int(record.FieldVersion(name));
   writer.EndObject();
   writer.EndObject();
   return writer.Take();
@@ -79,6 +90,16 @@ StatusOr<CanonicalRecord> RecordFromJson(const Json& value) {
     if (!source.is_string()) return bad("provenance", "values must be source names");
     record.provenance.emplace(name, source.get<std::string>());
   }
+  if (auto versions = value.find("fieldVersions"); versions != value.end()) {
+    if (!versions->is_object()) return bad("fieldVersions", "must be an object");
+    for (const auto& [name, field_version] : versions->items()) {
+      if (!field_version.is_number_integer()) {
+        return bad("fieldVersions", "values must be integer versions");
+      }
+      record.field_versions.emplace(name, field_version.get<std::int64_t>());
+    }
+  }
+  for (const auto& [name, field] : record.fields) record.field_versions.emplace(name, record.version);
   return record;
 }
 

@@ -11,6 +11,7 @@ CanonicalRecord Sample() {
   record.external_id = "CUST-001";
   record.fields = {{"fullName", "Ann"}, {"age", 41}, {"_deleted", false}};
   record.provenance = {{"fullName", "CRM"}, {"age", "ERP"}, {"_deleted", "CRM"}};
+  record.field_versions = {{"fullName", 3}, {"age", 2}, {"_deleted", 1}};
   record.version = 3;
   record.last_source = "CRM";
   return record;
@@ -33,6 +34,16 @@ TEST(Record, JsonHidesTheReservedFieldButKeepsItsProvenance) {
   EXPECT_EQ(json["externalId"], "CUST-001");
   EXPECT_EQ(json["lastSource"], "CRM");
   EXPECT_EQ(json["version"], 3);
+  EXPECT_EQ(json["fieldVersions"], Json::parse(R"({"fullName":3,"age":2,"_deleted":1})"));
+}
+
+TEST(Record, FieldsWithoutAVersionCountAsWrittenAtTheRecordsVersion) {
+  Json json = RecordToJson(Sample());
+  json.erase("fieldVersions");
+  auto back = RecordFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->FieldVersion("age"), 3);
+  EXPECT_EQ(back->FieldVersion("_deleted"), 3);
 }
 
 TEST(Record, JsonRoundTrips) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 #include <nlohmann/json.hpp>
+
+#include "common/core/json.hpp"
 #include <string_view>
 #include <utility>
 
@@ -137,7 +139,7 @@ std::string FormatTable(const std::vector<std::string>& headers,
 
 std::string CellText(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return JsonText(value);
 }
 
 std::string FormatConflictList(const Json& body) {
@@ -309,7 +311,7 @@ std::string FormatStats(const Json& body) {
 
 std::string FormatProblem(int status, const std::string& body) {
   const std::string prefix = "HTTP " + std::to_string(status);
-  const Json problem = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const Json problem = TryParseStoredJson(body);
   if (problem.is_object() && (problem.contains("detail") || problem.contains("code"))) {
     const Json* detail = Member(problem, "detail");
     const bool has_detail =

@@ -26,6 +26,7 @@
 #include <string>
 #include <utility>
 
+#include "common/core/json.hpp"
 #include "ingest/syncctl/syncctl_client.hpp"
 #include "ingest/syncctl/syncctl_format.hpp"
 
@@ -165,7 +166,7 @@ void DeclareCommands(CLI::App& app, Arguments& args, Plan& plan) {
 // Prints the answer and returns the exit code.
 int Report(const Plan& plan, const SyncctlClient::Response& response, bool json) {
   const bool success = response.status >= 200 && response.status < 300;
-  const nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  const nlohmann::json body = synchub::TryParseStoredJson(response.body);
   const bool outcome = plan.conflict_is_outcome && response.status == 409 && body.is_object() &&
                        body.contains("outcome");
   if (!success && !outcome) {

@@ -91,7 +91,7 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
 
 StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, const std::string& reason,
                                                 const std::string& detail) {
-  const std::string event_json = EventToJson(item.event).dump();
+  const std::string event_json = JsonText(EventToJson(item.event));
   for (bool as_raw : {false, true}) {
     PgHubTransaction tx(connection_);
     auto id = tx.InsertDeadLetter(item.event.event_id, as_raw ? "" : event_json,

@@ -126,9 +126,9 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
     }
     report_connection_ = std::move(connection).value();
   }
-  Json event = Json::parse(report.event_json(), nullptr, false);
+  Json event = TryParseStoredJson(report.event_json());
   PgHubTransaction tx(*report_connection_);
-  auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? event.dump() : "",
+  auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? JsonText(event) : "",
                                 event.is_object() ? "" : report.event_json(),
                                 report.reason().empty() ? "CONNECTOR_PUSH_FAILED" : report.reason(),
                                 report.detail(), std::max(1, report.attempts()));
@@ -335,7 +335,7 @@ void ResolverServer::WorkerLoop(int index) {
         results[i] = std::move((*resolved)[j]);
         if (!results[i].dead_letter_reason.empty()) {
           metrics_.DeadLetter(results[i].dead_letter_reason);
-          publisher_->Publish(results[i], EventToJson(work[j].event).dump(), 1);
+          publisher_->Publish(results[i], JsonText(EventToJson(work[j].event)), 1);
         }
       } else {
         results[i] = ErrorResult(work[j].event.event_id, resolved.status());

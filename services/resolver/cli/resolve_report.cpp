@@ -53,7 +53,7 @@ std::string UserFieldsJson(const CanonicalRecord& record) {
   for (const auto& [name, value] : record.fields) {
     if (name != kDeletedField) fields[name] = value;
   }
-  return fields.dump();
+  return JsonText(fields);
 }
 
 Json DecisionJson(const ResolveRun::Row& row) {
@@ -169,10 +169,10 @@ void PrintJsonLines(const ResolveRun& run, std::ostream& out) {
           << "\n";
       continue;
     }
-    out << DecisionJson(row).dump() << "\n";
+    out << JsonText(DecisionJson(row)) << "\n";
   }
   for (const auto& [key, record] : run.hub.records()) {
-    out << Json{{"record", RecordToJson(record)}}.dump() << "\n";
+    out << JsonText(Json{{"record", RecordToJson(record)}}) << "\n";
   }
 }
 

@@ -40,21 +40,13 @@ std::vector<UnmetDependency> FindUnmetDependencies(const Event& event, const Cat
   return unmet;
 }
 
-// Writes the event's field `name` into `record` with the event's source as provenance.
+// Writes the event's field `name` into `record` with the event's source as provenance and
+// the event's version as the field's version.
 void WriteField(const Event& event, std::string_view name, const Json& value,
                 CanonicalRecord* record) {
-  auto field = record->fields.find(name);
-  if (field == record->fields.end()) {
-    record->fields.emplace(std::string(name), value);
-  } else {
-    field->second = value;
-  }
-  auto provenance = record->provenance.find(name);
-  if (provenance == record->provenance.end()) {
-    record->provenance.emplace(std::string(name), event.source);
-  } else {
-    provenance->second = event.source;
-  }
+  record->fields.insert_or_assign(name, value);
+  record->provenance.insert_or_assign(name, event.source);
+  record->field_versions.insert_or_assign(name, event.version);
 }
 
 Decision NewRecord(const Event& event, const Json& deleted_value, const Catalog& catalog) {
@@ -80,6 +72,10 @@ Decision VersionWin(const Event& event, const Json& deleted_value, const Canonic
   decision.outcome = Outcome::kVersionWin;
   decision.changed = true;
   CanonicalRecord& record = decision.record.emplace(canonical);
+  // Fields without an entry were written at the old version: pin it before the version moves.
+  for (const auto& [name, value] : canonical.fields) {
+    record.field_versions.emplace(name, canonical.version);
+  }
   record.version = event.version;
   record.last_source = event.source;
   ForEachWrittenField(event, deleted_value, [&](std::string_view name, const Json& value) {
@@ -90,50 +86,38 @@ Decision VersionWin(const Event& event, const Json& deleted_value, const Canonic
   return decision;
 }
 
-std::size_t TakenCount(const std::vector<FieldConflict>& conflicts) {
-  std::size_t taken = 0;
-  for (const auto& conflict : conflicts) {
-    if (conflict.resolution == FieldResolution::kTakeIncoming) ++taken;
-  }
-  return taken;
-}
-
 // Rungs 4 to 6: the event and the canonical record have the same version.
+// Per field of the event (SPEC section 3, rung 4):
+//   - absent from the record, or present with a value written at an older version: written
+//     (the event's value is newer);
+//   - present with an equal value: nothing to do;
+//   - present with a different value written at this same version: a conflict, decided on
+//     the priority of the event's source against the field's provenance (rungs 5 and 6).
 Decision SameVersion(const Event& event, const Json& deleted_value,
                      const CanonicalRecord& canonical, const Catalog& catalog) {
   Decision decision;
   const int event_rank = RankOf(catalog, event.source);
-  // Fields to write: (name, value, index of the field in canonical.fields or -1 when new).
   struct ToWrite {
     std::string_view name;
     const Json* value;
-    std::ptrdiff_t index;
   };
   std::vector<ToWrite> to_write;
   to_write.reserve(event.fields.size() + 1);
   bool any_manual = false;
   bool any_kept = false;
-  std::size_t event_field_count = 0;
-  // The event's user fields come in name order: walk the canonical fields alongside them
-  // instead of looking each one up; "_deleted" comes last and is looked up.
-  auto walk = canonical.fields.begin();
-  auto find_canonical = [&](std::string_view name) {
-    if (event_field_count > event.fields.size()) return canonical.fields.find(name);  // _deleted
-    for (; walk != canonical.fields.end(); ++walk) {
-      const int order = std::string_view(walk->first).compare(name);
-      if (order == 0) return walk;
-      if (order > 0) break;
-    }
-    return canonical.fields.end();
-  };
+  std::size_t matched_fields = 0;  // event fields the record has
   ForEachWrittenField(event, deleted_value, [&](std::string_view name, const Json& value) {
-    ++event_field_count;
-    auto existing = find_canonical(name);
+    auto existing = canonical.fields.find(name);
     if (existing == canonical.fields.end()) {
-      to_write.push_back({name, &value, -1});
+      to_write.push_back({name, &value});
       return;
     }
-    if (existing->second == value) return;
+    ++matched_fields;
+    if (JsonEqual(existing->second, value)) return;
+    if (canonical.FieldVersion(name) < event.version) {
+      to_write.push_back({name, &value});  // the record's value is older: replaced
+      return;
+    }
     auto provenance = canonical.provenance.find(name);
     std::string canonical_source =
         provenance == canonical.provenance.end() ? std::string() : provenance->second;
@@ -141,7 +125,7 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
     FieldResolution resolution = FieldResolution::kManual;
     if (event_rank < canonical_rank) {
       resolution = FieldResolution::kTakeIncoming;
-      to_write.push_back({name, &value, existing - canonical.fields.begin()});
+      to_write.push_back({name, &value});
     } else if (event_rank > canonical_rank) {
       resolution = FieldResolution::kKeepCanonical;
       any_kept = true;
@@ -159,34 +143,13 @@ Decision SameVersion(const Event& event, const Json& deleted_value,
   }
   decision.outcome = decision.conflicts.empty() ? Outcome::kFieldMerge : Outcome::kPriorityWin;
   decision.changed = !to_write.empty();
-  const std::size_t new_fields = to_write.size() - TakenCount(decision.conflicts);
-  const std::size_t matched_fields = event_field_count - new_fields;
   const bool event_lacks_fields = canonical.fields.size() > matched_fields;
   if (decision.changed) {
-    // The new record: the canonical fields in order, each taken one replaced by the incoming
-    // value (not copied first), then the new fields inserted.
-    CanonicalRecord& record = decision.record.emplace();
-    record.entity = canonical.entity;
-    record.external_id = canonical.external_id;
-    record.version = canonical.version;
+    CanonicalRecord& record = decision.record.emplace(canonical);
     record.last_source = event.source;
-    std::vector<const Json*> taken(canonical.fields.size(), nullptr);
-    for (const auto& write : to_write) {
-      if (write.index >= 0) taken[static_cast<std::size_t>(write.index)] = write.value;
-    }
-    record.fields.reserve(canonical.fields.size() + to_write.size());
-    std::size_t position = 0;
-    for (const auto& [name, value] : canonical.fields) {
-      const Json* incoming = taken[position++];
-      record.fields.AppendInOrder(name, incoming != nullptr ? *incoming : value);
-    }
-    record.provenance = canonical.provenance;
-    for (const auto& write : to_write) {
-      if (write.index >= 0) record.provenance.insert_or_assign(write.name, event.source);
-    }
     decision.written_fields.reserve(to_write.size());
     for (const auto& write : to_write) {
-      if (write.index < 0) WriteField(event, write.name, *write.value, &record);
+      WriteField(event, write.name, *write.value, &record);
       decision.written_fields.emplace_back(write.name);
     }
     AddOtherSources(event, catalog, &decision);

@@ -23,7 +23,9 @@ class NoDependencies final : public DependencyOracle {
 
 rc::Gen<Json> GenValue() {
   return rc::gen::element<Json>(Json(0), Json(1), Json(1.0), Json("x"), Json("y"), Json(nullptr),
-                                Json::parse(R"({"k":[1,2]})"));
+                                Json::parse(R"({"k":[1,2]})"), ExactNumber("1.00"),
+                                ExactNumber("0.1"), ExactNumber("123456789012345678901234567890"),
+                                ExactNumber("123456789012345678901234567891"));
 }
 
 rc::Gen<FieldMap> GenFields() {
@@ -60,6 +62,7 @@ rc::Gen<CanonicalRecord> GenRecord() {
     record.fields.emplace("_deleted", *rc::gen::arbitrary<bool>());
     for (const auto& [name, value] : record.fields) {
       record.provenance.emplace(name, *rc::gen::elementOf(kSources));
+      record.field_versions.emplace(name, *rc::gen::inRange<std::int64_t>(1, record.version + 1));
     }
     return record;
   });
@@ -202,6 +205,85 @@ RC_GTEST_PROP(LadderProperty, StaleEventsNeverChangeAnything, ()) {
   RC_ASSERT(decision.outcome == Outcome::kStaleSkip);
   RC_ASSERT(!decision.changed);
   RC_ASSERT(decision.targets == std::vector<std::string>{event.source});
+}
+
+// Rung 4 (SPEC section 3): at the same version only a different value written at that same
+// version conflicts.
+RC_GTEST_PROP(LadderProperty, OnlyValuesWrittenAtTheSameVersionConflict, ()) {
+  const Catalog catalog = *GenCatalog();
+  const CanonicalRecord canonical = *GenRecord();
+  Event event = *GenEvent("K");
+  event.version = canonical.version;
+  Decision decision = Resolve(event, &canonical, catalog, kNoDependencies);
+  for (const auto& conflict : decision.conflicts) {
+    RC_ASSERT(canonical.FieldVersion(conflict.field) == canonical.version);
+    RC_ASSERT(!JsonEqual(conflict.incoming, conflict.canonical));
+  }
+  if (decision.outcome == Outcome::kManual) return;
+  // Every event field whose value the record holds from an older version is written.
+  for (const auto& [name, value] : event.fields) {
+    auto existing = canonical.fields.find(name);
+    if (existing == canonical.fields.end() || JsonEqual(existing->second, value)) continue;
+    if (canonical.FieldVersion(name) >= canonical.version) continue;
+    RC_ASSERT(decision.changed);
+    RC_ASSERT(JsonEqual(decision.record->fields.at(name), value));
+    RC_ASSERT(decision.record->FieldVersion(name) == event.version);
+  }
+}
+
+// Every written field carries the event's version; every other field keeps its own.
+RC_GTEST_PROP(LadderProperty, WrittenFieldsCarryTheEventsVersion, ()) {
+  const Catalog catalog = *GenCatalog();
+  const CanonicalRecord canonical = *GenRecord();
+  const Event event = *GenEvent("K");
+  Decision decision = Resolve(event, &canonical, catalog, kNoDependencies);
+  if (!decision.changed) return;
+  const CanonicalRecord& record = *decision.record;
+  for (const auto& [name, value] : record.fields) {
+    const bool written = std::find(decision.written_fields.begin(), decision.written_fields.end(),
+                                   name) != decision.written_fields.end();
+    RC_ASSERT(record.FieldVersion(name) == (written ? event.version : canonical.FieldVersion(name)));
+    RC_ASSERT(record.FieldVersion(name) <= record.version);
+  }
+}
+
+// Two sources that edit different fields of the same version, sent in either order, both keep
+// their edit, with no conflict, whatever their priorities (issue 10, input 1).
+RC_GTEST_PROP(LadderProperty, ConcurrentEditsOfDifferentFieldsBothSurvive, ()) {
+  const Catalog catalog = *GenCatalog();
+  const std::int64_t base = *rc::gen::inRange<std::int64_t>(1, 4);
+  CanonicalRecord start;
+  start.entity = "client";
+  start.external_id = "K";
+  start.version = base;
+  start.last_source = "CRM";
+  for (const auto& name : kFieldNames) start.fields.emplace(name, Json("old-" + name));
+  start.fields.emplace("_deleted", false);
+  for (const auto& [name, value] : start.fields) {
+    start.provenance.emplace(name, "CRM");
+    start.field_versions.emplace(name, base);
+  }
+  // Disjoint, non-empty edits.
+  const auto split = *rc::gen::inRange<std::size_t>(1, kFieldNames.size());
+  Event first;
+  first.external_id = "K";
+  first.source = *rc::gen::elementOf(kSources);
+  first.version = base + 1;
+  Event second = first;
+  second.source = *rc::gen::elementOf(kSources);
+  for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
+    (i < split ? first : second).fields.emplace(kFieldNames[i], Json("new-" + kFieldNames[i]));
+  }
+  for (bool swap : {false, true}) {
+    const Decision a = Resolve(swap ? second : first, &start, catalog, kNoDependencies);
+    RC_ASSERT(a.outcome == Outcome::kVersionWin);
+    const Decision b = Resolve(swap ? first : second, &*a.record, catalog, kNoDependencies);
+    RC_ASSERT(b.outcome == Outcome::kFieldMerge);
+    RC_ASSERT(b.conflicts.empty());
+    const CanonicalRecord& after = *b.record;
+    for (const auto& name : kFieldNames) RC_ASSERT(after.fields.at(name) == Json("new-" + name));
+    RC_ASSERT(after.version == base + 1);
+  }
 }
 
 }  // namespace

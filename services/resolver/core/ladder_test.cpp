@@ -309,5 +309,66 @@ TEST(OutcomeName, RoundTrips) {
   EXPECT_EQ(OutcomeFromName("nope"), std::nullopt);
 }
 
+// Rung 4 with per-field versions (SPEC section 3).
+TEST_F(LadderTest, AValueFromAnOlderVersionIsReplacedNotAConflict) {
+  // The issue-10 interleaving: CRM created {Ann, ann@old} at v1; LocalDB edited the name at
+  // v2 (VERSION_WIN); Portal's concurrent email edit, also v2, arrives second.
+  CanonicalRecord v1 = MakeRecord("CRM", 1, {{"fullName", "Ann"}, {"email", "ann@old"}});
+  Decision name = Run(MakeEvent("LocalDB", 2, {{"fullName", "Ann Edited"}}), &v1);
+  ASSERT_EQ(name.outcome, Outcome::kVersionWin);
+  EXPECT_EQ(name.record->FieldVersion("fullName"), 2);
+  EXPECT_EQ(name.record->FieldVersion("email"), 1);
+  Decision email = Run(MakeEvent("Portal", 2, {{"email", "ann@new"}}), &*name.record);
+  EXPECT_EQ(email.outcome, Outcome::kFieldMerge);
+  EXPECT_TRUE(email.conflicts.empty());
+  ASSERT_TRUE(email.changed);
+  EXPECT_EQ(email.record->fields.at("fullName"), "Ann Edited");
+  EXPECT_EQ(email.record->fields.at("email"), "ann@new");
+  EXPECT_EQ(email.record->provenance.at("email"), "Portal");
+  EXPECT_EQ(email.record->FieldVersion("email"), 2);
+  EXPECT_EQ(email.record->version, 2);
+  // Portal lacks the new name: it gets the record back, with everyone else.
+  EXPECT_EQ(email.targets, (Strings{"CRM", "ERP", "LocalDB", "Portal"}));
+}
+
+TEST_F(LadderTest, AValueWrittenAtTheSameVersionStillConflicts) {
+  CanonicalRecord v1 = MakeRecord("CRM", 1, {{"fullName", "Ann"}, {"email", "ann@old"}});
+  Decision first = Run(MakeEvent("Portal", 2, {{"email", "portal@x"}}), &v1);
+  ASSERT_EQ(first.outcome, Outcome::kVersionWin);
+  // Same version, same field, different value: the field was written at v2 -> rung 5.
+  Decision higher = Run(MakeEvent("ERP", 2, {{"email", "erp@x"}}), &*first.record);
+  EXPECT_EQ(higher.outcome, Outcome::kPriorityWin);
+  EXPECT_EQ(higher.record->fields.at("email"), "erp@x");
+  Decision lower = Run(MakeEvent("LocalDB", 2, {{"email", "local@x"}}), &*first.record);
+  EXPECT_EQ(lower.outcome, Outcome::kPriorityWin);
+  EXPECT_FALSE(lower.changed);
+  EXPECT_EQ(lower.targets, (Strings{"LocalDB"}));
+  Decision same = Run(MakeEvent("Portal", 2, {{"email", "other@x"}}), &*first.record);
+  EXPECT_EQ(same.outcome, Outcome::kManual);
+}
+
+TEST_F(LadderTest, FieldVersionBoundaryIsStrictlyOlder) {
+  CanonicalRecord record = MakeRecord("CRM", 3, {{"a", 1}, {"b", 1}});
+  record.field_versions = {{"a", 2}, {"b", 3}, {"_deleted", 3}};
+  Decision decision = Run(MakeEvent("CRM", 3, {{"a", 9}, {"b", 9}}), &record);
+  // a (v2 < v3) is replaced; b (v3) conflicts with an equal priority -> MANUAL, nothing applied.
+  EXPECT_EQ(decision.outcome, Outcome::kManual);
+  ASSERT_EQ(decision.conflicts.size(), 1u);
+  EXPECT_EQ(decision.conflicts[0].field, "b");
+  Decision only_a = Run(MakeEvent("CRM", 3, {{"a", 9}}), &record);
+  EXPECT_EQ(only_a.outcome, Outcome::kFieldMerge);
+  EXPECT_EQ(only_a.record->fields.at("a"), 9);
+}
+
+TEST_F(LadderTest, NumbersCompareByValueNotByText) {
+  CanonicalRecord record = MakeRecord("CRM", 1, {{"amount", ExactNumber("1.50")}});
+  Decision same = Run(MakeEvent("CRM", 1, {{"amount", ExactNumber("1.5")}}), &record);
+  EXPECT_EQ(same.outcome, Outcome::kFieldMerge);
+  EXPECT_FALSE(same.changed);  // 1.5 == 1.50: an echo, nothing written
+  Decision other = Run(MakeEvent("CRM", 1, {{"amount", ExactNumber("1.500000000000000000001")}}),
+                       &record);
+  EXPECT_EQ(other.outcome, Outcome::kManual);  // differs in the 21st decimal: a conflict
+}
+
 }  // namespace
 }  // namespace synchub

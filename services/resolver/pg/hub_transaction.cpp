@@ -28,15 +28,21 @@ StoredRecord RecordFromRow(const pqxx::row& row) {
   CanonicalRecord& record = stored.record;
   record.entity = row[0].as<std::string>();
   record.external_id = row[1].as<std::string>();
-  const Json fields = Json::parse(row[2].as<std::string>());
+  const Json fields = ParseStoredJson(row[2].as<std::string>());
   for (auto it = fields.begin(); it != fields.end(); ++it) record.fields.emplace(it.key(), *it);
-  const Json provenance = Json::parse(row[3].as<std::string>());
+  const Json provenance = ParseStoredJson(row[3].as<std::string>());
   for (auto it = provenance.begin(); it != provenance.end(); ++it) {
     record.provenance.emplace(it.key(), it->get<std::string>());
   }
   record.version = row[4].as<std::int64_t>();
   record.last_source = row[5].as<std::string>();
   stored.etag = row[6].as<std::int64_t>();
+  const Json versions = ParseStoredJson(row[7].as<std::string>());
+  for (auto it = versions.begin(); it != versions.end(); ++it) {
+    if (it->is_number_integer()) record.field_versions.emplace(it.key(), it->get<std::int64_t>());
+  }
+  // Fields written before per-field versions count as written at the record's version.
+  for (const auto& [name, value] : record.fields) record.field_versions.emplace(name, record.version);
   return stored;
 }
 
@@ -91,7 +97,7 @@ StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
     std::vector<WorkItem> items;
     for (const auto& row : tx_.exec_prepared("kClaimDueDeferred", limit)) {
       WorkItem item;
-      item.event = EventFromStoredJson(Json::parse(row[1].as<std::string>()));
+      item.event = EventFromStoredJson(ParseStoredJson(row[1].as<std::string>()));
       item.event.event_id = row[0].as<std::string>();
       item.prior_attempts = row[2].as<int>();
       items.push_back(std::move(item));
@@ -107,8 +113,8 @@ StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
   try {
     std::map<std::string, EventResult> decided;
     const std::vector<std::string> rerun_ids(reruns.begin(), reruns.end());
-    for (const auto& row : tx_.exec_prepared("kFindDecided", StringsJson(ids).dump(),
-                                             StringsJson(rerun_ids).dump())) {
+    for (const auto& row : tx_.exec_prepared("kFindDecided", JsonText(StringsJson(ids)),
+                                             JsonText(StringsJson(rerun_ids)))) {
       const std::string kind = row[0].as<std::string>();
       EventResult result;
       result.event_id = row[1].as<std::string>();
@@ -124,7 +130,7 @@ StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
         result.log_seq = row[6].as<std::int64_t>();
         if (!row[7].is_null()) result.conflict_id = row[7].as<std::int64_t>();
         if (!row[8].is_null()) {
-          for (const auto& conflict : Json::parse(row[8].as<std::string>())) {
+          for (const auto& conflict : ParseStoredJson(row[8].as<std::string>())) {
             result.conflicting_fields.push_back(conflict.at("field").get<std::string>());
           }
         }
@@ -142,7 +148,7 @@ StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKe
   try {
     StoredRecords records;
     const char* statement = lock ? "kSelectRecordsForUpdate" : "kSelectRecords";
-    for (const auto& row : tx_.exec_prepared(statement, KeysJson(keys).dump())) {
+    for (const auto& row : tx_.exec_prepared(statement, JsonText(KeysJson(keys)))) {
       StoredRecord stored = RecordFromRow(row);
       RecordKey key(stored.record.entity, stored.record.external_id);
       records.emplace(std::move(key), std::move(stored));
@@ -166,7 +172,7 @@ Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
   for (const auto& [key, etag] : expected) keys.push_back(key);
   try {
     std::size_t seen = 0;
-    for (const auto& row : tx_.exec_prepared("kLockRecords", KeysJson(keys).dump())) {
+    for (const auto& row : tx_.exec_prepared("kLockRecords", JsonText(KeysJson(keys)))) {
       RecordKey key(row[0].as<std::string>(), row[1].as<std::string>());
       ++seen;
       if (row[2].as<std::int64_t>() != expected.at(key)) {
@@ -203,6 +209,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       rows.EndObject();
       rows.Key("provenance").BeginObject();
       for (const auto& [name, source] : write.record.provenance) rows.Key(name).String(source);
+      rows.EndObject();
+      rows.Key("field_versions").BeginObject();
+      for (const auto& [name, value] : write.record.fields) {
+        rows.Key(name).Int(write.record.FieldVersion(name));
+      }
       rows.EndObject();
       rows.Key("version").Int(write.record.version);
       rows.Key("last_source").String(write.record.last_source);
@@ -298,8 +309,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         conflicts.push_back({{"event_id", event.event_id},
                              {"entity", event.entity},
                              {"external_id", event.external_id},
-                             {"event", Json::parse(event_json)},
-                             {"canonical", Json::parse(result.record_json)},
+                             {"event", ParseStoredJson(event_json)},
+                             {"canonical", ParseStoredJson(result.record_json)},
                              {"conflicting_fields", std::move(conflicting)}});
       }
     }
@@ -320,7 +331,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     }
     if (!conflicts.empty()) {
       std::map<std::string, std::int64_t> ids;
-      for (const auto& row : tx_.exec_prepared("kInsertConflicts", conflicts.dump())) {
+      for (const auto& row : tx_.exec_prepared("kInsertConflicts", JsonText(conflicts))) {
         ids.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
       }
       for (auto& result : results) {
@@ -328,7 +339,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         if (id != ids.end()) result.conflict_id = id->second;
       }
     }
-    if (!deferrals.empty()) tx_.exec_prepared("kUpsertDeferred", deferrals.dump());
+    if (!deferrals.empty()) tx_.exec_prepared("kUpsertDeferred", JsonText(deferrals));
     for (std::size_t i : dead_by_deferral) {
       const PlannedEvent& planned = plan.events[i];
       const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
@@ -344,10 +355,10 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       decided_reruns.push_back(planned.event.event_id);
     }
     if (!decided_reruns.empty()) {
-      tx_.exec_prepared("kDeleteDeferred", StringsJson(decided_reruns).dump());
+      tx_.exec_prepared("kDeleteDeferred", JsonText(StringsJson(decided_reruns)));
     }
     if (!written.empty()) {
-      auto woken = tx_.exec_prepared("kWakeDeferred", KeysJson(written).dump());
+      auto woken = tx_.exec_prepared("kWakeDeferred", JsonText(KeysJson(written)));
       if (woken.affected_rows() > 0) tx_.exec(resolver_sql::kNotifyDeferred);
     }
     return results;
@@ -372,7 +383,7 @@ StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& eve
 
 Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_ids) {
   try {
-    tx_.exec_prepared("kDeleteDeferred", StringsJson(event_ids).dump());
+    tx_.exec_prepared("kDeleteDeferred", JsonText(StringsJson(event_ids)));
     return Status::Ok();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "removing deferred events");

@@ -26,7 +26,8 @@ constexpr const char* kLogOfAll = R"sql(
 SELECT seq, event::text, outcome, record_after::text FROM resolution_log ORDER BY seq)sql";
 
 constexpr const char* kRecord = R"sql(
-SELECT fields::text, provenance::text, version, last_source FROM canonical_record
+SELECT fields::text, provenance::text, version, last_source, field_versions::text
+  FROM canonical_record
  WHERE entity = $1 AND external_id = $2)sql";
 
 }  // namespace
@@ -45,7 +46,7 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
         chunk.push_back(acknowledged[i]);
       }
       std::set<std::string> found;
-      for (const auto& row : tx.exec_params(kDecidedIds, chunk.dump())) {
+      for (const auto& row : tx.exec_params(kDecidedIds, JsonText(chunk))) {
         found.insert(row[0].as<std::string>());
       }
       for (const auto& id : chunk) {
@@ -58,9 +59,9 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
       for (const auto& row : rows) {
         LoggedResolution logged;
         logged.seq = row[0].as<std::int64_t>();
-        logged.event = EventFromStoredJson(Json::parse(row[1].as<std::string>()));
+        logged.event = EventFromStoredJson(ParseStoredJson(row[1].as<std::string>()));
         logged.outcome = row[2].as<std::string>();
-        if (!row[3].is_null()) logged.record_after = Json::parse(row[3].as<std::string>());
+        if (!row[3].is_null()) logged.record_after = ParseStoredJson(row[3].as<std::string>());
         RecordKey key(logged.event.entity, logged.event.external_id);
         logs[key].push_back(std::move(logged));
       }
@@ -72,7 +73,7 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
       for (const auto& [entity, external_id] : keys) {
         array.push_back({{"entity", entity}, {"external_id", external_id}});
       }
-      add_rows(tx.exec_params(kLogOfKeys, array.dump()));
+      add_rows(tx.exec_params(kLogOfKeys, JsonText(array)));
     }
     for (const auto& [key, log] : logs) {
       RecordReplay replay = ReplayRecordLog(log, catalog);
@@ -93,8 +94,15 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
       for (const auto& [name, value] : record.fields) fields[name] = value;
       Json provenance = Json::object();
       for (const auto& [name, source] : record.provenance) provenance[name] = source;
-      if (Json::parse(rows[0][0].as<std::string>()) != fields ||
-          Json::parse(rows[0][1].as<std::string>()) != provenance ||
+      Json versions = Json::object();
+      for (const auto& [name, value] : record.fields) versions[name] = record.FieldVersion(name);
+      Json stored_versions = ParseStoredJson(rows[0][4].as<std::string>());
+      for (const auto& [name, value] : record.fields) {
+        if (!stored_versions.contains(name)) stored_versions[name] = rows[0][2].as<std::int64_t>();
+      }
+      if (!JsonEqual(stored_versions, versions) ||
+          !JsonEqual(ParseStoredJson(rows[0][0].as<std::string>()), fields) ||
+          !JsonEqual(ParseStoredJson(rows[0][1].as<std::string>()), provenance) ||
           rows[0][2].as<std::int64_t>() != record.version ||
           rows[0][3].as<std::string>() != record.last_source) {
         report.mismatches.push_back(key.second + ": canonical record differs from the replay");

@@ -26,13 +26,13 @@ SELECT event_id, event::text, attempts FROM deferred_event
 
 inline constexpr const char* kSelectRecords = R"sql(
 SELECT c.entity, c.external_id, c.fields::text, c.provenance::text, c.version, c.last_source,
-       c.row_version
+       c.row_version, c.field_versions::text
   FROM canonical_record c
   JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id))sql";
 
 inline constexpr const char* kSelectRecordsForUpdate = R"sql(
 SELECT c.entity, c.external_id, c.fields::text, c.provenance::text, c.version, c.last_source,
-       c.row_version
+       c.row_version, c.field_versions::text
   FROM canonical_record c
   JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id)
  ORDER BY c.entity, c.external_id
@@ -49,21 +49,24 @@ SELECT c.entity, c.external_id, c.row_version
 
 inline constexpr const char* kUpdateRecords = R"sql(
 UPDATE canonical_record c
-   SET fields = u.fields, provenance = u.provenance, version = u.version,
+   SET fields = u.fields, provenance = u.provenance, field_versions = u.field_versions,
+       version = u.version,
        last_source = u.last_source, deleted = u.deleted, row_version = u.new_etag,
        updated_at = now()
   FROM jsonb_to_recordset($1::jsonb) AS u(entity text, external_id text, fields jsonb,
-       provenance jsonb, version bigint, last_source text, deleted boolean,
-       expected_etag bigint, new_etag bigint)
+       provenance jsonb, field_versions jsonb, version bigint, last_source text,
+       deleted boolean, expected_etag bigint, new_etag bigint)
  WHERE c.entity = u.entity AND c.external_id = u.external_id
    AND c.row_version = u.expected_etag)sql";
 
 inline constexpr const char* kInsertRecords = R"sql(
-INSERT INTO canonical_record (entity, external_id, fields, provenance, version, last_source,
-                              deleted, row_version)
-SELECT entity, external_id, fields, provenance, version, last_source, deleted, new_etag
+INSERT INTO canonical_record (entity, external_id, fields, provenance, field_versions, version,
+                              last_source, deleted, row_version)
+SELECT entity, external_id, fields, provenance, field_versions, version, last_source, deleted,
+       new_etag
   FROM jsonb_to_recordset($1::jsonb) AS u(entity text, external_id text, fields jsonb,
-       provenance jsonb, version bigint, last_source text, deleted boolean, new_etag bigint)
+       provenance jsonb, field_versions jsonb, version bigint, last_source text,
+       deleted boolean, new_etag bigint)
  ORDER BY entity, external_id
 ON CONFLICT (entity, external_id) DO NOTHING)sql";
 

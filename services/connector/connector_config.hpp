@@ -42,15 +42,31 @@ struct ConnectorConfig {
 // valid synchub field names.
 StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text);
 
-// The idempotent set-up SQL: outbox and state tables, and per entity the triggers that bump
-// an unchanged version on update and capture every local insert, update and delete into the
-// outbox unless the transaction is marked inbound (SET LOCAL synchub.inbound = 'on').
+// The SQL below lives in connector_sql.cpp.
+
+// The idempotent set-up SQL: the outbox and state tables (synchub_outbox, synchub_applied,
+// synchub_connector, synchub_tombstone, synchub_inbound_parked), and per entity the triggers
+// that capture every local change unless the transaction is marked inbound
+// (SET LOCAL synchub.inbound = 'on'), as docs/connectors.md states:
+//   - an insert sends every mapped column at a version above the key's last tombstone;
+//   - an update sends the mapped columns it changed (nothing when it changed none), at a
+//     version above the old one;
+//   - a delete sends a delete at the row's version + 1 and remembers it as the tombstone;
+//   - an update of the key column is a delete of the old key and an insert of the new one;
+//   - TRUNCATE sends a delete for every row it removes.
 std::string SetupSql(const ConnectorConfig& config);
 
 // Upserts records into the entity's table from a JSON array of {column: value} objects ($1).
+// Returns one row per record: the key as text, and the mapped columns as stored, as a jsonb
+// object text {column: value}, so that the caller can check that every value was kept exactly.
 // REQUIRES: each key at most once in the array.
 std::string UpsertSql(const EntityMapping& mapping);
+
 // Deletes the rows whose keys are in the JSON array of strings $1.
 std::string DeleteSql(const EntityMapping& mapping);
+
+// Remembers tombstones from a JSON array of {entity, external_id, version} ($1), keeping the
+// highest version per key.
+std::string SaveTombstonesSql();
 
 }  // namespace synchub

@@ -145,6 +145,12 @@ void PrintOutboxStatus(pqxx::connection_base& connection, const ConnectorConfig&
     std::printf("parked %s %s/%s %s after %s attempts: %s\n", row[0].c_str(), row[1].c_str(),
                 row[2].c_str(), row[3].c_str(), row[4].c_str(), row[5].c_str());
   }
+  // Inbound changes this database could not hold exactly (never applied, never rounded).
+  for (const auto& row : tx.exec("SELECT id, entity, external_id, etag, error FROM "
+                                 "synchub_inbound_parked ORDER BY id")) {
+    std::printf("inbound parked %s %s/%s etag %s: %s\n", row[0].c_str(), row[1].c_str(),
+                row[2].c_str(), row[3].c_str(), row[4].c_str());
+  }
 }
 
 int PrintStatus(const ConnectorConfig& config) {

@@ -30,6 +30,12 @@ SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_c
        coalesce(o.last_error, ''), (SELECT installation FROM synchub_connector LIMIT 1)
   FROM synchub_outbox o WHERE o.parked AND o.reported_at IS NULL ORDER BY o.id LIMIT 50)sql";
 constexpr const char* kMarkReported = "UPDATE synchub_outbox SET reported_at = now() WHERE id = $1";
+constexpr const char* kInboundParkedUnreported = R"sql(
+SELECT p.id, p.entity, p.external_id, p.record::text, p.error,
+       (SELECT installation FROM synchub_connector LIMIT 1)
+  FROM synchub_inbound_parked p WHERE p.reported_at IS NULL ORDER BY p.id LIMIT 50)sql";
+constexpr const char* kMarkInboundReported =
+    "UPDATE synchub_inbound_parked SET reported_at = now() WHERE id = $1";
 constexpr const char* kDelay =
     "UPDATE synchub_outbox SET next_attempt_at = now() + interval '1 second' WHERE id = $1";
 constexpr const char* kAppliedEtags = R"sql(
@@ -125,12 +131,106 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
       tx.exec_params(kMarkReported, row[0].as<std::int64_t>());
       ++reported;
     }
+    // Inbound changes this database could not hold exactly: the record as delivered, under
+    // an event id of this installation ("<source>-<installation>-in-<id>").
+    for (const auto& row : tx.exec(kInboundParkedUnreported)) {
+      const Json record = ParseStoredJson(row[3].as<std::string>());
+      Json event = {{"eventId", EventIdOf(row[5].as<std::string>(), "in-" + row[0].as<std::string>())},
+                    {"entity", row[1].as<std::string>()},
+                    {"externalId", row[2].as<std::string>()},
+                    {"source", record.value("lastSource", config_.source)},
+                    {"version", record.value("version", std::int64_t{0})},
+                    {"op", record.value("deleted", false) ? "delete" : "upsert"},
+                    {"fields", record.value("fields", Json::object())}};
+      v1::DeadLetterReport report;
+      report.set_event_id(event["eventId"].get<std::string>());
+      report.set_event_json(JsonText(event));
+      report.set_reason("CONNECTOR_APPLY_FAILED");
+      report.set_detail(config_.source + ": " + row[4].as<std::string>());
+      report.set_attempts(1);
+      auto id = hub_.ReportDeadLetter(report);
+      if (!id.ok()) break;
+      tx.exec_params(kMarkInboundReported, row[0].as<std::int64_t>());
+      ++reported;
+    }
     tx.commit();
     return reported;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reporting parked rows");
   }
 }
+
+namespace {
+
+// One record to apply: the row for the upsert (or the key for a delete) and what it came from.
+struct InboundRow {
+  std::string external_id;
+  std::int64_t etag = 0;
+  std::int64_t version = 0;
+  Json row;     // {column: value} for an upsert
+  Json record;  // the canonical record as delivered
+};
+
+// "" when every mapped column of `stored` holds the value of `intended` exactly; otherwise
+// what differs. Numbers are checked (a column type may round or truncate them: numeric(p,s),
+// float, integer); other values either fit or make PostgreSQL raise an error.
+std::string InexactColumn(const EntityMapping& mapping, const Json& intended, const Json& stored) {
+  for (const auto& [column, field] : mapping.columns_to_fields) {
+    auto want = intended.find(column);
+    if (want == intended.end() || !IsJsonNumber(*want)) continue;
+    auto got = stored.find(column);
+    bool exact = false;
+    if (got != stored.end() && IsJsonNumber(*got)) exact = JsonEqual(*want, *got);
+    if (got != stored.end() && got->is_string()) exact = got->get<std::string>() == NumberText(*want);
+    if (!exact) {
+      return "column " + column + " cannot hold " + field + " = " + NumberText(*want) +
+             " exactly (it would store " + (got == stored.end() ? "nothing" : JsonText(*got)) + ")";
+    }
+  }
+  return "";
+}
+
+// Runs `statement` for `rows` inside a savepoint; returns "" when it applied every row exactly,
+// else the error (and the savepoint is rolled back: nothing of it stays).
+std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool upsert,
+                             const std::vector<const InboundRow*>& rows) {
+  Json parameter = Json::array();
+  for (const InboundRow* row : rows) {
+    parameter.push_back(upsert ? row->row : Json(row->external_id));
+  }
+  // A plain SAVEPOINT on the transaction (not pqxx::subtransaction, whose rollback after a
+  // failed statement libpqxx 6 does not issue).
+  tx.exec("SAVEPOINT synchub_apply");
+  std::string error;
+  try {
+    auto result = tx.exec_params(upsert ? UpsertSql(mapping) : DeleteSql(mapping),
+                                 JsonText(parameter));
+    if (upsert) {
+      std::map<std::string, Json> stored;
+      for (const auto& line : result) {
+        stored[line[0].as<std::string>()] = ParseStoredJson(line[1].as<std::string>());
+      }
+      for (const InboundRow* row : rows) {
+        error = InexactColumn(mapping, row->row, stored[row->external_id]);
+        if (!error.empty()) break;
+      }
+    }
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::sql_error& failure) {
+    error = failure.what();
+  }
+  tx.exec(error.empty() ? "RELEASE SAVEPOINT synchub_apply" : "ROLLBACK TO SAVEPOINT synchub_apply");
+  return error;
+}
+
+constexpr const char* kParkInbound = R"sql(
+INSERT INTO synchub_inbound_parked (entity, external_id, etag, record, error)
+SELECT entity, external_id, etag, record, error
+  FROM jsonb_to_recordset($1::jsonb) AS p(entity text, external_id text, etag bigint,
+       record jsonb, error text))sql";
+
+}  // namespace
 
 StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deliver& deliver) {
   try {
@@ -156,45 +256,86 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
             row[2].as<std::int64_t>();
       }
     }
-    // Per entity: the rows to upsert and the keys to delete, then one statement each.
-    std::map<std::string, Json> upserts;
-    std::map<std::string, Json> deletes;
-    Json applied = Json::array();
+    // Per entity: the rows to upsert and the keys to delete.
+    std::map<std::string, std::vector<InboundRow>> upserts;
+    std::map<std::string, std::vector<InboundRow>> deletes;
+    Json parked = Json::array();
+    auto park = [&](const std::string& entity, const InboundRow& row, const std::string& error) {
+      parked.push_back({{"entity", entity},
+                        {"external_id", row.external_id},
+                        {"etag", row.etag},
+                        {"record", row.record},
+                        {"error", error}});
+    };
     for (const auto& [key, change] : newest) {
       // Older than what was applied: a late redelivery, skipped. The same etag is applied
       // again (it is idempotent): the hub sends a record back unchanged when the local copy
       // went astray (a stale local edit), and the local row must return to it.
       auto known = applied_etags.find(key);
       if (known != applied_etags.end() && known->second > change->etag()) continue;
-      const Json record = TryParseStoredJson(change->record_json());
-      if (!record.is_object()) continue;
-      const EntityMapping& mapping = *config_.ForEntity(key.first);
-      if (record.value("deleted", false)) {
-        auto& list = deletes[key.first];
-        if (list.is_null()) list = Json::array();
-        list.push_back(key.second);
-      } else {
-        Json row = Json::object();
-        row[mapping.key_column] = key.second;
-        row[mapping.version_column] = record.value("version", std::int64_t{0});
-        const Json fields = record.value("fields", Json::object());
-        for (const auto& [column, field] : mapping.columns_to_fields) {
-          row[column] = fields.contains(field) ? fields[field] : Json();
-        }
-        auto& list = upserts[key.first];
-        if (list.is_null()) list = Json::array();
-        list.push_back(std::move(row));
+      InboundRow row;
+      row.external_id = key.second;
+      row.etag = static_cast<std::int64_t>(change->etag());
+      row.record = TryParseStoredJson(change->record_json());
+      if (!row.record.is_object() || !row.record.contains("version")) {
+        row.record = Json{{"unreadable", change->record_json()}};
+        park(key.first, row, "the delivered record is not a canonical record");
+        continue;
       }
-      applied.push_back(
-          {{"entity", key.first}, {"external_id", key.second}, {"etag", change->etag()}});
+      row.version = row.record.value("version", std::int64_t{0});
+      const EntityMapping& mapping = *config_.ForEntity(key.first);
+      if (row.record.value("deleted", false)) {
+        deletes[key.first].push_back(std::move(row));
+        continue;
+      }
+      row.row = Json::object();
+      row.row[mapping.key_column] = key.second;
+      row.row[mapping.version_column] = row.version;
+      const Json fields = row.record.value("fields", Json::object());
+      for (const auto& [column, field] : mapping.columns_to_fields) {
+        row.row[column] = fields.contains(field) ? fields[field] : Json();
+      }
+      upserts[key.first].push_back(std::move(row));
     }
-    for (const auto& [entity, rows] : upserts) {
-      tx.exec_params(UpsertSql(*config_.ForEntity(entity)), JsonText(rows));
-    }
-    for (const auto& [entity, ids] : deletes) {
-      tx.exec_params(DeleteSql(*config_.ForEntity(entity)), JsonText(ids));
-    }
+    // Each statement runs in a savepoint; when it fails or a value would not be kept exactly,
+    // the rows are applied one by one and the failing ones are parked, never half-applied.
+    Json applied = Json::array();
+    Json tombstones = Json::array();
+    auto apply_all = [&](std::map<std::string, std::vector<InboundRow>>& by_entity, bool upsert) {
+      for (const auto& [entity, rows] : by_entity) {
+        const EntityMapping& mapping = *config_.ForEntity(entity);
+        std::vector<const InboundRow*> all;
+        for (const auto& row : rows) all.push_back(&row);
+        std::vector<std::pair<const InboundRow*, std::string>> failed;
+        if (!ApplyInSavepoint(tx, mapping, upsert, all).empty()) {
+          for (const InboundRow* row : all) {
+            std::string error = ApplyInSavepoint(tx, mapping, upsert, {row});
+            if (!error.empty()) failed.emplace_back(row, std::move(error));
+          }
+        }
+        for (const InboundRow* row : all) {
+          bool row_failed = false;
+          for (const auto& [bad, error] : failed) {
+            if (bad == row) {
+              park(entity, *row, error);
+              row_failed = true;
+            }
+          }
+          if (row_failed) continue;
+          applied.push_back(
+              {{"entity", entity}, {"external_id", row->external_id}, {"etag", row->etag}});
+          if (!upsert) {
+            tombstones.push_back(
+                {{"entity", entity}, {"external_id", row->external_id}, {"version", row->version}});
+          }
+        }
+      }
+    };
+    apply_all(upserts, true);
+    apply_all(deletes, false);
     if (!applied.empty()) tx.exec_params(kSaveApplied, JsonText(applied));
+    if (!tombstones.empty()) tx.exec_params(SaveTombstonesSql(), JsonText(tombstones));
+    if (!parked.empty()) tx.exec_params(kParkInbound, JsonText(parked));
     tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last_seq));
     tx.commit();
     return static_cast<int>(applied.size());

@@ -344,13 +344,26 @@ TEST_F(IngestE2e, EveryRouteInTheOpenApiDocumentAnswersAndEveryServedRouteIsList
 }
 
 TEST_F(IngestE2e, DeadLettersAndSourcesCanBeManagedOverHttpAndSyncctl) {
-  // A poison event: PostgreSQL's jsonb refuses the NUL character.
+  // A value the hub cannot store exactly (jsonb refuses U+0000) is refused at validation,
+  // naming the field, and nothing is stored (SPEC section 2).
   auto poison =
       Post("/api/sync", R"({"eventId":"poison-1","externalId":"P","source":"CRM","version":1,)"
                         R"("name":"bad\u0000byte"})");
   ASSERT_TRUE(poison);
-  EXPECT_EQ(poison->status, 422);
-  EXPECT_EQ(BodyOf(poison)["code"], "DATABASE_REJECTED");
+  EXPECT_EQ(poison->status, 400);
+  EXPECT_EQ(BodyOf(poison)["code"], "value_not_storable");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log WHERE event_id = 'poison-1'"), "0");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/dead-letters"))["deadLetters"].size(), 0u);
+
+  // A dead letter as a connector reports a row it could not push: its source is unknown.
+  {
+    auto connection = stack_->db->Connect();
+    pqxx::work tx(*connection);
+    tx.exec(R"(INSERT INTO dead_letter (event_id, event, reason, detail) VALUES ('poison-1',
+            '{"eventId":"poison-1","externalId":"P","source":"Ghost","version":1,"fields":{}}',
+            'CONNECTOR_PUSH_FAILED', 'unknown source'))");
+    tx.commit();
+  }
   Json letters = BodyOf(stack_->Http()->Get("/api/dead-letters"))["deadLetters"];
   ASSERT_EQ(letters.size(), 1u);
   EXPECT_EQ(letters[0]["eventId"], "poison-1");
@@ -358,7 +371,8 @@ TEST_F(IngestE2e, DeadLettersAndSourcesCanBeManagedOverHttpAndSyncctl) {
 
   // Replaying it fails the same way and leaves one live dead letter.
   auto replayed = Post("/api/dead-letters/" + id + "/replay", "{}");
-  EXPECT_EQ(replayed->status, 422);
+  EXPECT_EQ(replayed->status, 400);
+  EXPECT_EQ(BodyOf(replayed)["code"], "unknown_source");
   EXPECT_EQ(Scalar("SELECT count(*) FROM dead_letter WHERE status = 'dead'"), "1");
   const std::string live =
       Scalar("SELECT id FROM dead_letter WHERE status = 'dead' AND event_id = 'poison-1'");

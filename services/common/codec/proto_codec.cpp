@@ -24,7 +24,9 @@ StatusOr<Event> EventFromProto(const v1::Event& wire, const Catalog& catalog,
   if (!wire.fields_json().empty()) {
     auto parsed = ParseJsonStrict(wire.fields_json(), limits.json);
     if (!parsed.ok()) {
+      // Value errors name the field (the key inside fields_json); others name "fields".
       Status error = parsed.status();
+      if (!error.key().empty()) return error;
       return Status::InvalidArgument("fields", error.reason(), "fields: " + error.message());
     }
     fields = std::move(parsed).value();

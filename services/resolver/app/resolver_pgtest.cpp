@@ -272,25 +272,63 @@ TEST_F(ResolverTest, AnOrderWhoseClientNeverComesBecomesADeadLetterAndIsPublishe
   EXPECT_EQ(again.dead_letter_reason(), "DEPENDENCY_UNMET");
 }
 
-TEST_F(ResolverTest, APoisonEventBecomesADeadLetterAndBlocksNothingElse) {
+TEST_F(ResolverTest, AnUnstorableValueIsRejectedNamingTheFieldAndBlocksNothingElse) {
   auto resolver = StartResolver(db_);
   auto client = ClientFor(context_, {resolver.endpoint});
-  // PostgreSQL's jsonb refuses the NUL character: the database rejects this event.
+  // PostgreSQL's jsonb cannot hold U+0000, and no number has 1,001 decimals: both are
+  // refused at validation, naming the field, and nothing of them is stored (SPEC section 2).
   v1::Event poison = WireEvent(R"({"externalId":"P","source":"CRM","version":1})", "poison");
-  poison.set_fields_json(R"({"name":"bad\u0000byte"})");
+  poison.set_fields_json(R"({"ok":1,"name":"bad\u0000byte"})");
+  v1::Event fine_grained = WireEvent(R"({"externalId":"Q","source":"CRM","version":1})", "fine");
+  fine_grained.set_fields_json(R"({"amount":1e-1001})");
   auto reply = client->Submit(
       {WireEvent(R"({"externalId":"A","source":"CRM","version":1,"n":1})", "before"), poison,
+       fine_grained,
        WireEvent(R"({"externalId":"B","source":"CRM","version":1,"n":1})", "after")});
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
-  EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_DEAD_LETTER);
-  EXPECT_EQ(reply->results(1).dead_letter_reason(), "DATABASE_REJECTED");
-  EXPECT_EQ(reply->results(2).outcome(), v1::OUTCOME_NEW_RECORD);
-  EXPECT_EQ(Scalar(db_,
-                   "SELECT count(*) FROM dead_letter WHERE event_id = 'poison' "
-                   "AND raw IS NOT NULL"),
-            "1");
+  EXPECT_EQ(reply->results(1).error().code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(reply->results(1).error().key(), "name");
+  EXPECT_EQ(reply->results(1).error().reason(), "value_not_storable");
+  EXPECT_EQ(reply->results(2).error().code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(reply->results(2).error().key(), "amount");
+  EXPECT_EQ(reply->results(2).error().reason(), "number_not_storable");
+  EXPECT_EQ(reply->results(3).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM dead_letter"), "0");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id IN ('poison', 'fine')"),
+            "0");
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM canonical_record"), "2");
+}
+
+TEST_F(ResolverTest, NumbersAreStoredAndLoggedExactly) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  v1::Event event = WireEvent(R"({"externalId":"X","source":"CRM","version":1})", "exact");
+  event.set_fields_json(
+      R"({"accountNo":123456789012345678901234567890,"amount":12345678901234567890.12345678901234567890,)"
+      R"("rate":1.50,"sci":1.5e-30})");
+  auto reply = client->Submit({event});
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'accountNo' FROM canonical_record WHERE external_id = 'X'"),
+            "123456789012345678901234567890");
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'amount' FROM canonical_record WHERE external_id = 'X'"),
+            "12345678901234567890.12345678901234567890");
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'rate' FROM canonical_record WHERE external_id = 'X'"),
+            "1.50");
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'sci' FROM canonical_record WHERE external_id = 'X'"),
+            "0.0000000000000000000000000000015");
+  EXPECT_EQ(Scalar(db_, "SELECT (event->'fields'->>'accountNo') || ' ' || "
+                        "(record_after->'fields'->>'amount') FROM resolution_log "
+                        "WHERE event_id = 'exact'"),
+            "123456789012345678901234567890 12345678901234567890.12345678901234567890");
+  // The same value written differently (1.5 for 1.50) is an echo: nothing changes.
+  v1::Event echo = WireEvent(R"({"externalId":"X","source":"CRM","version":1})", "echo");
+  echo.set_fields_json(R"({"rate":1.5,"accountNo":1.23456789012345678901234567890e29})");
+  auto again = client->Submit({echo});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->results(0).outcome(), v1::OUTCOME_FIELD_MERGE);
+  EXPECT_FALSE(again->results(0).changed());
 }
 
 TEST_F(ResolverTest, APriorityChangedBySqlTakesEffectWithinOneSecond) {

@@ -1,0 +1,307 @@
+// What a connector captures (SPEC section 5, docs/connectors.md), one data-changing statement
+// kind per test, and how it applies inbound changes: against a real PostgreSQL database set
+// up with SetupSql, with no hub.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/core/json.hpp"
+#include "common/pg/testing/test_database.hpp"
+#include "connector/connector_config.hpp"
+#include "connector/connector_sync.hpp"
+
+namespace synchub {
+namespace {
+
+constexpr const char* kTables = R"sql(
+CREATE TABLE local_records (
+  external_id text PRIMARY KEY, full_name text, email text, note text,
+  version bigint NOT NULL DEFAULT 1);
+CREATE TABLE local_orders (
+  external_id text PRIMARY KEY, client_id text, amount numeric, qty integer,
+  price numeric(10,2), ratio double precision, version bigint NOT NULL DEFAULT 1);
+)sql";
+
+ConnectorConfig Config() {
+  ConnectorConfig config;
+  config.source = "LocalDB";
+  EntityMapping clients{"client", "local_records", "external_id", "version",
+                        {{"full_name", "fullName"}, {"email", "email"}}};
+  EntityMapping orders{"order",
+                       "local_orders",
+                       "external_id",
+                       "version",
+                       {{"client_id", "clientId"},
+                        {"amount", "amount"},
+                        {"qty", "qty"},
+                        {"price", "price"},
+                        {"ratio", "ratio"}}};
+  config.entities = {clients, orders};
+  return config;
+}
+
+// One captured outbox row.
+struct Captured {
+  std::string external_id;
+  std::string op;
+  std::int64_t version;
+  std::string fields;  // jsonb text
+};
+
+class CaptureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Exec(kTables);
+    Exec(SetupSql(config_));
+  }
+
+  void Exec(const std::string& sql) {
+    auto connection = db_.Connect();
+    pqxx::work tx(*connection);
+    tx.exec(sql);
+    tx.commit();
+  }
+
+  std::string Scalar(const std::string& sql) {
+    auto connection = db_.Connect();
+    pqxx::read_transaction tx(*connection);
+    auto rows = tx.exec(sql);
+    if (rows.empty() || rows[0][0].is_null()) return "NULL";
+    return rows[0][0].as<std::string>();
+  }
+
+  // The outbox rows captured since the last call, in order.
+  std::vector<Captured> TakeOutbox() {
+    auto connection = db_.Connect();
+    pqxx::work tx(*connection);
+    std::vector<Captured> rows;
+    for (const auto& row : tx.exec("SELECT external_id, op, version, fields::text FROM "
+                                   "synchub_outbox WHERE sent_at IS NULL ORDER BY id")) {
+      rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                      row[2].as<std::int64_t>(), row[3].as<std::string>()});
+    }
+    tx.exec("UPDATE synchub_outbox SET sent_at = now() WHERE sent_at IS NULL");
+    tx.commit();
+    return rows;
+  }
+
+  // Applies canonical records as the outbound stream delivers them.
+  StatusOr<int> Deliver(const std::vector<std::pair<std::string, std::string>>& records,
+                        std::uint64_t first_seq = 1) {
+    v1::Deliver deliver;
+    std::uint64_t seq = first_seq;
+    for (const auto& [entity, record_json] : records) {
+      auto* change = deliver.add_changes();
+      change->set_seq(seq);
+      change->set_etag(seq);
+      change->set_entity(entity);
+      const Json record = ParseStoredJson(record_json);
+      change->set_external_id(record["externalId"].get<std::string>());
+      change->set_record_json(record_json);
+      ++seq;
+    }
+    auto connection = db_.Connect();
+    InboundApplier applier(config_);
+    return applier.Apply(*connection, deliver);
+  }
+
+  testing::TestDatabase db_{/*migrate=*/false};
+  ConnectorConfig config_ = Config();
+};
+
+TEST_F(CaptureTest, AnInsertSendsEveryMappedColumnAtVersionOne) {
+  Exec("INSERT INTO local_records (external_id, full_name, note) VALUES ('A', 'Ann', 'local')");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].op, "upsert");
+  EXPECT_EQ(rows[0].version, 1);
+  EXPECT_EQ(rows[0].fields, R"({"email": null, "fullName": "Ann"})");  // unmapped note stays
+}
+
+TEST_F(CaptureTest, AnUpdateSendsOnlyTheColumnsItChanged) {
+  Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('A', 'Ann', 'a@x')");
+  TakeOutbox();
+  Exec("UPDATE local_records SET email = 'b@x' WHERE external_id = 'A'");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].version, 2);
+  EXPECT_EQ(rows[0].fields, R"({"email": "b@x"})");
+  // Set to NULL is a change too, sent as null.
+  Exec("UPDATE local_records SET full_name = NULL WHERE external_id = 'A'");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].version, 3);
+  EXPECT_EQ(rows[0].fields, R"({"fullName": null})");
+}
+
+TEST_F(CaptureTest, AnUpdateThatChangesNoSyncedColumnSendsNothingAndKeepsTheVersion) {
+  Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('A', 'Ann', 'a@x')");
+  TakeOutbox();
+  Exec("UPDATE local_records SET full_name = 'Ann', note = 'only local' WHERE external_id = 'A'");
+  EXPECT_TRUE(TakeOutbox().empty());
+  EXPECT_EQ(Scalar("SELECT version FROM local_records WHERE external_id = 'A'"), "1");
+}
+
+TEST_F(CaptureTest, AnApplicationsOwnLowerVersionNeverMovesTheVersionBack) {
+  Exec("INSERT INTO local_records (external_id, full_name, version) VALUES ('A', 'Ann', 5)");
+  EXPECT_EQ(TakeOutbox()[0].version, 5);
+  Exec("UPDATE local_records SET full_name = 'B', version = 2 WHERE external_id = 'A'");
+  EXPECT_EQ(TakeOutbox()[0].version, 6);
+  Exec("UPDATE local_records SET full_name = 'C', version = 9 WHERE external_id = 'A'");
+  EXPECT_EQ(TakeOutbox()[0].version, 9);
+}
+
+TEST_F(CaptureTest, AMultiRowUpdateCapturesEachRow) {
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a'), ('B', 'b'), "
+       "('C', 'c')");
+  TakeOutbox();
+  Exec("UPDATE local_records SET email = 'same@x'");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) EXPECT_EQ(row.fields, R"({"email": "same@x"})");
+}
+
+TEST_F(CaptureTest, ADeleteThenAReinsertGoesAboveTheTombstone) {
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('R', 'First')");
+  Exec("UPDATE local_records SET full_name = 'First!' WHERE external_id = 'R'");  // v2
+  Exec("DELETE FROM local_records WHERE external_id = 'R'");                      // delete v3
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('R', 'Second')");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[2].op, "delete");
+  EXPECT_EQ(rows[2].version, 3);
+  EXPECT_EQ(rows[3].op, "upsert");
+  EXPECT_EQ(rows[3].version, 4);  // the column default 1 is raised above the tombstone
+  EXPECT_EQ(rows[3].fields, R"({"email": null, "fullName": "Second"})");
+  EXPECT_EQ(Scalar("SELECT version FROM local_records WHERE external_id = 'R'"), "4");
+}
+
+TEST_F(CaptureTest, AKeyChangeIsADeleteOfTheOldKeyAndAnInsertOfTheNew) {
+  Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('P1', 'Pat', 'p@x')");
+  TakeOutbox();
+  Exec("UPDATE local_records SET external_id = 'P2' WHERE external_id = 'P1'");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].external_id, "P1");
+  EXPECT_EQ(rows[0].op, "delete");
+  EXPECT_EQ(rows[0].version, 2);
+  EXPECT_EQ(rows[1].external_id, "P2");
+  EXPECT_EQ(rows[1].op, "upsert");
+  EXPECT_EQ(rows[1].version, 1);
+  EXPECT_EQ(rows[1].fields, R"({"email": "p@x", "fullName": "Pat"})");
+  // Moving back onto P1 goes above P1's tombstone.
+  Exec("UPDATE local_records SET external_id = 'P1' WHERE external_id = 'P2'");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].external_id, "P1");
+  EXPECT_EQ(rows[1].version, 3);
+}
+
+TEST_F(CaptureTest, TruncateSendsADeleteForEveryRow) {
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a'), ('B', 'b')");
+  TakeOutbox();
+  Exec("TRUNCATE local_records");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].external_id, "A");
+  EXPECT_EQ(rows[0].op, "delete");
+  EXPECT_EQ(rows[0].version, 2);
+  EXPECT_EQ(rows[1].external_id, "B");
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'again')");
+  EXPECT_EQ(TakeOutbox()[0].version, 3);
+}
+
+TEST_F(CaptureTest, UpsertMergeAndInsertSelectAreCapturedRowByRow) {
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a')");
+  TakeOutbox();
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a2'), ('B', 'b') "
+       "ON CONFLICT (external_id) DO UPDATE SET full_name = EXCLUDED.full_name");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].fields, R"({"fullName": "a2"})");
+  EXPECT_EQ(rows[0].version, 2);
+  EXPECT_EQ(rows[1].external_id, "B");
+  Exec(R"(MERGE INTO local_records t
+          USING (VALUES ('A', 'merged'), ('C', 'new')) AS s(id, name) ON t.external_id = s.id
+          WHEN MATCHED THEN UPDATE SET full_name = s.name
+          WHEN NOT MATCHED THEN INSERT (external_id, full_name) VALUES (s.id, s.name))");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  Exec("MERGE INTO local_records t USING (VALUES ('B')) AS s(id) ON t.external_id = s.id "
+       "WHEN MATCHED THEN DELETE");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].op, "delete");
+  Exec("INSERT INTO local_records (external_id, full_name) "
+       "SELECT 'S' || g, 'n' || g FROM generate_series(1, 3) g");
+  EXPECT_EQ(TakeOutbox().size(), 3u);
+  Exec("DELETE FROM local_records WHERE external_id LIKE 'S%'");
+  EXPECT_EQ(TakeOutbox().size(), 3u);
+}
+
+TEST_F(CaptureTest, NumbersAreCapturedExactly) {
+  Exec("INSERT INTO local_orders (external_id, amount, qty, price) VALUES "
+       "('O', 12345678901234567890.12345678901234567890, 7, 1.50)");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  const Json fields = ParseStoredJson(rows[0].fields);
+  EXPECT_EQ(NumberText(fields["amount"]), "12345678901234567890.12345678901234567890");
+  EXPECT_EQ(NumberText(fields["price"]), "1.50");
+  EXPECT_EQ(NumberText(fields["qty"]), "7");
+}
+
+TEST_F(CaptureTest, InboundWritesAreNotCapturedAndKeepNumbersExactly) {
+  auto applied = Deliver(
+      {{"order", R"({"entity":"order","externalId":"O","version":3,"deleted":false,)"
+                 R"("fields":{"amount":12345678901234567890.12345678901234567890,"qty":4,)"
+                 R"("price":2.50,"ratio":0.1,"clientId":null}})"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_TRUE(TakeOutbox().empty());
+  EXPECT_EQ(Scalar("SELECT amount::text || ' ' || qty || ' ' || price || ' ' || ratio || ' ' || "
+                   "version FROM local_orders WHERE external_id = 'O'"),
+            "12345678901234567890.12345678901234567890 4 2.50 0.1 3");
+}
+
+TEST_F(CaptureTest, AValueAColumnCannotHoldExactlyIsParkedNotRounded) {
+  // 1.005 into numeric(10,2), 1.5 into an integer, 30 digits into a double: each is parked
+  // with the reason; the other record of the same delivery is applied.
+  auto applied = Deliver(
+      {{"order", R"({"entity":"order","externalId":"P","version":1,"deleted":false,)"
+                 R"("fields":{"price":1.005}})"},
+       {"order", R"({"entity":"order","externalId":"Q","version":1,"deleted":false,)"
+                 R"("fields":{"qty":1.5}})"},
+       {"order", R"({"entity":"order","externalId":"R","version":1,"deleted":false,)"
+                 R"("fields":{"ratio":123456789012345678901234567890}})"},
+       {"order", R"({"entity":"order","externalId":"OK","version":1,"deleted":false,)"
+                 R"("fields":{"price":1.25,"qty":2}})"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(Scalar("SELECT string_agg(external_id, ',' ORDER BY external_id) FROM local_orders"),
+            "OK");
+  EXPECT_EQ(Scalar("SELECT string_agg(external_id, ',' ORDER BY external_id) FROM "
+                   "synchub_inbound_parked"),
+            "P,Q,R");
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'P'")
+                .find("cannot hold price = 1.005 exactly"),
+            std::string::npos);
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'R'")
+                .find("ratio"),
+            std::string::npos);
+  // Nothing is acknowledged as applied for the parked ones.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_applied"), "1");
+  EXPECT_EQ(Scalar("SELECT last_seq FROM synchub_connector"), "4");
+}
+
+TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {
+  ASSERT_TRUE(Deliver({{"client", R"({"entity":"client","externalId":"D","version":6,)"
+                                  R"("deleted":true,"fields":{"fullName":"x"}})"}})
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT version FROM synchub_tombstone WHERE external_id = 'D'"), "6");
+  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('D', 'back')");
+  EXPECT_EQ(TakeOutbox()[0].version, 7);
+}
+
+}  // namespace
+}  // namespace synchub

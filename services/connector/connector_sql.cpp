@@ -1,0 +1,214 @@
+// The SQL a connector runs in its local database: the set-up (state tables and capture
+// triggers) and the inbound statements. What the triggers capture is the contract of SPEC
+// section 5 and docs/connectors.md ("What a connector captures").
+#include <string>
+
+#include "connector/connector_config.hpp"
+
+namespace synchub {
+namespace {
+
+constexpr const char* kStateTables = R"sql(
+CREATE TABLE IF NOT EXISTS synchub_outbox (
+  id              bigserial PRIMARY KEY,
+  entity          text NOT NULL,
+  external_id     text NOT NULL,
+  op              text NOT NULL CHECK (op IN ('upsert', 'delete')),
+  version         bigint NOT NULL,
+  fields          jsonb NOT NULL,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  sent_at         timestamptz,
+  retry_count     integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  parked          boolean NOT NULL DEFAULT false,
+  reported_at     timestamptz,  -- a parked row reported to the hub as a dead letter
+  last_error      text
+);
+CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)
+  WHERE sent_at IS NULL AND NOT parked;
+CREATE TABLE IF NOT EXISTS synchub_applied (
+  entity      text NOT NULL,
+  external_id text NOT NULL,
+  etag        bigint NOT NULL,
+  PRIMARY KEY (entity, external_id)
+);
+CREATE TABLE IF NOT EXISTS synchub_connector (
+  installation text PRIMARY KEY DEFAULT md5(random()::text || clock_timestamp()::text),
+  last_seq     bigint NOT NULL DEFAULT 0
+);
+INSERT INTO synchub_connector (last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM synchub_connector);
+-- The last version of every deleted key (local or inbound deletes): a key re-inserted later
+-- gets a version above it, so a source's version of a key never goes backwards.
+CREATE TABLE IF NOT EXISTS synchub_tombstone (
+  entity      text NOT NULL,
+  external_id text NOT NULL,
+  version     bigint NOT NULL,
+  PRIMARY KEY (entity, external_id)
+);
+-- Inbound changes this database could not hold exactly (or at all): never half-applied,
+-- never rounded; listed by `status` and reported to the hub as dead letters.
+CREATE TABLE IF NOT EXISTS synchub_inbound_parked (
+  id          bigserial PRIMARY KEY,
+  entity      text NOT NULL,
+  external_id text NOT NULL,
+  etag        bigint NOT NULL,
+  record      jsonb NOT NULL,
+  error       text NOT NULL,
+  parked_at   timestamptz NOT NULL DEFAULT now(),
+  reported_at timestamptz
+);
+CREATE OR REPLACE FUNCTION synchub_remember_tombstone(p_entity text, p_key text, p_version bigint)
+RETURNS void AS $f$
+  INSERT INTO synchub_tombstone (entity, external_id, version) VALUES (p_entity, p_key, p_version)
+  ON CONFLICT (entity, external_id)
+  DO UPDATE SET version = greatest(synchub_tombstone.version, EXCLUDED.version);
+$f$ LANGUAGE sql;
+CREATE OR REPLACE FUNCTION synchub_tombstone_version(p_entity text, p_key text)
+RETURNS bigint AS $f$
+  SELECT version FROM synchub_tombstone WHERE entity = p_entity AND external_id = p_key;
+$f$ LANGUAGE sql STABLE;
+)sql";
+
+// Replaces every "{name}" in `text`.
+std::string Fill(std::string text, const std::vector<std::pair<std::string, std::string>>& with) {
+  for (const auto& [name, value] : with) {
+    const std::string placeholder = "{" + name + "}";
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  }
+  return text;
+}
+
+// Per table: the version rule (BEFORE row), the capture (AFTER row) and the TRUNCATE capture
+// (BEFORE statement). Inbound writes (synchub.inbound = 'on') are neither versioned nor
+// captured: their version is the canonical one, and they must not echo.
+constexpr const char* kTableTriggers = R"sql(
+CREATE OR REPLACE FUNCTION synchub_bump_{table}() RETURNS trigger AS $f$
+DECLARE
+  tombstone bigint;
+BEGIN
+  IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NEW; END IF;
+  IF TG_OP = 'INSERT' OR NEW.{key} IS DISTINCT FROM OLD.{key} THEN
+    -- A new key here (an insert, or the new key of a key change): above its last tombstone.
+    tombstone := synchub_tombstone_version('{entity}', NEW.{key}::text);
+    IF TG_OP = 'INSERT' THEN
+      NEW.{version} := greatest(coalesce(NEW.{version}, 1), coalesce(tombstone + 1, 1));
+    ELSE
+      NEW.{version} := coalesce(tombstone + 1, 1);
+    END IF;
+  ELSIF ({new_columns}) IS DISTINCT FROM ({old_columns}) THEN
+    -- A change of synced columns: a new version, never lower than the old one + 1.
+    IF NEW.{version} IS NULL OR NEW.{version} <= OLD.{version} THEN
+      NEW.{version} := OLD.{version} + 1;
+    END IF;
+  ELSE
+    -- No synced column changed: nothing to send, and the version stays.
+    NEW.{version} := OLD.{version};
+  END IF;
+  RETURN NEW;
+END $f$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER synchub_bump BEFORE INSERT OR UPDATE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION synchub_bump_{table}();
+
+CREATE OR REPLACE FUNCTION synchub_capture_{table}() RETURNS trigger AS $f$
+DECLARE
+  changed jsonb := '{}';
+BEGIN
+  IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
+    -- A delete, or the old key of a key change: a tombstone above the row's version.
+    INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
+    VALUES ('{entity}', OLD.{key}::text, 'delete', OLD.{version} + 1, '{}');
+    PERFORM synchub_remember_tombstone('{entity}', OLD.{key}::text, OLD.{version} + 1);
+  END IF;
+  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
+    -- An insert (or the new key of a key change) sends every synced column.
+    INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
+    VALUES ('{entity}', NEW.{key}::text, 'upsert', NEW.{version}, jsonb_build_object({all_fields}));
+  ELSIF TG_OP = 'UPDATE' THEN
+    -- An update sends the columns it changed, and nothing when it changed none.
+{changed_fields}
+    IF changed = '{}' THEN RETURN NULL; END IF;
+    INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
+    VALUES ('{entity}', NEW.{key}::text, 'upsert', NEW.{version}, changed);
+  END IF;
+  PERFORM pg_notify('synchub_outbox', '');
+  RETURN NULL;
+END $f$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER synchub_capture AFTER INSERT OR UPDATE OR DELETE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION synchub_capture_{table}();
+
+-- TRUNCATE removes every row without row triggers: each row becomes a captured delete.
+CREATE OR REPLACE FUNCTION synchub_truncate_{table}() RETURNS trigger AS $f$
+BEGIN
+  IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
+  INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
+  SELECT '{entity}', {key}::text, 'delete', {version} + 1, '{}' FROM {table} ORDER BY {key};
+  PERFORM synchub_remember_tombstone('{entity}', {key}::text, {version} + 1) FROM {table};
+  PERFORM pg_notify('synchub_outbox', '');
+  RETURN NULL;
+END $f$ LANGUAGE plpgsql;
+CREATE OR REPLACE TRIGGER synchub_truncate BEFORE TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION synchub_truncate_{table}();
+)sql";
+
+}  // namespace
+
+std::string SetupSql(const ConnectorConfig& config) {
+  std::string sql = kStateTables;
+  for (const auto& mapping : config.entities) {
+    std::string new_columns;
+    std::string old_columns;
+    std::string all_fields;
+    std::string changed_fields;
+    for (const auto& [column, field] : mapping.columns_to_fields) {
+      const std::string separator = new_columns.empty() ? "" : ", ";
+      new_columns += separator + "NEW." + column;
+      old_columns += separator + "OLD." + column;
+      all_fields += separator + "'" + field + "', NEW." + column;
+      changed_fields += "    IF NEW." + column + " IS DISTINCT FROM OLD." + column +
+                        " THEN changed := changed || jsonb_build_object('" + field + "', NEW." +
+                        column + "); END IF;\n";
+    }
+    // A one-column row constructor needs ROW() to stay a row.
+    sql += Fill(kTableTriggers, {{"new_columns", "ROW(" + new_columns + ")"},
+                                 {"old_columns", "ROW(" + old_columns + ")"},
+                                 {"all_fields", all_fields},
+                                 {"changed_fields", changed_fields},
+                                 {"table", mapping.table},
+                                 {"key", mapping.key_column},
+                                 {"version", mapping.version_column},
+                                 {"entity", mapping.entity}});
+  }
+  return sql;
+}
+
+std::string UpsertSql(const EntityMapping& mapping) {
+  std::string columns = mapping.key_column + ", " + mapping.version_column;
+  std::string updates = mapping.version_column + " = EXCLUDED." + mapping.version_column;
+  std::string readback;
+  for (const auto& [column, field] : mapping.columns_to_fields) {
+    columns += ", " + column;
+    updates += ", " + column + " = EXCLUDED." + column;
+    readback += std::string(readback.empty() ? "" : ", ") + "'" + column + "', " + mapping.table +
+                "." + column;
+  }
+  return "INSERT INTO " + mapping.table + " (" + columns + ") SELECT " + columns +
+         " FROM jsonb_populate_recordset(NULL::" + mapping.table + ", $1::jsonb) ON CONFLICT (" +
+         mapping.key_column + ") DO UPDATE SET " + updates + " RETURNING " + mapping.table + "." +
+         mapping.key_column + "::text, jsonb_build_object(" + readback + ")::text";
+}
+
+std::string DeleteSql(const EntityMapping& mapping) {
+  return "DELETE FROM " + mapping.table + " WHERE " + mapping.key_column +
+         "::text IN (SELECT jsonb_array_elements_text($1::jsonb))";
+}
+
+std::string SaveTombstonesSql() {
+  return "SELECT synchub_remember_tombstone(t.entity, t.external_id, t.version) FROM "
+         "jsonb_to_recordset($1::jsonb) AS t(entity text, external_id text, version bigint)";
+}
+
+}  // namespace synchub

@@ -26,7 +26,10 @@ CREATE TABLE local_orders (
 ConnectorConfig Config() {
   ConnectorConfig config;
   config.source = "LocalDB";
-  EntityMapping clients{"client", "local_records", "external_id", "version",
+  EntityMapping clients{"client",
+                        "local_records",
+                        "external_id",
+                        "version",
                         {{"full_name", "fullName"}, {"email", "email"}}};
   EntityMapping orders{"order",
                        "local_orders",
@@ -78,8 +81,8 @@ class CaptureTest : public ::testing::Test {
     std::vector<Captured> rows;
     for (const auto& row : tx.exec("SELECT external_id, op, version, fields::text FROM "
                                    "synchub_outbox WHERE sent_at IS NULL ORDER BY id")) {
-      rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                      row[2].as<std::int64_t>(), row[3].as<std::string>()});
+      rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
+                      row[3].as<std::string>()});
     }
     tx.exec("UPDATE synchub_outbox SET sent_at = now() WHERE sent_at IS NULL");
     tx.commit();
@@ -153,8 +156,9 @@ TEST_F(CaptureTest, AnApplicationsOwnLowerVersionNeverMovesTheVersionBack) {
 }
 
 TEST_F(CaptureTest, AMultiRowUpdateCapturesEachRow) {
-  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a'), ('B', 'b'), "
-       "('C', 'c')");
+  Exec(
+      "INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a'), ('B', 'b'), "
+      "('C', 'c')");
   TakeOutbox();
   Exec("UPDATE local_records SET email = 'same@x'");
   auto rows = TakeOutbox();
@@ -215,8 +219,9 @@ TEST_F(CaptureTest, TruncateSendsADeleteForEveryRow) {
 TEST_F(CaptureTest, UpsertMergeAndInsertSelectAreCapturedRowByRow) {
   Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a')");
   TakeOutbox();
-  Exec("INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a2'), ('B', 'b') "
-       "ON CONFLICT (external_id) DO UPDATE SET full_name = EXCLUDED.full_name");
+  Exec(
+      "INSERT INTO local_records (external_id, full_name) VALUES ('A', 'a2'), ('B', 'b') "
+      "ON CONFLICT (external_id) DO UPDATE SET full_name = EXCLUDED.full_name");
   auto rows = TakeOutbox();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].fields, R"({"fullName": "a2"})");
@@ -228,21 +233,24 @@ TEST_F(CaptureTest, UpsertMergeAndInsertSelectAreCapturedRowByRow) {
           WHEN NOT MATCHED THEN INSERT (external_id, full_name) VALUES (s.id, s.name))");
   rows = TakeOutbox();
   ASSERT_EQ(rows.size(), 2u);
-  Exec("MERGE INTO local_records t USING (VALUES ('B')) AS s(id) ON t.external_id = s.id "
-       "WHEN MATCHED THEN DELETE");
+  Exec(
+      "MERGE INTO local_records t USING (VALUES ('B')) AS s(id) ON t.external_id = s.id "
+      "WHEN MATCHED THEN DELETE");
   rows = TakeOutbox();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].op, "delete");
-  Exec("INSERT INTO local_records (external_id, full_name) "
-       "SELECT 'S' || g, 'n' || g FROM generate_series(1, 3) g");
+  Exec(
+      "INSERT INTO local_records (external_id, full_name) "
+      "SELECT 'S' || g, 'n' || g FROM generate_series(1, 3) g");
   EXPECT_EQ(TakeOutbox().size(), 3u);
   Exec("DELETE FROM local_records WHERE external_id LIKE 'S%'");
   EXPECT_EQ(TakeOutbox().size(), 3u);
 }
 
 TEST_F(CaptureTest, NumbersAreCapturedExactly) {
-  Exec("INSERT INTO local_orders (external_id, amount, qty, price) VALUES "
-       "('O', 12345678901234567890.12345678901234567890, 7, 1.50)");
+  Exec(
+      "INSERT INTO local_orders (external_id, amount, qty, price) VALUES "
+      "('O', 12345678901234567890.12345678901234567890, 7, 1.50)");
   auto rows = TakeOutbox();
   ASSERT_EQ(rows.size(), 1u);
   const Json fields = ParseStoredJson(rows[0].fields);
@@ -252,10 +260,10 @@ TEST_F(CaptureTest, NumbersAreCapturedExactly) {
 }
 
 TEST_F(CaptureTest, InboundWritesAreNotCapturedAndKeepNumbersExactly) {
-  auto applied = Deliver(
-      {{"order", R"({"entity":"order","externalId":"O","version":3,"deleted":false,)"
-                 R"("fields":{"amount":12345678901234567890.12345678901234567890,"qty":4,)"
-                 R"("price":2.50,"ratio":0.1,"clientId":null}})"}});
+  auto applied =
+      Deliver({{"order", R"({"entity":"order","externalId":"O","version":3,"deleted":false,)"
+                         R"("fields":{"amount":12345678901234567890.12345678901234567890,"qty":4,)"
+                         R"("price":2.50,"ratio":0.1,"clientId":null}})"}});
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(*applied, 1);
   EXPECT_TRUE(TakeOutbox().empty());
@@ -267,15 +275,15 @@ TEST_F(CaptureTest, InboundWritesAreNotCapturedAndKeepNumbersExactly) {
 TEST_F(CaptureTest, AValueAColumnCannotHoldExactlyIsParkedNotRounded) {
   // 1.005 into numeric(10,2), 1.5 into an integer, 30 digits into a double: each is parked
   // with the reason; the other record of the same delivery is applied.
-  auto applied = Deliver(
-      {{"order", R"({"entity":"order","externalId":"P","version":1,"deleted":false,)"
-                 R"("fields":{"price":1.005}})"},
-       {"order", R"({"entity":"order","externalId":"Q","version":1,"deleted":false,)"
-                 R"("fields":{"qty":1.5}})"},
-       {"order", R"({"entity":"order","externalId":"R","version":1,"deleted":false,)"
-                 R"("fields":{"ratio":123456789012345678901234567890}})"},
-       {"order", R"({"entity":"order","externalId":"OK","version":1,"deleted":false,)"
-                 R"("fields":{"price":1.25,"qty":2}})"}});
+  auto applied =
+      Deliver({{"order", R"({"entity":"order","externalId":"P","version":1,"deleted":false,)"
+                         R"("fields":{"price":1.005}})"},
+               {"order", R"({"entity":"order","externalId":"Q","version":1,"deleted":false,)"
+                         R"("fields":{"qty":1.5}})"},
+               {"order", R"({"entity":"order","externalId":"R","version":1,"deleted":false,)"
+                         R"("fields":{"ratio":123456789012345678901234567890}})"},
+               {"order", R"({"entity":"order","externalId":"OK","version":1,"deleted":false,)"
+                         R"("fields":{"price":1.25,"qty":2}})"}});
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(*applied, 1);
   EXPECT_EQ(Scalar("SELECT string_agg(external_id, ',' ORDER BY external_id) FROM local_orders"),
@@ -286,9 +294,9 @@ TEST_F(CaptureTest, AValueAColumnCannotHoldExactlyIsParkedNotRounded) {
   EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'P'")
                 .find("cannot hold price = 1.005 exactly"),
             std::string::npos);
-  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'R'")
-                .find("ratio"),
-            std::string::npos);
+  EXPECT_NE(
+      Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'R'").find("ratio"),
+      std::string::npos);
   // Nothing is acknowledged as applied for the parked ones.
   EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_applied"), "1");
   EXPECT_EQ(Scalar("SELECT last_seq FROM synchub_connector"), "4");
@@ -301,6 +309,32 @@ TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {
   EXPECT_EQ(Scalar("SELECT version FROM synchub_tombstone WHERE external_id = 'D'"), "6");
   Exec("INSERT INTO local_records (external_id, full_name) VALUES ('D', 'back')");
   EXPECT_EQ(TakeOutbox()[0].version, 7);
+}
+
+// Statements that would change or remove synced rows without a row trigger are refused.
+TEST_F(CaptureTest, TheDdlGuardRefusesDropsTypeChangesAndRenamesOfSyncedData) {
+  Exec(DdlGuardSql(config_));
+  Exec("INSERT INTO local_orders (external_id, amount) VALUES ('O', 1.25)");
+  auto refused = [&](const std::string& sql) {
+    try {
+      Exec(sql);
+    } catch (const pqxx::sql_error& error) {
+      return std::string(error.what()).find("synchub:") != std::string::npos;
+    }
+    return false;
+  };
+  EXPECT_TRUE(refused("DROP TABLE local_orders"));
+  EXPECT_TRUE(refused("ALTER TABLE local_orders DROP COLUMN amount"));
+  EXPECT_TRUE(
+      refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE integer USING amount::int"));
+  EXPECT_TRUE(refused("ALTER TABLE local_orders RENAME COLUMN amount TO total"));
+  EXPECT_EQ(Scalar("SELECT amount::text FROM local_orders"), "1.25");
+  // What does not touch synced data passes, and so does a deliberate bypass.
+  EXPECT_FALSE(refused("ALTER TABLE local_orders ADD COLUMN note text"));
+  EXPECT_FALSE(refused("ALTER TABLE local_orders DROP COLUMN note"));
+  EXPECT_FALSE(refused("ALTER TABLE local_orders DISABLE TRIGGER synchub_capture"));
+  EXPECT_FALSE(refused("ALTER TABLE local_orders ENABLE TRIGGER synchub_capture"));
+  EXPECT_FALSE(refused("SET LOCAL synchub.allow_ddl = on; DROP TABLE local_records"));
 }
 
 }  // namespace

@@ -106,4 +106,32 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   return config;
 }
 
+std::string ColumnTypeWarning(const std::string& table, const std::string& column,
+                              const std::string& type) {
+  const std::string where = table + "." + column + " (" + type + "): ";
+  if (type == "real" || type == "double precision") {
+    return where +
+           "a float column cannot hold every JSON number exactly; an inbound value that does "
+           "not round-trip (more than 15-17 significant digits) is parked, never rounded. Use "
+           "numeric to keep every digit.";
+  }
+  if (type.rfind("numeric(", 0) == 0) {
+    return where +
+           "numeric with a precision and scale keeps only that many digits; an inbound value "
+           "with more is parked, never rounded. Use numeric without (p,s) to keep every digit.";
+  }
+  if (type == "money") {
+    return where + "money rounds to the currency's decimals; such values are parked.";
+  }
+  if (type.rfind("character(", 0) == 0) {
+    return where + "character(n) pads strings with spaces: the padded value is what syncs back.";
+  }
+  if (type == "smallint" || type == "integer" || type == "bigint") {
+    return "";  // a fraction cannot go in, and PostgreSQL refuses it: the change is parked
+  }
+  return "";
+}
+
+bool ColumnTypeUnsupported(const std::string& type) { return type == "json"; }
+
 }  // namespace synchub

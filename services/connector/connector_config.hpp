@@ -42,6 +42,17 @@ struct ConnectorConfig {
 // valid synchub field names.
 StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text);
 
+// What `setup` says about a mapped column of PostgreSQL type `type` (format_type's text, for
+// example "numeric(12,2)" or "double precision"): "" when every JSON value the hub can hold
+// round-trips through it, else a warning naming the column and what happens to values it
+// cannot hold (an inbound change holding one is parked, never rounded: SPEC section 1).
+std::string ColumnTypeWarning(const std::string& table, const std::string& column,
+                              const std::string& type);
+
+// True when a mapped column of this type cannot be synced at all (json has no equality
+// operator, which the capture trigger needs to see what an update changed: use jsonb).
+bool ColumnTypeUnsupported(const std::string& type);
+
 // The SQL below lives in connector_sql.cpp.
 
 // The idempotent set-up SQL: the outbox and state tables (synchub_outbox, synchub_applied,
@@ -55,6 +66,11 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text);
 //   - an update of the key column is a delete of the old key and an insert of the new one;
 //   - TRUNCATE sends a delete for every row it removes.
 std::string SetupSql(const ConnectorConfig& config);
+
+// The DDL guard (event triggers, so only for a superuser): refuses DROP TABLE of a synced table,
+// DROP COLUMN, a type change or a rename of a synced column, which would change or remove
+// synced rows without any row trigger. `SET synchub.allow_ddl = on` bypasses it.
+std::string DdlGuardSql(const ConnectorConfig& config);
 
 // Upserts records into the entity's table from a JSON array of {column: value} objects ($1).
 // Returns one row per record: the key as text, and the mapped columns as stored, as a jsonb

@@ -67,5 +67,15 @@ TEST(ParseConnectorConfig, AcceptsTheComposeDemoConnectors) {
   }
 }
 
+TEST(ColumnTypeWarning, NamesTypesThatCannotHoldEveryJsonNumber) {
+  EXPECT_NE(ColumnTypeWarning("t", "ratio", "double precision").find("t.ratio"), std::string::npos);
+  EXPECT_FALSE(ColumnTypeWarning("t", "ratio", "real").empty());
+  EXPECT_FALSE(ColumnTypeWarning("t", "price", "numeric(12,2)").empty());
+  EXPECT_TRUE(ColumnTypeWarning("t", "amount", "numeric").empty());
+  EXPECT_TRUE(ColumnTypeWarning("t", "name", "text").empty());
+  EXPECT_TRUE(ColumnTypeUnsupported("json"));
+  EXPECT_FALSE(ColumnTypeUnsupported("jsonb"));
+}
+
 }  // namespace
 }  // namespace synchub

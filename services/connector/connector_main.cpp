@@ -212,7 +212,40 @@ int main(int argc, char** argv) {
     try {
       pqxx::work tx(**connection);
       tx.exec("SELECT pg_advisory_xact_lock(7365)");
+      // Mapped column types that cannot hold every JSON value exactly: said before anything
+      // is installed; json cannot be synced at all.
+      for (const auto& mapping : config->entities) {
+        for (const auto& [column, field] : mapping.columns_to_fields) {
+          auto rows = tx.exec_params(
+              "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+              "WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped",
+              mapping.table, column);
+          if (rows.empty()) {
+            std::fprintf(stderr, "synchub-connector setup: %s.%s: no such column\n",
+                         mapping.table.c_str(), column.c_str());
+            return 3;
+          }
+          const std::string type = rows[0][0].as<std::string>();
+          if (synchub::ColumnTypeUnsupported(type)) {
+            std::fprintf(stderr,
+                         "synchub-connector setup: %s.%s is json, which has no equality to "
+                         "detect changes with; change it to jsonb\n",
+                         mapping.table.c_str(), column.c_str());
+            return 3;
+          }
+          const std::string warning = synchub::ColumnTypeWarning(mapping.table, column, type);
+          if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+        }
+      }
       tx.exec(synchub::SetupSql(*config));
+      if (tx.exec1("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0].as<bool>()) {
+        tx.exec(synchub::DdlGuardSql(*config));
+      } else {
+        std::fprintf(stderr,
+                     "warning: not a superuser: DROP TABLE and ALTER TABLE of synced tables are "
+                     "not guarded (event triggers need a superuser); run setup as one to add "
+                     "the guard\n");
+      }
       tx.commit();
     } catch (const std::exception& error) {
       std::fprintf(stderr, "synchub-connector setup: %s\n", error.what());

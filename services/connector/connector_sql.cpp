@@ -2,6 +2,7 @@
 // triggers) and the inbound statements. What the triggers capture is the contract of SPEC
 // section 5 and docs/connectors.md ("What a connector captures").
 #include <string>
+#include <vector>
 
 #include "connector/connector_config.hpp"
 
@@ -154,7 +155,80 @@ CREATE OR REPLACE TRIGGER synchub_truncate BEFORE TRUNCATE ON {table}
   FOR EACH STATEMENT EXECUTE FUNCTION synchub_truncate_{table}();
 )sql";
 
+// Refuses DDL that would change or remove synced rows without any row trigger: DROP TABLE,
+// DROP COLUMN, a column type change (ALTER ... TYPE ... USING rewrites every value), a rename
+// (the capture triggers would stop working). Event triggers: installed only by a superuser.
+constexpr const char* kDdlGuard = R"sql(
+CREATE TABLE IF NOT EXISTS synchub_synced_column (
+  table_name  text NOT NULL,
+  column_name text NOT NULL,
+  column_type text NOT NULL,
+  PRIMARY KEY (table_name, column_name)
+);
+DELETE FROM synchub_synced_column;
+CREATE OR REPLACE FUNCTION synchub_guard_drop() RETURNS event_trigger AS $f$
+DECLARE
+  dropped record;
+BEGIN
+  IF current_setting('synchub.allow_ddl', true) = 'on' THEN RETURN; END IF;
+  FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+    IF dropped.object_type = 'table' AND dropped.original AND EXISTS (
+         SELECT 1 FROM synchub_synced_column WHERE table_name = dropped.object_name) THEN
+      RAISE EXCEPTION 'synchub: % is synced: dropping it would remove its rows without telling the hub', dropped.object_identity
+        USING HINT = 'DELETE its rows first (captured), or SET synchub.allow_ddl = on to bypass the guard';
+    END IF;
+    IF dropped.object_type = 'table column' AND EXISTS (
+         SELECT 1 FROM synchub_synced_column
+          WHERE table_name = dropped.address_names[2] AND column_name = dropped.address_names[3]) THEN
+      RAISE EXCEPTION 'synchub: % is synced: dropping it would remove its values without telling the hub', dropped.object_identity
+        USING HINT = 'remove it from the connector configuration and run setup first, or SET synchub.allow_ddl = on';
+    END IF;
+  END LOOP;
+END $f$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION synchub_guard_alter() RETURNS event_trigger AS $f$
+DECLARE
+  changed record;
+BEGIN
+  IF current_setting('synchub.allow_ddl', true) = 'on' THEN RETURN; END IF;
+  SELECT s.table_name, s.column_name, s.column_type,
+         format_type(a.atttypid, a.atttypmod) AS now_type
+    INTO changed
+    FROM synchub_synced_column s
+    LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(s.table_name)
+                            AND a.attname = s.column_name AND NOT a.attisdropped
+   WHERE a.attname IS NULL OR format_type(a.atttypid, a.atttypmod) <> s.column_type
+   LIMIT 1;
+  IF FOUND AND changed.now_type IS NULL THEN
+    RAISE EXCEPTION 'synchub: %.% is synced: renaming it would stop its capture', changed.table_name, changed.column_name
+      USING HINT = 'change the connector configuration and run setup, or SET synchub.allow_ddl = on';
+  ELSIF FOUND THEN
+    RAISE EXCEPTION 'synchub: %.% is synced: changing its type from % to % rewrites its values without telling the hub', changed.table_name, changed.column_name, changed.column_type, changed.now_type
+      USING HINT = 'SET synchub.allow_ddl = on, change it, run setup again, and re-send the table';
+  END IF;
+END $f$ LANGUAGE plpgsql;
+DROP EVENT TRIGGER IF EXISTS synchub_guard_drop;
+CREATE EVENT TRIGGER synchub_guard_drop ON sql_drop EXECUTE FUNCTION synchub_guard_drop();
+DROP EVENT TRIGGER IF EXISTS synchub_guard_alter;
+CREATE EVENT TRIGGER synchub_guard_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION synchub_guard_alter();
+)sql";
+
 }  // namespace
+
+std::string DdlGuardSql(const ConnectorConfig& config) {
+  std::string sql = kDdlGuard;
+  for (const auto& mapping : config.entities) {
+    std::vector<std::string> columns = {mapping.key_column, mapping.version_column};
+    for (const auto& [column, field] : mapping.columns_to_fields) columns.push_back(column);
+    for (const auto& column : columns) {
+      sql += "INSERT INTO synchub_synced_column SELECT '" + mapping.table + "', '" + column +
+             "', format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = '" +
+             mapping.table + "'::regclass AND a.attname = '" + column +
+             "' ON CONFLICT DO NOTHING;\n";
+    }
+  }
+  return sql;
+}
 
 std::string SetupSql(const ConnectorConfig& config) {
   std::string sql = kStateTables;

@@ -135,13 +135,14 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
     // an event id of this installation ("<source>-<installation>-in-<id>").
     for (const auto& row : tx.exec(kInboundParkedUnreported)) {
       const Json record = ParseStoredJson(row[3].as<std::string>());
-      Json event = {{"eventId", EventIdOf(row[5].as<std::string>(), "in-" + row[0].as<std::string>())},
-                    {"entity", row[1].as<std::string>()},
-                    {"externalId", row[2].as<std::string>()},
-                    {"source", record.value("lastSource", config_.source)},
-                    {"version", record.value("version", std::int64_t{0})},
-                    {"op", record.value("deleted", false) ? "delete" : "upsert"},
-                    {"fields", record.value("fields", Json::object())}};
+      Json event = {
+          {"eventId", EventIdOf(row[5].as<std::string>(), "in-" + row[0].as<std::string>())},
+          {"entity", row[1].as<std::string>()},
+          {"externalId", row[2].as<std::string>()},
+          {"source", record.value("lastSource", config_.source)},
+          {"version", record.value("version", std::int64_t{0})},
+          {"op", record.value("deleted", false) ? "delete" : "upsert"},
+          {"fields", record.value("fields", Json::object())}};
       v1::DeadLetterReport report;
       report.set_event_id(event["eventId"].get<std::string>());
       report.set_event_json(JsonText(event));
@@ -181,7 +182,8 @@ std::string InexactColumn(const EntityMapping& mapping, const Json& intended, co
     auto got = stored.find(column);
     bool exact = false;
     if (got != stored.end() && IsJsonNumber(*got)) exact = JsonEqual(*want, *got);
-    if (got != stored.end() && got->is_string()) exact = got->get<std::string>() == NumberText(*want);
+    if (got != stored.end() && got->is_string())
+      exact = got->get<std::string>() == NumberText(*want);
     if (!exact) {
       return "column " + column + " cannot hold " + field + " = " + NumberText(*want) +
              " exactly (it would store " + (got == stored.end() ? "nothing" : JsonText(*got)) + ")";
@@ -203,8 +205,8 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
   tx.exec("SAVEPOINT synchub_apply");
   std::string error;
   try {
-    auto result = tx.exec_params(upsert ? UpsertSql(mapping) : DeleteSql(mapping),
-                                 JsonText(parameter));
+    auto result =
+        tx.exec_params(upsert ? UpsertSql(mapping) : DeleteSql(mapping), JsonText(parameter));
     if (upsert) {
       std::map<std::string, Json> stored;
       for (const auto& line : result) {
@@ -220,7 +222,8 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
   } catch (const pqxx::sql_error& failure) {
     error = failure.what();
   }
-  tx.exec(error.empty() ? "RELEASE SAVEPOINT synchub_apply" : "ROLLBACK TO SAVEPOINT synchub_apply");
+  tx.exec(error.empty() ? "RELEASE SAVEPOINT synchub_apply"
+                        : "ROLLBACK TO SAVEPOINT synchub_apply");
   return error;
 }
 

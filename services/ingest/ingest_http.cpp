@@ -29,9 +29,7 @@ bool IsJsonContentType(const httplib::Request& request) {
 
 // JSON text for a response. Strings echoed from a client (a problem's detail quoting bad
 // input) may hold invalid UTF-8: replaced, never a reason to fail the answer.
-std::string DumpForClient(const Json& body) {
-  return JsonText(body);
-}
+std::string DumpForClient(const Json& body) { return JsonText(body); }
 
 // Parses a path id; nullopt when it is not a positive integer.
 std::optional<std::int64_t> ParseId(const std::string& text) {

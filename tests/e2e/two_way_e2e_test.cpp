@@ -10,8 +10,6 @@
 namespace synchub {
 namespace {
 
-
-
 TEST_F(TwoWayE2e, ALocalDbInsertReachesTheOtherThreeSourcesWithoutEcho) {
   Local("LocalDB",
         "INSERT INTO local_records (external_id, full_name, email) "

@@ -117,7 +117,8 @@ StatusOr<std::string> NormalizeNumberText(std::string_view text) {
     const std::size_t first = integer_part.find_first_not_of('0');
     integer_part = first == std::string::npos ? "0" : integer_part.substr(first);
   }
-  const bool zero = integer_part == "0" && fraction_part.find_first_not_of('0') == std::string::npos;
+  const bool zero =
+      integer_part == "0" && fraction_part.find_first_not_of('0') == std::string::npos;
   std::string normal;
   normal.reserve(integer_part.size() + fraction_part.size() + 2);
   if (parts.negative && !zero) normal.push_back('-');

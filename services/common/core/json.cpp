@@ -62,7 +62,8 @@ class ExactJsonBuilder {
     if (stack_.size() == 1) top_key_ = key;
     if (stack_.size() == 2) second_key_ = key;
     if (!seen_keys_.back().insert(key).second) {
-      status_ = Status::InvalidArgument(key, "duplicate_key", key + ": appears twice in one object");
+      status_ =
+          Status::InvalidArgument(key, "duplicate_key", key + ": appears twice in one object");
       return false;
     }
     pending_key_ = std::move(key);
@@ -121,10 +122,10 @@ class ExactJsonBuilder {
   bool Open() {
     // This container is one deeper than the containers around it.
     if (static_cast<int>(stack_.size()) + 1 > max_depth_) {
-      status_ = Status::InvalidArgument(
-          top_key_, "too_deep",
-          (top_key_.empty() ? "" : top_key_ + ": ") + "JSON nested deeper than " +
-              std::to_string(max_depth_) + " levels");
+      status_ = Status::InvalidArgument(top_key_, "too_deep",
+                                        (top_key_.empty() ? "" : top_key_ + ": ") +
+                                            "JSON nested deeper than " +
+                                            std::to_string(max_depth_) + " levels");
       return false;
     }
     return true;

@@ -153,7 +153,8 @@ TEST(ParseJsonStrict, NumbersThatExpandPastTheLimitAreRefused) {
 }
 
 TEST(JsonText, WritesExactNumbersAsTheirDigits) {
-  Json value = {{"a", ExactNumber("1.10")}, {"b", ExactNumber("99999999999999999999")},
+  Json value = {{"a", ExactNumber("1.10")},
+                {"b", ExactNumber("99999999999999999999")},
                 {"c", ExactNumber("7")}};
   EXPECT_EQ(JsonText(value), R"({"a":1.10,"b":99999999999999999999,"c":7})");
   EXPECT_TRUE(value["c"].is_number_integer());

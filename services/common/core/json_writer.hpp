@@ -1,7 +1,7 @@
 // JsonWriter: builds JSON text by appending to one string, for hot paths where building a
 // Json value first (a tree of maps) would cost more than the output itself.
-// The caller keeps the structure well-formed; values of type Json are written with AppendJsonText (exact numbers as
-// their digits).
+// The caller keeps the structure well-formed; values of type Json are written with AppendJsonText
+// (exact numbers as their digits).
 //
 // Thread safety: none; a value type.
 #pragma once

@@ -99,7 +99,8 @@ StatusOr<CanonicalRecord> RecordFromJson(const Json& value) {
       record.field_versions.emplace(name, field_version.get<std::int64_t>());
     }
   }
-  for (const auto& [name, field] : record.fields) record.field_versions.emplace(name, record.version);
+  for (const auto& [name, field] : record.fields)
+    record.field_versions.emplace(name, record.version);
   return record;
 }
 

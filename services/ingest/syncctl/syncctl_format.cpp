@@ -4,10 +4,10 @@
 #include <array>
 #include <cstddef>
 #include <nlohmann/json.hpp>
-
-#include "common/core/json.hpp"
 #include <string_view>
 #include <utility>
+
+#include "common/core/json.hpp"
 
 namespace synchub {
 namespace {

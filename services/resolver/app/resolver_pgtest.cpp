@@ -283,8 +283,7 @@ TEST_F(ResolverTest, AnUnstorableValueIsRejectedNamingTheFieldAndBlocksNothingEl
   fine_grained.set_fields_json(R"({"amount":1e-1001})");
   auto reply = client->Submit(
       {WireEvent(R"({"externalId":"A","source":"CRM","version":1,"n":1})", "before"), poison,
-       fine_grained,
-       WireEvent(R"({"externalId":"B","source":"CRM","version":1,"n":1})", "after")});
+       fine_grained, WireEvent(R"({"externalId":"B","source":"CRM","version":1,"n":1})", "after")});
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
   EXPECT_EQ(reply->results(1).error().code(), v1::STATUS_CODE_INVALID_ARGUMENT);
@@ -310,17 +309,19 @@ TEST_F(ResolverTest, NumbersAreStoredAndLoggedExactly) {
   auto reply = client->Submit({event});
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
-  EXPECT_EQ(Scalar(db_, "SELECT fields->>'accountNo' FROM canonical_record WHERE external_id = 'X'"),
-            "123456789012345678901234567890");
+  EXPECT_EQ(
+      Scalar(db_, "SELECT fields->>'accountNo' FROM canonical_record WHERE external_id = 'X'"),
+      "123456789012345678901234567890");
   EXPECT_EQ(Scalar(db_, "SELECT fields->>'amount' FROM canonical_record WHERE external_id = 'X'"),
             "12345678901234567890.12345678901234567890");
   EXPECT_EQ(Scalar(db_, "SELECT fields->>'rate' FROM canonical_record WHERE external_id = 'X'"),
             "1.50");
   EXPECT_EQ(Scalar(db_, "SELECT fields->>'sci' FROM canonical_record WHERE external_id = 'X'"),
             "0.0000000000000000000000000000015");
-  EXPECT_EQ(Scalar(db_, "SELECT (event->'fields'->>'accountNo') || ' ' || "
-                        "(record_after->'fields'->>'amount') FROM resolution_log "
-                        "WHERE event_id = 'exact'"),
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT (event->'fields'->>'accountNo') || ' ' || "
+                   "(record_after->'fields'->>'amount') FROM resolution_log "
+                   "WHERE event_id = 'exact'"),
             "123456789012345678901234567890 12345678901234567890.12345678901234567890");
   // The same value written differently (1.5 for 1.50) is an echo: nothing changes.
   v1::Event echo = WireEvent(R"({"externalId":"X","source":"CRM","version":1})", "echo");

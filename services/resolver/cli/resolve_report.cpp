@@ -38,7 +38,8 @@ class TextTable {
       out << line << "\n";
       if (r == 0) {
         std::string rule = " ";
-        for (std::size_t i = 0; i < widths.size(); ++i) rule += " " + std::string(widths[i], '-') + " ";
+        for (std::size_t i = 0; i < widths.size(); ++i)
+          rule += " " + std::string(widths[i], '-') + " ";
         out << rule.substr(0, rule.find_last_not_of(' ') + 1) << "\n";
       }
     }
@@ -110,8 +111,8 @@ ResolveRun RunEventLines(std::istream& in, const Catalog& catalog) {
 
 void PrintTables(const ResolveRun& run, std::ostream& out) {
   out << "Events, in order\n";
-  TextTable events({"line", "entity", "externalId", "source", "version", "op", "outcome",
-                    "changed", "sends to"});
+  TextTable events({"line", "entity", "externalId", "source", "version", "op", "outcome", "changed",
+                    "sends to"});
   for (const auto& row : run.rows) {
     if (!row.status.ok()) {
       events.Add({std::to_string(row.line), "-", "-", "-", "-", "-", "REJECTED", "-",
@@ -120,9 +121,9 @@ void PrintTables(const ResolveRun& run, std::ostream& out) {
     }
     std::string outcome(OutcomeName(row.decision.outcome));
     if (row.released) outcome += " (released)";
-    events.Add({std::to_string(row.line), row.event.entity, row.event.external_id,
-                row.event.source, std::to_string(row.event.version),
-                std::string(OpName(row.event.op)), outcome, row.decision.changed ? "yes" : "no",
+    events.Add({std::to_string(row.line), row.event.entity, row.event.external_id, row.event.source,
+                std::to_string(row.event.version), std::string(OpName(row.event.op)), outcome,
+                row.decision.changed ? "yes" : "no",
                 row.decision.targets.empty() ? "-" : Join(row.decision.targets, ", ")});
   }
   events.Print(out);

@@ -242,7 +242,8 @@ RC_GTEST_PROP(LadderProperty, WrittenFieldsCarryTheEventsVersion, ()) {
   for (const auto& [name, value] : record.fields) {
     const bool written = std::find(decision.written_fields.begin(), decision.written_fields.end(),
                                    name) != decision.written_fields.end();
-    RC_ASSERT(record.FieldVersion(name) == (written ? event.version : canonical.FieldVersion(name)));
+    RC_ASSERT(record.FieldVersion(name) ==
+              (written ? event.version : canonical.FieldVersion(name)));
     RC_ASSERT(record.FieldVersion(name) <= record.version);
   }
 }

@@ -365,8 +365,8 @@ TEST_F(LadderTest, NumbersCompareByValueNotByText) {
   Decision same = Run(MakeEvent("CRM", 1, {{"amount", ExactNumber("1.5")}}), &record);
   EXPECT_EQ(same.outcome, Outcome::kFieldMerge);
   EXPECT_FALSE(same.changed);  // 1.5 == 1.50: an echo, nothing written
-  Decision other = Run(MakeEvent("CRM", 1, {{"amount", ExactNumber("1.500000000000000000001")}}),
-                       &record);
+  Decision other =
+      Run(MakeEvent("CRM", 1, {{"amount", ExactNumber("1.500000000000000000001")}}), &record);
   EXPECT_EQ(other.outcome, Outcome::kManual);  // differs in the 21st decimal: a conflict
 }
 

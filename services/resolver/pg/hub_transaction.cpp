@@ -42,7 +42,8 @@ StoredRecord RecordFromRow(const pqxx::row& row) {
     if (it->is_number_integer()) record.field_versions.emplace(it.key(), it->get<std::int64_t>());
   }
   // Fields written before per-field versions count as written at the record's version.
-  for (const auto& [name, value] : record.fields) record.field_versions.emplace(name, record.version);
+  for (const auto& [name, value] : record.fields)
+    record.field_versions.emplace(name, record.version);
   return stored;
 }
 

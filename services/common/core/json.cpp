@@ -48,13 +48,7 @@ class ExactJsonBuilder {
   }
   bool binary(binary_t& /*value*/) { return Fail("invalid_json", "binary values are not JSON"); }
 
-  bool start_object(std::size_t /*size*/) {
-    if (!Open()) return false;
-    Json* object = Put(Json::object());
-    stack_.push_back(object);
-    seen_keys_.emplace_back();
-    return true;
-  }
+  bool start_object(std::size_t /*size*/) { return OpenContainer(Json::object()); }
   bool key(string_t& key) {
     if (key.find('\0') != string_t::npos) {
       return Fail("value_not_storable", "a key holds U+0000, which cannot be stored");
@@ -69,25 +63,9 @@ class ExactJsonBuilder {
     pending_key_ = std::move(key);
     return true;
   }
-  bool end_object() {
-    stack_.pop_back();
-    seen_keys_.pop_back();
-    Close();
-    return true;
-  }
-  bool start_array(std::size_t /*size*/) {
-    if (!Open()) return false;
-    Json* array = Put(Json::array());
-    stack_.push_back(array);
-    seen_keys_.emplace_back();
-    return true;
-  }
-  bool end_array() {
-    stack_.pop_back();
-    seen_keys_.pop_back();
-    Close();
-    return true;
-  }
+  bool end_object() { return CloseContainer(); }
+  bool start_array(std::size_t /*size*/) { return OpenContainer(Json::array()); }
+  bool end_array() { return CloseContainer(); }
   bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
                    const Json::exception& error) {
     if (!status_.ok()) return false;
@@ -118,6 +96,18 @@ class ExactJsonBuilder {
     Json& slot = parent[pending_key_];
     slot = std::move(value);
     return &slot;
+  }
+  bool OpenContainer(Json empty) {
+    if (!Open()) return false;
+    stack_.push_back(Put(std::move(empty)));
+    seen_keys_.emplace_back();
+    return true;
+  }
+  bool CloseContainer() {
+    stack_.pop_back();
+    seen_keys_.pop_back();
+    Close();
+    return true;
   }
   bool Open() {
     // This container is one deeper than the containers around it.

@@ -311,6 +311,39 @@ TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {
   EXPECT_EQ(TakeOutbox()[0].version, 7);
 }
 
+TEST_F(CaptureTest, AnIntegralDecimalGoesIntoAnIntegerColumn) {
+  auto applied = Deliver({{"order", R"({"entity":"order","externalId":"I","version":1,)"
+                                    R"("deleted":false,"fields":{"qty":2.00,"price":3.0}})"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(Scalar("SELECT qty || ' ' || price FROM local_orders WHERE external_id = 'I'"),
+            "2 3.00");
+}
+
+TEST_F(CaptureTest, CopyAndCascadingDeletesAreCapturedRowByRow) {
+  {
+    auto connection = db_.Connect();
+    pqxx::work tx(*connection);
+    pqxx::stream_to copy(tx, "local_records", std::vector<std::string>{"external_id", "full_name"});
+    copy << std::make_tuple(std::string("C1"), std::string("copied"))
+         << std::make_tuple(std::string("C2"), std::string("copied"));
+    copy.complete();
+    tx.commit();
+  }
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].fields, R"({"email": null, "fullName": "copied"})");
+  Exec(
+      "ALTER TABLE local_orders ADD FOREIGN KEY (client_id) REFERENCES local_records "
+      "ON DELETE CASCADE");
+  Exec("INSERT INTO local_orders (external_id, client_id) VALUES ('O1', 'C1'), ('O2', 'C1')");
+  TakeOutbox();
+  Exec("DELETE FROM local_records WHERE external_id = 'C1'");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 3u);  // the client and its two orders
+  for (const auto& row : rows) EXPECT_EQ(row.op, "delete");
+}
+
 // Statements that would change or remove synced rows without a row trigger are refused.
 TEST_F(CaptureTest, TheDdlGuardRefusesDropsTypeChangesAndRenamesOfSyncedData) {
   Exec(DdlGuardSql(config_));

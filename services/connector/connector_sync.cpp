@@ -227,6 +227,24 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
   return error;
 }
 
+// An exact number whose value is an integer ("2.0", "1e2") in integer form ("2", "100"), so that
+// an integer column takes it; any other value as it is.
+Json ForIntegerColumn(const Json& value) {
+  if (!IsExactNumber(value)) return value;
+  const std::string text = NumberText(value);
+  const std::size_t point = text.find('.');
+  if (point == std::string::npos || text.find_first_not_of('0', point + 1) != std::string::npos) {
+    return value;
+  }
+  const std::string integer = text.substr(0, point);
+  return ExactNumber(integer == "-0" ? "0" : integer);
+}
+
+constexpr const char* kColumnTypes = R"sql(
+SELECT c.relname, a.attname, t.typname
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
+ WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped)sql";
+
 constexpr const char* kParkInbound = R"sql(
 INSERT INTO synchub_inbound_parked (entity, external_id, etag, record, error)
 SELECT entity, external_id, etag, record, error
@@ -234,6 +252,18 @@ SELECT entity, external_id, etag, record, error
        record jsonb, error text))sql";
 
 }  // namespace
+
+const std::map<std::pair<std::string, std::string>, std::string>& InboundApplier::ColumnTypes(
+    pqxx::work& tx) {
+  if (column_types_.empty()) {
+    for (const auto& mapping : config_.entities) {
+      for (const auto& row : tx.exec_params(kColumnTypes, mapping.table)) {
+        column_types_[{mapping.table, row[1].as<std::string>()}] = row[2].as<std::string>();
+      }
+    }
+  }
+  return column_types_;
+}
 
 StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deliver& deliver) {
   try {
@@ -295,8 +325,17 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
       row.row[mapping.key_column] = key.second;
       row.row[mapping.version_column] = row.version;
       const Json fields = row.record.value("fields", Json::object());
+      const auto& types = ColumnTypes(tx);
       for (const auto& [column, field] : mapping.columns_to_fields) {
-        row.row[column] = fields.contains(field) ? fields[field] : Json();
+        Json value = fields.contains(field) ? fields[field] : Json();
+        // 2.0 is the integer 2 (JSON equality): an integer column takes it. 2.5 stays, and
+        // PostgreSQL refuses it: the change is parked.
+        auto type = types.find({mapping.table, column});
+        if (type != types.end() &&
+            (type->second == "int2" || type->second == "int4" || type->second == "int8")) {
+          value = ForIntegerColumn(value);
+        }
+        row.row[column] = std::move(value);
       }
       upserts[key.first].push_back(std::move(row));
     }

@@ -10,11 +10,16 @@
 // marked inbound (SET LOCAL synchub.inbound = 'on', so the capture trigger skips it: no
 // echo), recording per record the hub etag applied and the last sequence, in that same
 // transaction. Idempotent: applying a change twice leaves the same row; a change older than
-// the one applied (a late redelivery) is skipped.
+// the one applied (a late redelivery) is skipped. Exact: each statement runs under a savepoint
+// and returns the stored values; a record whose value a column cannot hold exactly (or that
+// PostgreSQL refuses) is left out, never half-applied, and parked in synchub_inbound_parked
+// (reported by OutboxPusher::ReportParked as CONNECTOR_APPLY_FAILED). A deleted record's
+// canonical version is remembered in synchub_tombstone.
 //
 // Thread safety: one object per thread, each with its own connection.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
@@ -34,8 +39,10 @@ class OutboxPusher {
   OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
   // Pushes one batch of due rows. Returns how many rows were sent, or an error.
   StatusOr<int> PushOnce(pqxx::connection& connection);
-  // Reports parked rows not yet reported to the hub as dead letters (CONNECTOR_PUSH_FAILED).
-  // Returns how many were reported.
+  // Reports parked rows not yet reported to the hub as dead letters: outbox rows the hub
+  // rejected (CONNECTOR_PUSH_FAILED) and inbound changes this database could not hold
+  // (CONNECTOR_APPLY_FAILED). Returns how many were reported; stops at the first failure
+  // to reach the hub (the rest go on a later round).
   StatusOr<int> ReportParked(pqxx::connection& connection);
 
  private:
@@ -48,11 +55,16 @@ class OutboxPusher {
 class InboundApplier {
  public:
   explicit InboundApplier(const ConnectorConfig& config) : config_(config) {}
-  // Applies every change of `deliver`; returns how many rows changed locally.
+  // Applies every change of `deliver`; returns how many records were applied (parked ones
+  // not counted), or an error (kUnavailable for a lost connection) with nothing applied.
   StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
 
  private:
+  // (table, column) -> PostgreSQL type name (pg_type.typname, e.g. "int4"), read once.
+  const std::map<std::pair<std::string, std::string>, std::string>& ColumnTypes(pqxx::work& tx);
+
   const ConnectorConfig& config_;
+  std::map<std::pair<std::string, std::string>, std::string> column_types_;
 };
 
 }  // namespace synchub

@@ -217,9 +217,13 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
         if (!error.empty()) break;
       }
     }
-  } catch (const pqxx::broken_connection&) {
-    throw;
   } catch (const pqxx::sql_error& failure) {
+    // Only what the data itself causes is parked: class 22 (data exception: out of range,
+    // invalid text for the type, value too long) and 23 (a constraint). Anything else (a lost
+    // connection, a lock timeout, a trigger that raised) fails the whole delivery, which is
+    // then not acknowledged and comes again.
+    const std::string state = failure.sqlstate();
+    if (state.rfind("22", 0) != 0 && state.rfind("23", 0) != 0) throw;
     error = failure.what();
   }
   tx.exec(error.empty() ? "RELEASE SAVEPOINT synchub_apply"

@@ -95,6 +95,7 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
         continue;
       }
       const auto now = std::chrono::steady_clock::now();
+      bool failed = false;
       if (item.revents & ZMQ_POLLIN) {
         zmq::message_t frame;
         while (socket.recv(frame, zmq::recv_flags::dontwait)) {
@@ -106,7 +107,8 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
           if (!applied.ok()) {
             spdlog::warn("apply: {}", applied.status().message());
             if (!connection->is_open()) connection = ConnectWithRetry(config.database);
-            break;  // not acknowledged: the hub resends after the session restarts
+            failed = true;  // not acknowledged, and nothing after it either: a new session
+            break;          // resumes from the last acknowledged change
           }
           v1::ConnectorToHub ack;
           ack.mutable_ack()->set_source(config.source);
@@ -116,6 +118,7 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
           send(ack);
         }
       }
+      if (failed) break;
       if (now - last_beat >= std::chrono::seconds(1)) {
         v1::ConnectorToHub beat;
         beat.mutable_heartbeat()->set_source(config.source);

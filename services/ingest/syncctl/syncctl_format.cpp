@@ -260,14 +260,17 @@ std::string FormatRecord(const Json& record) {
   const Json* fields = Member(record, "fields");
   const Json* provenance = Member(record, "provenance");
   const Json& sources = provenance != nullptr ? *provenance : Json::object();
+  const Json* field_versions = Member(record, "fieldVersions");
+  const Json& versions = field_versions != nullptr ? *field_versions : Json::object();
   std::vector<std::vector<std::string>> rows;
   if (fields != nullptr && fields->is_object()) {
     for (auto it = fields->begin(); it != fields->end(); ++it) {
-      rows.push_back({it.key(), CellText(it.value()), Text(sources, it.key().c_str())});
+      rows.push_back({it.key(), CellText(it.value()), Text(sources, it.key().c_str()),
+                      Text(versions, it.key().c_str())});
     }
   }
   if (rows.empty()) return out + "\nno fields\n";
-  return out + "\n" + FormatTable({"FIELD", "VALUE", "SOURCE"}, rows);
+  return out + "\n" + FormatTable({"FIELD", "VALUE", "SOURCE", "AT VERSION"}, rows);
 }
 
 std::string FormatHistory(const Json& body) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/core/json.hpp"
 #include "ingest/syncctl/syncctl_client.hpp"
 
 namespace synchub {
@@ -113,10 +114,11 @@ TEST(FormatConflict, ListsBothSidesPerFieldAndHowToResolveAnOpenConflict) {
 }
 
 TEST(FormatRecord, ShowsTheRecordThenEachFieldWithTheSourceThatSetIt) {
-  json record = json::parse(R"({"entity":"client","externalId":"CUST-001","version":3,
+  json record = synchub::ParseStoredJson(R"({"entity":"client","externalId":"CUST-001","version":3,
     "lastSource":"ERP","deleted":false,"etag":5,
-    "fields":{"email":"a@x.org","age":42,"nickname":null},
-    "provenance":{"email":"CRM","age":"ERP","_deleted":"CRM"}})");
+    "fields":{"email":"a@x.org","age":42,"nickname":null,"amount":12345678901234567890.10},
+    "provenance":{"email":"CRM","age":"ERP","_deleted":"CRM"},
+    "fieldVersions":{"email":2,"age":3,"amount":3,"_deleted":1}})");
   EXPECT_EQ(FormatRecord(record),
             "record:       client/CUST-001\n"
             "version:      3\n"
@@ -124,11 +126,12 @@ TEST(FormatRecord, ShowsTheRecordThenEachFieldWithTheSourceThatSetIt) {
             "deleted:      no\n"
             "etag:         5\n"
             "\n"
-            "FIELD     VALUE    SOURCE\n"
-            "--------  -------  ------\n"
-            "age       42       ERP\n"
-            "email     a@x.org  CRM\n"
-            "nickname  null     -\n");
+            "FIELD     VALUE                    SOURCE  AT VERSION\n"
+            "--------  -----------------------  ------  ----------\n"
+            "age       42                       ERP     3\n"
+            "amount    12345678901234567890.10  -       3\n"
+            "email     a@x.org                  CRM     2\n"
+            "nickname  null                     -       -\n");
 }
 
 TEST(FormatStats, ListsOutcomesInLadderOrderThenUnknownOnes) {

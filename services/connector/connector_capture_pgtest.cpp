@@ -302,6 +302,47 @@ TEST_F(CaptureTest, AValueAColumnCannotHoldExactlyIsParkedNotRounded) {
   EXPECT_EQ(Scalar("SELECT last_seq FROM synchub_connector"), "4");
 }
 
+TEST_F(CaptureTest, AParkedChangeAppliesOnceTheColumnCanHoldIt) {
+  ASSERT_TRUE(Deliver({{"order", R"({"entity":"order","externalId":"P","version":1,)"
+                                 R"("deleted":false,"fields":{"price":1.005}})"},
+                       {"order", R"({"entity":"order","externalId":"Q","version":1,)"
+                                 R"("deleted":false,"fields":{"price":2.001}})"}})
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_inbound_parked"), "2");
+  auto connection = db_.Connect();
+  InboundApplier applier(config_);
+  // Nothing changed: both stay parked.
+  auto retried = applier.RetryParked(*connection);
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(*retried, 0);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_inbound_parked"), "2");
+  // A newer change of Q arrives and fits: Q's parked change is obsolete.
+  ASSERT_TRUE(Deliver({{"order", R"({"entity":"order","externalId":"Q","version":2,)"
+                                 R"("deleted":false,"fields":{"price":2.5}})"}},
+                      10)
+                  .ok());
+  // The operator widens the column: P applies on the next try; Q's old change is dropped.
+  Exec("ALTER TABLE local_orders ALTER COLUMN price TYPE numeric");
+  InboundApplier fresh(config_);  // a restarted connector: column types read again
+  retried = fresh.RetryParked(*connection);
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(*retried, 1);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_inbound_parked"), "0");
+  EXPECT_EQ(Scalar("SELECT string_agg(external_id || '=' || price, ',' ORDER BY external_id) "
+                   "FROM local_orders"),
+            "P=1.005,Q=2.50");
+  EXPECT_TRUE(TakeOutbox().empty());  // applied as inbound: no echo
+}
+
+TEST_F(CaptureTest, AStringANumericColumnWouldTurnIntoANumberIsParked) {
+  ASSERT_TRUE(Deliver({{"order", R"({"entity":"order","externalId":"S","version":1,)"
+                                 R"("deleted":false,"fields":{"amount":" 1.5 "}})"}})
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT count(*) FROM local_orders"), "0");
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked").find("is the string"),
+            std::string::npos);
+}
+
 TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {
   ASSERT_TRUE(Deliver({{"client", R"({"entity":"client","externalId":"D","version":6,)"
                                   R"("deleted":true,"fields":{"fullName":"x"}})"}})
@@ -361,6 +402,10 @@ TEST_F(CaptureTest, TheDdlGuardRefusesDropsTypeChangesAndRenamesOfSyncedData) {
   EXPECT_TRUE(
       refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE integer USING amount::int"));
   EXPECT_TRUE(refused("ALTER TABLE local_orders RENAME COLUMN amount TO total"));
+  // The same type with USING still rewrites every value.
+  EXPECT_TRUE(refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE numeric USING amount * 2"));
+  EXPECT_TRUE(refused("DROP SCHEMA public CASCADE"));
+  EXPECT_TRUE(refused("DROP TABLE synchub_outbox"));
   EXPECT_EQ(Scalar("SELECT amount::text FROM local_orders"), "1.25");
   // What does not touch synced data passes, and so does a deliberate bypass.
   EXPECT_FALSE(refused("ALTER TABLE local_orders ADD COLUMN note text"));

@@ -87,6 +87,7 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
     send(subscribe);
     auto last_heard = std::chrono::steady_clock::now();
     auto last_beat = last_heard;
+    auto last_retry = last_heard;
     while (!g_stop) {
       zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
       try {
@@ -124,6 +125,17 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
         beat.mutable_heartbeat()->set_source(config.source);
         send(beat);
         last_beat = now;
+      }
+      // Parked inbound changes are tried again every 10 s: once an operator fixed what
+      // refused them (a column too narrow), they apply by themselves.
+      if (now - last_retry >= std::chrono::seconds(10)) {
+        auto retried = applier.RetryParked(*connection);
+        if (!retried.ok()) {
+          spdlog::warn("retrying parked inbound changes: {}", retried.status().message());
+        } else if (*retried > 0) {
+          spdlog::info("{} parked inbound change(s) applied", *retried);
+        }
+        last_retry = now;
       }
       if (now - last_heard > std::chrono::seconds(3)) {
         spdlog::info("no word from the hub for 3 s; subscribing again");

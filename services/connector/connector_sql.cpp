@@ -159,33 +159,42 @@ CREATE OR REPLACE TRIGGER synchub_truncate BEFORE TRUNCATE ON {table}
 // DROP COLUMN, a column type change (ALTER ... TYPE ... USING rewrites every value), a rename
 // (the capture triggers would stop working). Event triggers: installed only by a superuser.
 constexpr const char* kDdlGuard = R"sql(
-CREATE TABLE IF NOT EXISTS synchub_synced_column (
+-- In a schema of its own, so that DROP SCHEMA public CASCADE cannot take the guard along.
+CREATE SCHEMA IF NOT EXISTS synchub_guard;
+CREATE TABLE IF NOT EXISTS synchub_guard.synced_column (
   table_name  text NOT NULL,
   column_name text NOT NULL,
   column_type text NOT NULL,
   PRIMARY KEY (table_name, column_name)
 );
-DELETE FROM synchub_synced_column;
-CREATE OR REPLACE FUNCTION synchub_guard_drop() RETURNS event_trigger AS $f$
+DELETE FROM synchub_guard.synced_column;
+CREATE OR REPLACE FUNCTION synchub_guard.on_drop() RETURNS event_trigger AS $f$
 DECLARE
   dropped record;
 BEGIN
   IF current_setting('synchub.allow_ddl', true) = 'on' THEN RETURN; END IF;
+  -- The connector's own state first: DROP SCHEMA ... CASCADE takes it along with the tables.
   FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
-    IF dropped.object_type = 'table' AND dropped.original AND EXISTS (
-         SELECT 1 FROM synchub_synced_column WHERE table_name = dropped.object_name) THEN
+    IF dropped.object_type = 'table' AND dropped.object_name LIKE 'synchub\_%' THEN
+      RAISE EXCEPTION 'synchub: % holds the connector''s state: dropping it would lose captured changes', dropped.object_identity
+        USING HINT = 'SET synchub.allow_ddl = on to bypass the guard on purpose';
+    END IF;
+  END LOOP;
+  FOR dropped IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+    IF dropped.object_type = 'table' AND EXISTS (
+         SELECT 1 FROM synchub_guard.synced_column WHERE table_name = dropped.object_name) THEN
       RAISE EXCEPTION 'synchub: % is synced: dropping it would remove its rows without telling the hub', dropped.object_identity
         USING HINT = 'DELETE its rows first (captured), or SET synchub.allow_ddl = on to bypass the guard';
     END IF;
     IF dropped.object_type = 'table column' AND EXISTS (
-         SELECT 1 FROM synchub_synced_column
+         SELECT 1 FROM synchub_guard.synced_column
           WHERE table_name = dropped.address_names[2] AND column_name = dropped.address_names[3]) THEN
       RAISE EXCEPTION 'synchub: % is synced: dropping it would remove its values without telling the hub', dropped.object_identity
         USING HINT = 'remove it from the connector configuration and run setup first, or SET synchub.allow_ddl = on';
     END IF;
   END LOOP;
 END $f$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION synchub_guard_alter() RETURNS event_trigger AS $f$
+CREATE OR REPLACE FUNCTION synchub_guard.on_alter() RETURNS event_trigger AS $f$
 DECLARE
   changed record;
 BEGIN
@@ -193,7 +202,7 @@ BEGIN
   SELECT s.table_name, s.column_name, s.column_type,
          format_type(a.atttypid, a.atttypmod) AS now_type
     INTO changed
-    FROM synchub_synced_column s
+    FROM synchub_guard.synced_column s
     LEFT JOIN pg_attribute a ON a.attrelid = to_regclass(s.table_name)
                             AND a.attname = s.column_name AND NOT a.attisdropped
    WHERE a.attname IS NULL OR format_type(a.atttypid, a.atttypmod) <> s.column_type
@@ -206,11 +215,26 @@ BEGIN
       USING HINT = 'SET synchub.allow_ddl = on, change it, run setup again, and re-send the table';
   END IF;
 END $f$ LANGUAGE plpgsql;
+-- ALTER TABLE that rewrites a synced table (ALTER COLUMN ... TYPE ... USING, even to the
+-- same type) can change every value without a row trigger.
+CREATE OR REPLACE FUNCTION synchub_guard.on_rewrite() RETURNS event_trigger AS $f$
+DECLARE
+  rewritten text;
+BEGIN
+  IF current_setting('synchub.allow_ddl', true) = 'on' THEN RETURN; END IF;
+  SELECT relname INTO rewritten FROM pg_class WHERE oid = pg_event_trigger_table_rewrite_oid();
+  IF EXISTS (SELECT 1 FROM synchub_guard.synced_column WHERE table_name = rewritten) THEN
+    RAISE EXCEPTION 'synchub: % is synced: this ALTER TABLE rewrites its rows without telling the hub', rewritten
+      USING HINT = 'change values with UPDATE (captured), or SET synchub.allow_ddl = on to bypass the guard';
+  END IF;
+END $f$ LANGUAGE plpgsql;
+DROP EVENT TRIGGER IF EXISTS synchub_guard_rewrite;
+CREATE EVENT TRIGGER synchub_guard_rewrite ON table_rewrite EXECUTE FUNCTION synchub_guard.on_rewrite();
 DROP EVENT TRIGGER IF EXISTS synchub_guard_drop;
-CREATE EVENT TRIGGER synchub_guard_drop ON sql_drop EXECUTE FUNCTION synchub_guard_drop();
+CREATE EVENT TRIGGER synchub_guard_drop ON sql_drop EXECUTE FUNCTION synchub_guard.on_drop();
 DROP EVENT TRIGGER IF EXISTS synchub_guard_alter;
 CREATE EVENT TRIGGER synchub_guard_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
-  EXECUTE FUNCTION synchub_guard_alter();
+  EXECUTE FUNCTION synchub_guard.on_alter();
 )sql";
 
 }  // namespace
@@ -221,7 +245,7 @@ std::string DdlGuardSql(const ConnectorConfig& config) {
     std::vector<std::string> columns = {mapping.key_column, mapping.version_column};
     for (const auto& [column, field] : mapping.columns_to_fields) columns.push_back(column);
     for (const auto& column : columns) {
-      sql += "INSERT INTO synchub_synced_column SELECT '" + mapping.table + "', '" + column +
+      sql += "INSERT INTO synchub_guard.synced_column SELECT '" + mapping.table + "', '" + column +
              "', format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = '" +
              mapping.table + "'::regclass AND a.attname = '" + column +
              "' ON CONFLICT DO NOTHING;\n";

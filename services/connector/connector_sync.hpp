@@ -34,6 +34,9 @@ namespace synchub {
 
 inline constexpr int kMaxPushAttempts = 5;
 
+// (table, column) -> PostgreSQL type name.
+using ColumnTypeMap = std::map<std::pair<std::string, std::string>, std::string>;
+
 class OutboxPusher {
  public:
   OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
@@ -59,12 +62,18 @@ class InboundApplier {
   // not counted), or an error (kUnavailable for a lost connection) with nothing applied.
   StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
 
+ // Tries the parked inbound changes again (after an operator widened a column, say): each
+  // one that now applies exactly is applied and forgotten; one that a newer applied change
+  // made obsolete is forgotten; the others keep their place with the new error. Returns how
+  // many were applied. Idempotent.
+  StatusOr<int> RetryParked(pqxx::connection& connection);
+
  private:
   // (table, column) -> PostgreSQL type name (pg_type.typname, e.g. "int4"), read once.
-  const std::map<std::pair<std::string, std::string>, std::string>& ColumnTypes(pqxx::work& tx);
+  const ColumnTypeMap& ColumnTypes(pqxx::work& tx);
 
   const ConnectorConfig& config_;
-  std::map<std::pair<std::string, std::string>, std::string> column_types_;
+  ColumnTypeMap column_types_;
 };
 
 }  // namespace synchub

@@ -205,10 +205,22 @@ INSTANTIATE_TEST_SUITE_P(
             "clientId", "invalid_reference"},
         Rejection{"ReferenceEmpty",
                   R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":""})",
+                  "clientId", "invalid_reference"},
+        Rejection{"ReferenceAFraction",
+                  R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":5.5})",
                   "clientId", "invalid_reference"}),
     [](const testing::TestParamInfo<Rejection>& param_info) {
       return std::string(param_info.param.name);
     });
+
+TEST(ReferencedId, IsTheIntegerInDecimalWhateverItsSize) {
+  EXPECT_EQ(ReferencedId(Json(5)), "5");
+  EXPECT_EQ(ReferencedId(ExactNumber("5.00")), "5");
+  EXPECT_EQ(ReferencedId(ExactNumber("12345678901234567890123")), "12345678901234567890123");
+  EXPECT_EQ(ReferencedId(ExactNumber("5.5")), std::nullopt);
+  EXPECT_EQ(ReferencedId(Json("C-1")), "C-1");
+  EXPECT_EQ(ReferencedId(Json()), std::nullopt);
+}
 
 TEST(ParseEvent, BodyOverOneMebibyteIsTooLarge) {
   auto event = Parse(Base(R"(,"blob":")" + std::string(1024 * 1024, 'x') + "\""));

@@ -403,7 +403,8 @@ TEST_F(CaptureTest, TheDdlGuardRefusesDropsTypeChangesAndRenamesOfSyncedData) {
       refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE integer USING amount::int"));
   EXPECT_TRUE(refused("ALTER TABLE local_orders RENAME COLUMN amount TO total"));
   // The same type with USING still rewrites every value.
-  EXPECT_TRUE(refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE numeric USING amount * 2"));
+  EXPECT_TRUE(
+      refused("ALTER TABLE local_orders ALTER COLUMN amount TYPE numeric USING amount * 2"));
   EXPECT_TRUE(refused("DROP SCHEMA public CASCADE"));
   EXPECT_TRUE(refused("DROP TABLE synchub_outbox"));
   EXPECT_EQ(Scalar("SELECT amount::text FROM local_orders"), "1.25");

@@ -62,7 +62,7 @@ class InboundApplier {
   // not counted), or an error (kUnavailable for a lost connection) with nothing applied.
   StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
 
- // Tries the parked inbound changes again (after an operator widened a column, say): each
+  // Tries the parked inbound changes again (after an operator widened a column, say): each
   // one that now applies exactly is applied and forgotten; one that a newer applied change
   // made obsolete is forgotten; the others keep their place with the new error. Returns how
   // many were applied. Idempotent.

@@ -20,7 +20,6 @@ SELECT entity, external_id, etag
 ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag)sql";
 constexpr const char* kSaveSeq = "UPDATE synchub_connector SET last_seq = greatest(last_seq, $1)";
 
-
 // One record to apply: the row for the upsert (or the key for a delete) and what it came from.
 struct InboundRow {
   std::string entity;
@@ -160,8 +159,8 @@ struct ApplyResult {
 
 // Applies `rows` of one entity: one statement under a savepoint, or, when it fails or a value
 // would not be exact, row by row, so that only the failing rows are left out.
-void ApplyRows(pqxx::work& tx, const std::string& entity, const EntityMapping& mapping,
-               bool upsert, const std::vector<InboundRow>& rows, ApplyResult* result) {
+void ApplyRows(pqxx::work& tx, const std::string& entity, const EntityMapping& mapping, bool upsert,
+               const std::vector<InboundRow>& rows, ApplyResult* result) {
   std::vector<const InboundRow*> all;
   for (const auto& row : rows) all.push_back(&row);
   std::vector<const InboundRow*> failed_rows;

@@ -42,8 +42,8 @@ struct Event {
 namespace synchub {
 
 // The externalId a dependency field's value refers to: a string as is, an integer (of any
-// size, or written 5.0) in decimal. Returns nullopt for null (no reference) and for any other type (REQUIRES a
-// validated event, where other types were rejected with reason "invalid_reference").
+// size, or written 5.0) in decimal. Returns nullopt for null (no reference) and for any other type
+// (REQUIRES a validated event, where other types were rejected with reason "invalid_reference").
 std::optional<std::string> ReferencedId(const Json& value);
 
 }  // namespace synchub

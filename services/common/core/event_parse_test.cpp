@@ -206,9 +206,10 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"ReferenceEmpty",
                   R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":""})",
                   "clientId", "invalid_reference"},
-        Rejection{"ReferenceAFraction",
-                  R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":5.5})",
-                  "clientId", "invalid_reference"}),
+        Rejection{
+            "ReferenceAFraction",
+            R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":5.5})",
+            "clientId", "invalid_reference"}),
     [](const testing::TestParamInfo<Rejection>& param_info) {
       return std::string(param_info.param.name);
     });

@@ -88,6 +88,7 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
     auto last_heard = std::chrono::steady_clock::now();
     auto last_beat = last_heard;
     auto last_retry = last_heard;
+    auto last_settle = last_heard;
     while (!g_stop) {
       zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
       try {
@@ -128,6 +129,11 @@ void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
       }
       // Parked inbound changes are tried again every 10 s: once an operator fixed what
       // refused them (a column too narrow), they apply by themselves.
+      if (now - last_settle >= std::chrono::seconds(2)) {
+        auto settled = applier.SettleHeld(*connection);
+        if (!settled.ok()) spdlog::warn("{}", settled.status().message());
+        last_settle = now;
+      }
       if (now - last_retry >= std::chrono::seconds(10)) {
         auto retried = applier.RetryParked(*connection);
         if (!retried.ok()) {

@@ -27,6 +27,17 @@ CREATE TABLE IF NOT EXISTS synchub_outbox (
 );
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)
   WHERE sent_at IS NULL AND NOT parked;
+CREATE INDEX IF NOT EXISTS synchub_outbox_pending_key ON synchub_outbox (entity, external_id)
+  WHERE sent_at IS NULL AND NOT parked;
+-- Canonical states held back while a local change of the key was pending (an inbound change
+-- never overwrites a local change the hub has not answered); applied once it is answered.
+CREATE TABLE IF NOT EXISTS synchub_held (
+  entity      text NOT NULL,
+  external_id text NOT NULL,
+  etag        bigint NOT NULL,
+  record      jsonb NOT NULL,
+  PRIMARY KEY (entity, external_id)
+);
 CREATE TABLE IF NOT EXISTS synchub_applied (
   entity      text NOT NULL,
   external_id text NOT NULL,

@@ -47,7 +47,9 @@ std::string OutboxPusher::EventIdOf(const std::string& installation,
 }
 
 OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context)
-    : config_(config), hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}) {}
+    : config_(config),
+      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}),
+      settler_(config) {}
 
 StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
   try {
@@ -78,12 +80,19 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
     }
     int sent = 0;
     Json sent_ids = Json::array();
+    std::vector<InboundApplier::Incoming> answers;
     for (int i = 0; i < reply->results_size(); ++i) {
       const v1::ResolutionResult& result = reply->results(i);
       const std::int64_t id = ids[static_cast<std::size_t>(i)];
+      const v1::Event& event = events[static_cast<std::size_t>(i)];
       if (result.error().code() == v1::STATUS_CODE_OK) {
         sent_ids.push_back(id);  // decided at the hub (any outcome, dead letters too)
         ++sent;
+        // What the change resolved to: applied here once nothing else of the key is pending.
+        Json record =
+            result.record_json().empty() ? Json() : TryParseStoredJson(result.record_json());
+        answers.push_back({event.entity(), event.external_id(),
+                           record.is_object() ? result.etag() : 0, std::move(record), true});
       } else if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
         tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts,
                        config_.push_backoff_ms);
@@ -92,6 +101,7 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       }
     }
     if (!sent_ids.empty()) tx.exec_params(kMarkSent, JsonText(sent_ids));
+    settler_.Settle(tx, answers);
     tx.commit();
     return sent;
   } catch (const std::exception& error) {

@@ -25,6 +25,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "common/core/json.hpp"
 #include "common/core/status.hpp"
 #include "common/zmq/resolver_client.hpp"
 #include "connector/connector_config.hpp"
@@ -36,6 +37,63 @@ inline constexpr int kMaxPushAttempts = 5;
 
 // (table, column) -> PostgreSQL type name.
 using ColumnTypeMap = std::map<std::pair<std::string, std::string>, std::string>;
+
+class InboundApplier {
+ public:
+  // A canonical state that reached this connector: a delivery from the outbound stream, or
+  // the hub's answer to a pushed local change (`answer`; etag 0 and no record for a periodic
+  // settle of a held state).
+  struct Incoming {
+    std::string entity;
+    std::string external_id;
+    std::int64_t etag = 0;
+    Json record;  // the canonical record (API form)
+    bool answer = false;
+  };
+
+  explicit InboundApplier(const ConnectorConfig& config) : config_(config) {}
+
+  // Applies a delivery, each change decided by connector::DecideInbound: applied when newer
+  // (or the same state again), skipped when older, held in synchub_held while the key has a
+  // local change the hub has not answered (an inbound change never overwrites it). Returns
+  // how many records were applied, or an error with nothing applied and nothing recorded, so
+  // the caller must not acknowledge. After kApplyAttemptsBeforeParking failures of the same
+  // delivery, a change that fails for any reason is parked instead of failing it again.
+  StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
+
+  // In the caller's transaction (the push's, after marking rows sent): applies the newest of
+  // each key's answered and held states once no local change of the key is pending
+  // (connector::StateToApplyOnAnswer), so the source holds what its change resolved to.
+  // Throws pqxx errors (the caller's transaction fails as a whole).
+  void Settle(pqxx::work& tx, const std::vector<Incoming>& answers);
+
+  // Applies held states whose key no longer has a pending local change (a crash between the
+  // answer and Settle, a parked push). Returns how many were applied.
+  StatusOr<int> SettleHeld(pqxx::connection& connection);
+
+  // Tries the parked inbound changes again (after an operator widened a column, say): each
+  // one that now applies exactly is applied and forgotten; one that a newer applied change
+  // made obsolete is forgotten; one whose key has a pending local change waits; the others
+  // keep their place with the new error. Returns how many were applied. Idempotent.
+  StatusOr<int> RetryParked(pqxx::connection& connection);
+
+ private:
+  struct Counts {
+    int applied = 0;
+    int held = 0;
+    int parked = 0;
+  };
+  // The one path every incoming state takes: lock the rows, read each key's state, decide,
+  // apply under savepoints, park failures, remember etags, tombstones and held states.
+  Counts ApplyIncoming(pqxx::work& tx, const std::vector<Incoming>& incoming, bool park_any);
+  // (table, column) -> PostgreSQL type name (pg_type.typname, e.g. "int4"), read once.
+  const ColumnTypeMap& ColumnTypes(pqxx::work& tx);
+
+  const ConnectorConfig& config_;
+  ColumnTypeMap column_types_;
+  std::uint64_t failing_first_seq_ = 0;  // the delivery that failed last, by its first seq
+  int failed_attempts_ = 0;              // how often in a row
+};
 
 class OutboxPusher {
  public:
@@ -53,27 +111,7 @@ class OutboxPusher {
 
   const ConnectorConfig& config_;
   ResolverClient hub_;
-};
-
-class InboundApplier {
- public:
-  explicit InboundApplier(const ConnectorConfig& config) : config_(config) {}
-  // Applies every change of `deliver`; returns how many records were applied (parked ones
-  // not counted), or an error (kUnavailable for a lost connection) with nothing applied.
-  StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
-
-  // Tries the parked inbound changes again (after an operator widened a column, say): each
-  // one that now applies exactly is applied and forgotten; one that a newer applied change
-  // made obsolete is forgotten; the others keep their place with the new error. Returns how
-  // many were applied. Idempotent.
-  StatusOr<int> RetryParked(pqxx::connection& connection);
-
- private:
-  // (table, column) -> PostgreSQL type name (pg_type.typname, e.g. "int4"), read once.
-  const ColumnTypeMap& ColumnTypes(pqxx::work& tx);
-
-  const ConnectorConfig& config_;
-  ColumnTypeMap column_types_;
+  InboundApplier settler_;  // applies what the hub answered (InboundApplier::Settle)
 };
 
 }  // namespace synchub

@@ -6,13 +6,37 @@
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "connector/connector_sync.hpp"
+#include "connector/core/sync_decisions.hpp"
 
 namespace synchub {
 namespace {
 
-constexpr const char* kAppliedEtags = R"sql(
-SELECT a.entity, a.external_id, a.etag FROM synchub_applied a
-  JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id))sql";
+// Per key: the applied etag, whether a local change is pending, the held state.
+constexpr const char* kKeyStates = R"sql(
+SELECT k.entity, k.external_id, coalesce(a.etag, 0),
+       EXISTS (SELECT 1 FROM synchub_outbox o
+                WHERE o.entity = k.entity AND o.external_id = k.external_id
+                  AND o.sent_at IS NULL AND NOT o.parked),
+       coalesce(h.etag, 0), h.record::text
+  FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text)
+  LEFT JOIN synchub_applied a USING (entity, external_id)
+  LEFT JOIN synchub_held h USING (entity, external_id))sql";
+constexpr const char* kSaveHeld = R"sql(
+INSERT INTO synchub_held (entity, external_id, etag, record)
+SELECT entity, external_id, etag, record
+  FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint, record jsonb)
+ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag, record = EXCLUDED.record
+ WHERE synchub_held.etag < EXCLUDED.etag)sql";
+constexpr const char* kForgetHeld = R"sql(
+DELETE FROM synchub_held h
+ USING jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint)
+ WHERE h.entity = k.entity AND h.external_id = k.external_id AND h.etag <= k.etag)sql";
+constexpr const char* kSettledHeld = R"sql(
+SELECT h.entity, h.external_id FROM synchub_held h
+ WHERE NOT EXISTS (SELECT 1 FROM synchub_outbox o
+                    WHERE o.entity = h.entity AND o.external_id = h.external_id
+                      AND o.sent_at IS NULL AND NOT o.parked)
+ ORDER BY h.entity, h.external_id LIMIT 200)sql";
 constexpr const char* kSaveApplied = R"sql(
 INSERT INTO synchub_applied (entity, external_id, etag)
 SELECT entity, external_id, etag
@@ -60,7 +84,7 @@ std::string InexactColumn(const EntityMapping& mapping, const Json& intended, co
 // Runs `statement` for `rows` inside a savepoint; returns "" when it applied every row exactly,
 // else the error (and the savepoint is rolled back: nothing of it stays).
 std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool upsert,
-                             const std::vector<const InboundRow*>& rows) {
+                             const std::vector<const InboundRow*>& rows, bool park_any) {
   Json parameter = Json::array();
   for (const InboundRow* row : rows) {
     parameter.push_back(upsert ? row->row : Json(row->external_id));
@@ -88,7 +112,7 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
     // connection, a lock timeout, a trigger that raised) fails the whole delivery, which is
     // then not acknowledged and comes again.
     const std::string state = failure.sqlstate();
-    if (state.rfind("22", 0) != 0 && state.rfind("23", 0) != 0) throw;
+    if (!park_any && state.rfind("22", 0) != 0 && state.rfind("23", 0) != 0) throw;
     error = failure.what();
   }
   tx.exec(error.empty() ? "RELEASE SAVEPOINT synchub_apply"
@@ -160,13 +184,13 @@ struct ApplyResult {
 // Applies `rows` of one entity: one statement under a savepoint, or, when it fails or a value
 // would not be exact, row by row, so that only the failing rows are left out.
 void ApplyRows(pqxx::work& tx, const std::string& entity, const EntityMapping& mapping, bool upsert,
-               const std::vector<InboundRow>& rows, ApplyResult* result) {
+               const std::vector<InboundRow>& rows, bool park_any, ApplyResult* result) {
   std::vector<const InboundRow*> all;
   for (const auto& row : rows) all.push_back(&row);
   std::vector<const InboundRow*> failed_rows;
-  if (!ApplyInSavepoint(tx, mapping, upsert, all).empty()) {
+  if (!ApplyInSavepoint(tx, mapping, upsert, all, park_any).empty()) {
     for (const InboundRow* row : all) {
-      std::string error = ApplyInSavepoint(tx, mapping, upsert, {row});
+      std::string error = ApplyInSavepoint(tx, mapping, upsert, {row}, park_any);
       if (error.empty()) continue;
       result->failed.emplace_back(row, std::move(error));
       failed_rows.push_back(row);
@@ -185,13 +209,19 @@ void ApplyRows(pqxx::work& tx, const std::string& entity, const EntityMapping& m
 
 // Records what was applied: etags and tombstones.
 void SaveApplied(pqxx::work& tx, const ApplyResult& result) {
-  if (!result.applied.empty()) tx.exec_params(kSaveApplied, JsonText(result.applied));
+  if (!result.applied.empty()) {
+    tx.exec_params(kSaveApplied, JsonText(result.applied));
+    tx.exec_params(kForgetHeld, JsonText(result.applied));
+  }
   if (!result.tombstones.empty()) tx.exec_params(SaveTombstonesSql(), JsonText(result.tombstones));
 }
 
 constexpr const char* kParkedForRetry = R"sql(
 SELECT p.id, p.entity, p.external_id, p.etag, p.record::text, coalesce(a.etag, 0)
   FROM synchub_inbound_parked p LEFT JOIN synchub_applied a USING (entity, external_id)
+ WHERE NOT EXISTS (SELECT 1 FROM synchub_outbox o
+                    WHERE o.entity = p.entity AND o.external_id = p.external_id
+                      AND o.sent_at IS NULL AND NOT o.parked)
  ORDER BY p.entity, p.external_id, p.etag, p.id
  LIMIT 100)sql";
 constexpr const char* kForgetParked = "DELETE FROM synchub_inbound_parked WHERE id = $1";
@@ -211,10 +241,131 @@ const ColumnTypeMap& InboundApplier::ColumnTypes(pqxx::work& tx) {
   return column_types_;
 }
 
+InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
+                                                     const std::vector<Incoming>& incoming,
+                                                     bool park_any) {
+  tx.exec("SET LOCAL synchub.inbound = 'on'");
+  Counts counts;
+  if (incoming.empty()) return counts;
+  // 1. Lock the local rows first, in key order: a local change committed before the lock is
+  //    seen as pending below; one started after waits for this transaction.
+  std::map<std::string, Json> keys_by_entity;
+  Json keys = Json::array();
+  for (const auto& change : incoming) {
+    auto& list = keys_by_entity[change.entity];
+    if (list.is_null()) list = Json::array();
+    list.push_back(change.external_id);
+    keys.push_back({{"entity", change.entity}, {"external_id", change.external_id}});
+  }
+  for (const auto& [entity, list] : keys_by_entity) {
+    const EntityMapping& mapping = *config_.ForEntity(entity);
+    tx.exec_params("SELECT 1 FROM " + mapping.table + " WHERE " + mapping.key_column +
+                       "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY " +
+                       mapping.key_column + " FOR UPDATE",
+                   JsonText(list));
+  }
+  // 2. What this source knows of each key.
+  std::map<std::pair<std::string, std::string>, std::pair<connector::KeyState, std::string>> states;
+  for (const auto& row : tx.exec_params(kKeyStates, JsonText(keys))) {
+    connector::KeyState state;
+    state.applied_etag = row[2].as<std::int64_t>();
+    state.local_pending = row[3].as<bool>();
+    state.held_etag = row[4].as<std::int64_t>();
+    states[{row[0].as<std::string>(), row[1].as<std::string>()}] = {
+        state, row[5].is_null() ? std::string() : row[5].as<std::string>()};
+  }
+  // 3. Decide per change (sync_decisions.hpp).
+  const ColumnTypeMap& types = ColumnTypes(tx);
+  std::map<std::string, std::vector<InboundRow>> upserts;
+  std::map<std::string, std::vector<InboundRow>> deletes;
+  Json held = Json::array();
+  Json parked = Json::array();
+  auto park = [&](const InboundRow& row, const std::string& error) {
+    parked.push_back({{"entity", row.entity},
+                      {"external_id", row.external_id},
+                      {"etag", row.etag},
+                      {"record", row.record},
+                      {"error", error}});
+  };
+  for (const auto& change : incoming) {
+    auto& [state, held_text] = states[{change.entity, change.external_id}];
+    const EntityMapping& mapping = *config_.ForEntity(change.entity);
+    const bool readable = change.record.is_object() && change.record.contains("version");
+    if (change.etag > 0 && !readable) {
+      InboundRow unreadable;
+      unreadable.entity = change.entity;
+      unreadable.external_id = change.external_id;
+      unreadable.etag = change.etag;
+      unreadable.record = Json{{"unreadable", JsonText(change.record)}};
+      park(unreadable, "the delivered record is not a canonical record");
+      continue;
+    }
+    std::int64_t apply_etag = 0;
+    Json apply_record;
+    if (!change.answer) {
+      switch (connector::DecideInbound(state, change.etag)) {
+        case connector::InboundAction::kApply:
+          apply_etag = change.etag;
+          apply_record = change.record;
+          break;
+        case connector::InboundAction::kHold:
+          if (change.etag > state.held_etag) {
+            held.push_back({{"entity", change.entity},
+                            {"external_id", change.external_id},
+                            {"etag", change.etag},
+                            {"record", change.record}});
+            ++counts.held;
+          }
+          break;
+        case connector::InboundAction::kSkipOlder:
+          break;
+      }
+    } else {
+      // The hub's answer to a local change (or a periodic settle, etag 0): the newest of it
+      // and the held state is applied once nothing of the key is pending any more.
+      const std::int64_t etag = connector::StateToApplyOnAnswer(state, readable ? change.etag : 0);
+      if (etag != 0 && readable && etag == change.etag) {
+        apply_etag = etag;
+        apply_record = change.record;
+      } else if (etag != 0) {
+        apply_etag = etag;
+        apply_record = TryParseStoredJson(held_text);
+      } else if (readable && state.local_pending && change.etag > state.held_etag &&
+                 change.etag >= state.applied_etag) {
+        held.push_back({{"entity", change.entity},
+                        {"external_id", change.external_id},
+                        {"etag", change.etag},
+                        {"record", change.record}});
+        ++counts.held;
+      }
+    }
+    if (apply_etag == 0 || !apply_record.is_object()) continue;
+    InboundRow row =
+        BuildRow(mapping, types, change.external_id, apply_etag, std::move(apply_record));
+    (row.deleted ? deletes : upserts)[change.entity].push_back(std::move(row));
+  }
+  // 4. Apply: one statement per entity under a savepoint; failing rows are parked.
+  ApplyResult result;
+  for (const auto& [entity, rows] : upserts) {
+    ApplyRows(tx, entity, *config_.ForEntity(entity), true, rows, park_any, &result);
+  }
+  for (const auto& [entity, rows] : deletes) {
+    ApplyRows(tx, entity, *config_.ForEntity(entity), false, rows, park_any, &result);
+  }
+  for (const auto& [row, error] : result.failed) park(*row, error);
+  SaveApplied(tx, result);
+  if (!held.empty()) tx.exec_params(kSaveHeld, JsonText(held));
+  if (!parked.empty()) tx.exec_params(kParkInbound, JsonText(parked));
+  counts.applied = static_cast<int>(result.applied.size());
+  counts.parked = static_cast<int>(parked.size());
+  return counts;
+}
+
 StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deliver& deliver) {
+  const std::uint64_t first_seq = deliver.changes_size() > 0 ? deliver.changes(0).seq() : 0;
+  if (first_seq != failing_first_seq_) failed_attempts_ = 0;
   try {
     pqxx::work tx(connection);
-    tx.exec("SET LOCAL synchub.inbound = 'on'");
     std::uint64_t last_seq = 0;
     // The newest change per record this source holds.
     std::map<std::pair<std::string, std::string>, const v1::OutboundChange*> newest;
@@ -224,66 +375,51 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
       auto& slot = newest[{change.entity(), change.external_id()}];
       if (slot == nullptr || slot->etag() <= change.etag()) slot = &change;
     }
-    Json keys = Json::array();
+    std::vector<Incoming> incoming;
     for (const auto& [key, change] : newest) {
-      keys.push_back({{"entity", key.first}, {"external_id", key.second}});
-    }
-    std::map<std::pair<std::string, std::string>, std::int64_t> applied_etags;
-    if (!keys.empty()) {
-      for (const auto& row : tx.exec_params(kAppliedEtags, JsonText(keys))) {
-        applied_etags[{row[0].as<std::string>(), row[1].as<std::string>()}] =
-            row[2].as<std::int64_t>();
-      }
-    }
-    // Per entity: the rows to upsert and the keys to delete.
-    std::map<std::string, std::vector<InboundRow>> upserts;
-    std::map<std::string, std::vector<InboundRow>> deletes;
-    Json parked = Json::array();
-    auto park = [&](const std::string& entity, const InboundRow& row, const std::string& error) {
-      parked.push_back({{"entity", entity},
-                        {"external_id", row.external_id},
-                        {"etag", row.etag},
-                        {"record", row.record},
-                        {"error", error}});
-    };
-    const ColumnTypeMap& types = ColumnTypes(tx);
-    for (const auto& [key, change] : newest) {
-      // Older than what was applied: a late redelivery, skipped. The same etag is applied
-      // again (it is idempotent): the hub sends a record back unchanged when the local copy
-      // went astray (a stale local edit), and the local row must return to it.
-      auto known = applied_etags.find(key);
-      if (known != applied_etags.end() && known->second > change->etag()) continue;
-      const auto etag = static_cast<std::int64_t>(change->etag());
       Json record = TryParseStoredJson(change->record_json());
-      if (!record.is_object() || !record.contains("version")) {
-        InboundRow unreadable;
-        unreadable.external_id = key.second;
-        unreadable.etag = etag;
-        unreadable.record = Json{{"unreadable", change->record_json()}};
-        park(key.first, unreadable, "the delivered record is not a canonical record");
-        continue;
-      }
-      InboundRow row =
-          BuildRow(*config_.ForEntity(key.first), types, key.second, etag, std::move(record));
-      (row.deleted ? deletes : upserts)[key.first].push_back(std::move(row));
+      if (!record.is_object()) record = Json(change->record_json());
+      incoming.push_back({key.first, key.second, static_cast<std::int64_t>(change->etag()),
+                          std::move(record), /*answer=*/false});
     }
-    // Each statement runs in a savepoint; when it fails or a value would not be kept exactly,
-    // the rows are applied one by one and the failing ones are parked, never half-applied.
-    ApplyResult result;
-    for (const auto& [entity, rows] : upserts) {
-      ApplyRows(tx, entity, *config_.ForEntity(entity), true, rows, &result);
-    }
-    for (const auto& [entity, rows] : deletes) {
-      ApplyRows(tx, entity, *config_.ForEntity(entity), false, rows, &result);
-    }
-    for (const auto& [row, error] : result.failed) park(row->entity, *row, error);
-    SaveApplied(tx, result);
-    if (!parked.empty()) tx.exec_params(kParkInbound, JsonText(parked));
+    const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_attempts_));
     tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last_seq));
     tx.commit();
-    return static_cast<int>(result.applied.size());
+    failed_attempts_ = 0;
+    return counts.applied;
   } catch (const std::exception& error) {
+    failing_first_seq_ = first_seq;
+    ++failed_attempts_;
     return StatusFromPgException(error, "applying inbound changes");
+  }
+}
+
+void InboundApplier::Settle(pqxx::work& tx, const std::vector<Incoming>& answers) {
+  // The newest answer per key.
+  std::map<std::pair<std::string, std::string>, const Incoming*> newest;
+  for (const auto& answer : answers) {
+    if (config_.ForEntity(answer.entity) == nullptr) continue;
+    auto& slot = newest[{answer.entity, answer.external_id}];
+    if (slot == nullptr || slot->etag < answer.etag) slot = &answer;
+  }
+  std::vector<Incoming> incoming;
+  for (const auto& [key, answer] : newest) incoming.push_back(*answer);
+  (void)ApplyIncoming(tx, incoming, /*park_any=*/false);
+}
+
+StatusOr<int> InboundApplier::SettleHeld(pqxx::connection& connection) {
+  try {
+    pqxx::work tx(connection);
+    std::vector<Incoming> incoming;
+    for (const auto& row : tx.exec(kSettledHeld)) {
+      if (config_.ForEntity(row[0].as<std::string>()) == nullptr) continue;
+      incoming.push_back({row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(), true});
+    }
+    const Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
+    tx.commit();
+    return counts.applied;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "applying held inbound changes");
   }
 }
 
@@ -308,7 +444,7 @@ StatusOr<int> InboundApplier::RetryParked(pqxx::connection& connection) {
       std::vector<InboundRow> rows;
       rows.push_back(BuildRow(*mapping, types, line[2].as<std::string>(), etag, std::move(record)));
       ApplyResult result;
-      ApplyRows(tx, entity, *mapping, !rows.front().deleted, rows, &result);
+      ApplyRows(tx, entity, *mapping, !rows.front().deleted, rows, /*park_any=*/false, &result);
       if (!result.failed.empty()) {
         tx.exec_params(kUpdateParkedError, id, result.failed.front().second);
         continue;

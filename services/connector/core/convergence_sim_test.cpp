@@ -77,7 +77,8 @@ struct Source {
 class Simulation {
  public:
   explicit Simulation(std::uint64_t seed) : rng_(seed), hub_(MakeCatalog()) {
-    for (const auto& name : kSourceNames) sources_.push_back(Source{name, {}, {}, {}, 1, {}, {}, 0, 0});
+    for (const auto& name : kSourceNames)
+      sources_.push_back(Source{name, {}, {}, {}, 1, {}, {}, 0, 0});
     for (const auto& name : kSourceNames) {
       queues_[name];
       cursor_[name] = 0;
@@ -304,8 +305,7 @@ class Simulation {
     source.outbox.pop_front();
     const KeyState state = StateOf(source, key);
     const std::int64_t answer_etag = answer.state ? answer.state->etag : 0;
-    if (answer.state && answer_etag > state.held_etag &&
-        answer_etag >= state.applied_etag) {
+    if (answer.state && answer_etag > state.held_etag && answer_etag >= state.applied_etag) {
       source.held[key] = *answer.state;  // the answer is the newest known state
     }
     const std::int64_t apply = StateToApplyOnAnswer(StateOf(source, key), answer_etag);
@@ -403,7 +403,8 @@ class Simulation {
         auto row = source.rows.find(key);
         const bool live = record != nullptr && !record->deleted();
         if (!live) {
-          if (row != source.rows.end()) out << source.name << " holds " << key << " deleted at the hub\n";
+          if (row != source.rows.end())
+            out << source.name << " holds " << key << " deleted at the hub\n";
           continue;
         }
         if (row == source.rows.end()) {
@@ -463,16 +464,15 @@ TEST(ConvergenceSimulation, EverySourceEndsEqualToTheCanonicalRecord) {
     if (one_seed >= 0) std::printf("%s", simulation.trace().c_str());
     if (!diverged.empty()) {
       ++failures;
-      ADD_FAILURE() << "seed " << seed << " diverged (replay: SYNCHUB_SIM_SEED=" << seed
-                    << "):\n"
+      ADD_FAILURE() << "seed " << seed << " diverged (replay: SYNCHUB_SIM_SEED=" << seed << "):\n"
                     << diverged << "trace:\n"
                     << simulation.trace();
     }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("[ measure ] %lld seeds x %d steps in %.1f s\n", static_cast<long long>(seeds),
-              steps, seconds);
+  std::printf("[ measure ] %lld seeds x %d steps in %.1f s\n", static_cast<long long>(seeds), steps,
+              seconds);
 }
 
 }  // namespace

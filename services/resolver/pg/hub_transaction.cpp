@@ -297,11 +297,18 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       JsonWriter targets;
       targets.BeginArray();
       if (planned.record_after) {
-        for (const auto& target : decision.targets) targets.String(target);
+        bool has_source = false;
+        for (const auto& target : decision.targets) {
+          targets.String(target);
+          has_source = has_source || target == event.source;
+        }
+        // A deferred event decided on a re-run: its source got a DEFERRED answer long ago and
+        // may hold other changes since, so it gets the record too (SPEC section 5).
+        if (attempts > 0 && decision.changed && !has_source) targets.String(event.source);
       }
       targets.EndArray();
       log.targets.Add(targets.text());
-      any_outbound = any_outbound || (planned.record_after && !decision.targets.empty());
+      any_outbound = any_outbound || targets.text() != "[]";
       if (decision.outcome == Outcome::kManual) {
         Json conflicting = ConflictsJson(decision.conflicts);
         for (const auto& conflict : conflicting) {

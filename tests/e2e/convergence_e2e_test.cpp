@@ -1,0 +1,156 @@
+// Convergence on the whole stack (issue 11): once sources stop writing and conflicts are
+// resolved, every source's copy equals the canonical record (SPEC section 5).
+#include <signal.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "two_way_fixture.hpp"
+
+namespace synchub {
+namespace {
+
+using testing::BodyOf;
+
+class ConvergenceE2e : public TwoWayE2e {
+ protected:
+  // "fullName|email|version" of `key` in a source, or "NULL" when it has no such row.
+  std::string Copy(const std::string& source, const std::string& key) {
+    return LocalScalar(source, "SELECT coalesce(full_name, '') || '|' || coalesce(email, '') || "
+                               "'|' || version FROM local_records WHERE external_id = '" +
+                                   key + "'");
+  }
+  std::string Canonical(const std::string& key) {
+    return HubScalar("SELECT (SELECT CASE WHEN deleted THEN 'NULL' ELSE "
+                     "coalesce(fields->>'fullName', '') || '|' || coalesce(fields->>'email', '') "
+                     "|| '|' || version END FROM canonical_record WHERE external_id = '" +
+                     key + "')");
+  }
+  // Waits until every source holds the canonical copy of every key; returns the keys (with
+  // each source's copy) that still differ after `limit`.
+  std::string Diverged(const std::vector<std::string>& keys, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::string diverged;
+    do {
+      diverged.clear();
+      for (const auto& key : keys) {
+        const std::string want = Canonical(key);
+        for (const auto& source : kSources) {
+          const std::string got = Copy(source, key);
+          if (got != want) diverged += key + " in " + source + ": " + got + ", hub " + want + "\n";
+        }
+      }
+      if (diverged.empty()) return diverged;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return diverged;
+  }
+
+  void ResolveOpenConflictsTakingCanonical() {
+    auto open = stack_->Http()->Get("/api/conflicts?status=open");
+    for (const auto& conflict : BodyOf(open)["conflicts"]) {
+      const std::string id = std::to_string(conflict["id"].get<std::int64_t>());
+      stack_->Http()->Post("/api/conflicts/" + id + "/resolve", R"({"take":"canonical"})",
+                           "application/json");
+    }
+  }
+};
+
+// Input 1: a source's unsent edit is not overwritten by an older change from another source,
+// and the source ends with what its edit resolved to.
+TEST_F(ConvergenceE2e, AnUnsentLocalEditSurvivesAnOlderInboundChange) {
+  Local("CRM", "INSERT INTO local_records (external_id, full_name, email) "
+               "VALUES ('ANN', 'Ann', 'ann@old')");
+  ASSERT_EQ(Diverged({"ANN"}, std::chrono::seconds(10)), "");
+  ASSERT_EQ(kill(connectors_["ERP"]->pid(), SIGSTOP), 0);
+  // ERP edits twice (versions 2 and 3) while its connector is stopped.
+  Local("ERP", "UPDATE local_records SET email = 'ann@erp' WHERE external_id = 'ANN'");
+  Local("ERP", "UPDATE local_records SET email = 'ann@erp2' WHERE external_id = 'ANN'");
+  Local("Portal", "UPDATE local_records SET email = 'ann@portal' WHERE external_id = 'ANN'");
+  // Portal's edit reaches the hub (and waits for ERP in the outbound stream).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Canonical("ANN") != "Ann|ann@portal|2" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(Canonical("ANN"), "Ann|ann@portal|2");
+  ASSERT_EQ(kill(connectors_["ERP"]->pid(), SIGCONT), 0);
+  // ERP outranks Portal at version 2, and its version 3 follows: every source, ERP
+  // included, ends with ERP's last edit.
+  EXPECT_EQ(Diverged({"ANN"}, std::chrono::seconds(15)), "");
+  EXPECT_EQ(Canonical("ANN"), "Ann|ann@erp2|3");
+}
+
+// Input 2: an apply that fails once is applied on the retry, never acknowledged past.
+TEST_F(ConvergenceE2e, AnApplyThatFailsOnceIsRetriedNotSkipped) {
+  // A trigger in Portal's database that raises the first time it sees this key (a sequence
+  // counts the attempts: it is not rolled back with the failed apply).
+  Local("Portal", R"(
+    CREATE SEQUENCE fail_once_seq;
+    CREATE FUNCTION fail_once() RETURNS trigger AS $f$
+    BEGIN
+      IF NEW.external_id = 'FLAKY' AND nextval('fail_once_seq') = 1 THEN
+        RAISE EXCEPTION 'transient failure';
+      END IF;
+      RETURN NEW;
+    END $f$ LANGUAGE plpgsql;
+    CREATE TRIGGER fail_once BEFORE INSERT ON local_records
+      FOR EACH ROW EXECUTE FUNCTION fail_once();)");
+  Local("LocalDB", "INSERT INTO local_records (external_id, full_name) VALUES ('FLAKY', 'F')");
+  Local("LocalDB", "INSERT INTO local_records (external_id, full_name) VALUES ('AFTER', 'A')");
+  EXPECT_EQ(Diverged({"FLAKY", "AFTER"}, std::chrono::seconds(15)), "");
+  EXPECT_EQ(LocalScalar("Portal", "SELECT last_value FROM fail_once_seq"), "2");
+  EXPECT_EQ(LocalScalar("Portal", "SELECT count(*) FROM synchub_inbound_parked"), "0");
+}
+
+// Several rounds of concurrent updates of random columns on shared records from all four
+// sources, some inside held-open transactions, with one connector stopped for a while; then
+// every open conflict resolved: no record differs anywhere.
+TEST_F(ConvergenceE2e, ConcurrentEditsFromFourSourcesConverge) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20; ++i) keys.push_back("S" + std::to_string(i));
+  for (const auto& key : keys) {
+    Local("CRM", "INSERT INTO local_records (external_id, full_name, email) VALUES ('" + key +
+                     "', 'n', 'e')");
+  }
+  ASSERT_EQ(Diverged(keys, std::chrono::seconds(20)), "");
+  for (int round = 0; round < 3; ++round) {
+    if (round == 1) {
+      ASSERT_EQ(kill(connectors_["Portal"]->pid(), SIGSTOP), 0);
+    }
+    std::vector<std::thread> writers;
+    for (std::size_t s = 0; s < kSources.size(); ++s) {
+      writers.emplace_back([&, s] {
+        std::mt19937 rng(static_cast<unsigned>(round * 10 + s));
+        pqxx::connection connection(local_[kSources[s]]);
+        for (int n = 0; n < 15; ++n) {
+          const std::string& key = keys[rng() % keys.size()];
+          const std::string column = rng() % 2 ? "full_name" : "email";
+          const std::string value = kSources[s] + "-" + std::to_string(round) + "-" +
+                                    std::to_string(n);
+          pqxx::work tx(connection);
+          tx.exec("UPDATE local_records SET " + column + " = " + tx.quote(value) +
+                  " WHERE external_id = " + tx.quote(key));
+          // Some edits stay open for a while, as an application's transaction would.
+          if (rng() % 5 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+          tx.commit();
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+    if (round == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      ASSERT_EQ(kill(connectors_["Portal"]->pid(), SIGCONT), 0);
+    }
+  }
+  // Quiet: let every push and delivery settle, then resolve what needs a person.
+  for (int pass = 0; pass < 3; ++pass) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ResolveOpenConflictsTakingCanonical();
+  }
+  EXPECT_EQ(Diverged(keys, std::chrono::seconds(30)), "");
+  EXPECT_EQ(HubScalar("SELECT count(*) FROM conflict_log WHERE status = 'open'"), "0");
+}
+
+}  // namespace
+}  // namespace synchub

@@ -291,12 +291,25 @@ StatusOr<Json> PgIngestStore::DiscardDeadLetter(std::int64_t id) {
   }
 }
 
+namespace {
+
+// A source with its priority and lag: records whose current canonical state its connector
+// has not acknowledged, and the age of the oldest such change in seconds.
+Json SourceFromRow(const pqxx::row& row) {
+  return Json{{"source", row[0].as<std::string>()},
+              {"priority", row[1].as<int>()},
+              {"unacknowledgedRecords", row[2].as<std::int64_t>()},
+              {"oldestUnacknowledgedSeconds", row[3].as<double>()}};
+}
+
+}  // namespace
+
 StatusOr<Json> PgIngestStore::ListSources() {
   try {
     pqxx::read_transaction tx(connection_);
     Json sources = Json::array();
     for (const auto& row : tx.exec(ingest_sql::kSources)) {
-      sources.push_back({{"source", row[0].as<std::string>()}, {"priority", row[1].as<int>()}});
+      sources.push_back(SourceFromRow(row));
     }
     return Json{{"sources", std::move(sources)}};
   } catch (const std::exception& error) {
@@ -309,7 +322,7 @@ StatusOr<Json> PgIngestStore::GetSource(const std::string& source) {
     pqxx::read_transaction tx(connection_);
     auto rows = tx.exec_params(ingest_sql::kSource, source);
     if (rows.empty()) return Status::NotFound("no source " + source);
-    return Json{{"source", rows[0][0].as<std::string>()}, {"priority", rows[0][1].as<int>()}};
+    return SourceFromRow(rows[0]);
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading a source");
   }

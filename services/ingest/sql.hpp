@@ -56,11 +56,16 @@ RETURNING event::text, raw, event_id)sql";
 inline constexpr const char* kRestoreDeadLetter =
     "UPDATE dead_letter SET status = 'dead' WHERE id = $1 AND status = 'replayed'";
 
-inline constexpr const char* kSources =
-    "SELECT source, priority FROM source_priority ORDER BY priority, source";
+// Each source with its lag (view source_lag, sql/003_source_lag.sql).
+inline constexpr const char* kSources = R"sql(
+SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds
+  FROM source_priority p JOIN source_lag l USING (source)
+ ORDER BY p.priority, p.source)sql";
 
-inline constexpr const char* kSource =
-    "SELECT source, priority FROM source_priority WHERE source = $1";
+inline constexpr const char* kSource = R"sql(
+SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds
+  FROM source_priority p JOIN source_lag l USING (source)
+ WHERE p.source = $1)sql";
 
 inline constexpr const char* kUpsertSource = R"sql(
 INSERT INTO source_priority (source, priority) VALUES ($1, $2)

@@ -20,7 +20,16 @@ OutboundMetrics::OutboundMetrics()
       acked_seq_(prometheus::BuildGauge()
                      .Name("synchub_outbound_acked_seq")
                      .Help("The last resolution-log seq a target source acknowledged")
-                     .Register(*registry_)) {}
+                     .Register(*registry_)),
+      unacknowledged_(prometheus::BuildGauge()
+                          .Name("synchub_outbound_unacknowledged_records")
+                          .Help("Records whose current canonical state a source has not "
+                                "acknowledged: its copy may differ")
+                          .Register(*registry_)),
+      oldest_unacknowledged_(prometheus::BuildGauge()
+                                 .Name("synchub_outbound_oldest_unacknowledged_seconds")
+                                 .Help("Age of the oldest change a source has not acknowledged")
+                                 .Register(*registry_)) {}
 
 void OutboundMetrics::Subscribers(std::size_t live) { subscribers_.Set(static_cast<double>(live)); }
 
@@ -32,6 +41,12 @@ void OutboundMetrics::Delivered(const std::string& target, std::size_t changes,
 
 void OutboundMetrics::Acked(const std::string& target, std::int64_t seq) {
   acked_seq_.Add({{"target", target}}).Set(static_cast<double>(seq));
+}
+
+void OutboundMetrics::Lag(const std::string& target, std::int64_t records,
+                          double oldest_seconds) {
+  unacknowledged_.Add({{"target", target}}).Set(static_cast<double>(records));
+  oldest_unacknowledged_.Add({{"target", target}}).Set(oldest_seconds);
 }
 
 }  // namespace synchub

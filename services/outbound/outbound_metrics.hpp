@@ -3,6 +3,10 @@
 //   synchub_outbound_changes_delivered_total{target} changes sent (redeliveries included)
 //   synchub_outbound_delivered_seq{target}           the last resolution-log seq sent
 //   synchub_outbound_acked_seq{target}               the last seq the connector acknowledged
+//   synchub_outbound_unacknowledged_records{target}  records whose current canonical state the
+//                                                    target has not acknowledged (its copy may
+//                                                    differ); view source_lag, every 5 s
+//   synchub_outbound_oldest_unacknowledged_seconds{target}  the age of the oldest such change
 // The hub's newest seq is `SELECT max(seq) FROM resolution_log`; a target's backlog is the
 // distance to its acked seq (docs/operations.md).
 //
@@ -27,6 +31,7 @@ class OutboundMetrics {
   void Subscribers(std::size_t live);
   void Delivered(const std::string& target, std::size_t changes, std::int64_t last_seq);
   void Acked(const std::string& target, std::int64_t seq);
+  void Lag(const std::string& target, std::int64_t records, double oldest_seconds);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -36,6 +41,8 @@ class OutboundMetrics {
   prometheus::Family<prometheus::Counter>& delivered_;
   prometheus::Family<prometheus::Gauge>& delivered_seq_;
   prometheus::Family<prometheus::Gauge>& acked_seq_;
+  prometheus::Family<prometheus::Gauge>& unacknowledged_;
+  prometheus::Family<prometheus::Gauge>& oldest_unacknowledged_;
 };
 
 }  // namespace synchub

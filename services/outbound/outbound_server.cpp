@@ -150,6 +150,7 @@ void OutboundServer::Deliver(const std::string& source, Session& session) {
 void OutboundServer::Run() {
   OutboundWakeup wakeup(*connection_);
   auto last_poll = std::chrono::steady_clock::now();
+  auto last_lag = last_poll - std::chrono::seconds(10);
   while (!stopping_) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {nullptr, connection_->sock(), ZMQ_POLLIN, 0}};
@@ -196,6 +197,15 @@ void OutboundServer::Run() {
       ++it;
     }
     metrics_.Subscribers(sessions_.size());
+    if (now - last_lag >= std::chrono::seconds(5)) {
+      last_lag = now;
+      auto lags = store_->Lag();
+      if (lags.ok()) {
+        for (const auto& lag : *lags) {
+          metrics_.Lag(lag.source, lag.unacknowledged_records, lag.oldest_unacknowledged_seconds);
+        }
+      }
+    }
   }
 }
 

@@ -82,4 +82,18 @@ std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes) {
   return {newest.rbegin(), newest.rend()};
 }
 
+StatusOr<std::vector<PgOutboundStore::SourceLag>> PgOutboundStore::Lag() {
+  try {
+    pqxx::read_transaction tx(connection_);
+    std::vector<SourceLag> lags;
+    for (const auto& row : tx.exec("SELECT source, unacknowledged_records, "
+                                   "oldest_unacknowledged_seconds FROM source_lag")) {
+      lags.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>(), row[2].as<double>()});
+    }
+    return lags;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading the sources' lag");
+  }
+}
+
 }  // namespace synchub

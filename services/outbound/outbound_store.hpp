@@ -51,6 +51,15 @@ class PgOutboundStore {
   StatusOr<std::vector<QueuedChange>> ReadAfter(const std::string& target,
                                                 const OutboundPosition& after, int limit);
 
+  struct SourceLag {
+    std::string source;
+    std::int64_t unacknowledged_records = 0;
+    double oldest_unacknowledged_seconds = 0;
+  };
+  // Every registered source's lag (view source_lag): records whose current canonical state
+  // it has not acknowledged, and the age of the oldest such change.
+  StatusOr<std::vector<SourceLag>> Lag();
+
  private:
   pqxx::connection& connection_;
 };

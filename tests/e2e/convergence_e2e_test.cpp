@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "common/core/exact_number.hpp"
 #include "two_way_fixture.hpp"
 
 namespace synchub {
@@ -74,11 +75,29 @@ TEST_F(ConvergenceE2e, AnUnsentLocalEditSurvivesAnOlderInboundChange) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_EQ(Canonical("ANN"), "Ann|ann@portal|2");
+  // Divergence is visible: ERP has not acknowledged ANN's current state.
+  auto lagging = BodyOf(stack_->Http()->Get("/api/sources/ERP"));
+  EXPECT_EQ(lagging["unacknowledgedRecords"], 1) << lagging;
+  EXPECT_GT(CompareNumberTexts(NumberText(lagging["oldestUnacknowledgedSeconds"]), "0"), 0);
   ASSERT_EQ(kill(connectors_["ERP"]->pid(), SIGCONT), 0);
   // ERP outranks Portal at version 2, and its version 3 follows: every source, ERP
   // included, ends with ERP's last edit.
   EXPECT_EQ(Diverged({"ANN"}, std::chrono::seconds(15)), "");
   EXPECT_EQ(Canonical("ANN"), "Ann|ann@erp2|3");
+  for (const auto& source : BodyOf(stack_->Http()->Get("/api/sources"))["sources"]) {
+    EXPECT_EQ(source["unacknowledgedRecords"], 0) << source;
+  }
+  // The same as metrics, from synchub-outbound.
+  const std::string host_port =
+      outbound_metrics_url_.substr(7, outbound_metrics_url_.find('/', 7) - 7);
+  httplib::Client http(host_port.substr(0, host_port.find(':')),
+                       std::stoi(host_port.substr(host_port.find(':') + 1)));
+  auto page = http.Get("/metrics");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("synchub_outbound_unacknowledged_records{target=\"ERP\"}"),
+            std::string::npos);
+  EXPECT_NE(page->body.find("synchub_outbound_oldest_unacknowledged_seconds{target=\"ERP\"}"),
+            std::string::npos);
 }
 
 // Input 2: an apply that fails once is applied on the retry, never acknowledged past.

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/core/exact_number.hpp"
 #include "common/core/json.hpp"
 
 namespace synchub {
@@ -240,9 +241,19 @@ std::string FormatSourceList(const Json& body) {
   if (sources.empty()) return "no sources\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& source : sources) {
-    rows.push_back({Text(source, "source"), Text(source, "priority")});
+    const Json* age = Member(source, "oldestUnacknowledgedSeconds");
+    std::string oldest = "-";
+    if (age != nullptr && IsJsonNumber(*age)) {
+      const std::string text = NumberText(*age);
+      const std::string seconds = text.substr(0, text.find('.'));
+      if (CompareNumberTexts(text, "0") > 0) oldest = seconds + " s";
+    }
+    rows.push_back({Text(source, "source"), Text(source, "priority"),
+                    Text(source, "unacknowledgedRecords"), oldest});
   }
-  return FormatTable({"SOURCE", "PRIORITY"}, rows) + "(a lower number is a higher priority)\n";
+  return FormatTable({"SOURCE", "PRIORITY", "NOT YET ACKNOWLEDGED", "OLDEST"}, rows) +
+         "(a lower number is a higher priority; records whose current state the source's "
+         "connector has not acknowledged, and the age of the oldest change)\n";
 }
 
 std::string FormatSource(const Json& body) {

@@ -113,6 +113,15 @@ TEST(FormatConflict, ListsBothSidesPerFieldAndHowToResolveAnOpenConflict) {
   EXPECT_EQ(FormatConflict(conflict).find("resolve with"), std::string::npos);
 }
 
+TEST(FormatSourceList, ShowsEachSourcesLag) {
+  json body = synchub::ParseStoredJson(R"({"sources":[
+    {"source":"CRM","priority":1,"unacknowledgedRecords":0,"oldestUnacknowledgedSeconds":0},
+    {"source":"ERP","priority":2,"unacknowledgedRecords":3,"oldestUnacknowledgedSeconds":12.75}]})");
+  const std::string text = FormatSourceList(body);
+  EXPECT_NE(text.find("CRM     1         0                     -"), std::string::npos) << text;
+  EXPECT_NE(text.find("ERP     2         3                     12 s"), std::string::npos) << text;
+}
+
 TEST(FormatRecord, ShowsTheRecordThenEachFieldWithTheSourceThatSetIt) {
   json record = synchub::ParseStoredJson(R"({"entity":"client","externalId":"CUST-001","version":3,
     "lastSource":"ERP","deleted":false,"etag":5,

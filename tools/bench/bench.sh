@@ -167,6 +167,11 @@ PY
 latency_idle="$(lat "$OUT/latency_idle.json")"
 latency_busy="$(lat "$OUT/latency_busy.json")"
 
+info "bench: convergence simulation, a long run (10 seeds x 100,000 steps)"
+sim_line="$(SYNCHUB_SIM_SEEDS=10 SYNCHUB_SIM_STEPS=100000 \
+  "$BUILD/services/connector/synchub_connector_core_test" --gtest_filter='ConvergenceSimulation.*' |
+  awk '/\[ measure \]/ {sub(/.*\[ measure \] /, ""); m=$0} /PASSED|FAILED/ {r=$0} END {print m ", " r}')"
+
 cpu="$(lscpu | awk -F: '/Model name/ {gsub(/^ +/,"",$2); print $2; exit}')"
 mem="$(free -g | awk '/Mem:/ {print $2}')"
 {
@@ -193,6 +198,8 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "| scenario | events/s | latency p50 / p99 (ms) | outcomes | dead letters | rejected / unanswered |"
   echo "|---|---|---|---|---|---|"
   cat "$OUT/scenarios.md"
+  echo
+  echo "Convergence simulation (connector/core/convergence_sim_test.cpp, long run): ${sim_line}."
   echo
   echo "Ladder (pure core, one core pinned, median of 5 repetitions):"
   echo

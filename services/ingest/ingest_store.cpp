@@ -219,6 +219,12 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
     }
     delete_record = event.value("op", "upsert") == "delete";
   }
+  if (take == "canonical") {
+    // Keeping the canonical side keeps its deletion too: an upsert would write _deleted false.
+    auto now = GetRecord(entity, external_id);
+    if (!now.ok()) return now.status();
+    delete_record = (*now).value("deleted", false);
+  }
   // Both sides go out as an operator event at version + 1: "canonical" changes no value but
   // the version, which fans the record out to every source, the conflicting one included.
   auto record = ApplyOperatorEvent(entity, external_id, expected_etag, fields, delete_record,

@@ -74,12 +74,21 @@ StatusOr<std::vector<QueuedChange>> PgOutboundStore::ReadAfter(const std::string
 }
 
 std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes) {
-  std::set<std::pair<std::string, std::string>> seen;
-  std::vector<QueuedChange> newest;
-  for (auto it = changes.rbegin(); it != changes.rend(); ++it) {
-    if (seen.emplace(it->entity, it->external_id).second) newest.push_back(std::move(*it));
+  // The newest is the highest etag, not the last position: (xid, seq) follows transaction
+  // start order, and a transaction that started first can commit a later state of a record.
+  std::map<std::pair<std::string, std::string>, std::size_t> newest_index;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    auto [it, inserted] =
+        newest_index.emplace(std::make_pair(changes[i].entity, changes[i].external_id), i);
+    if (!inserted && changes[it->second].etag < changes[i].etag) it->second = i;
   }
-  return {newest.rbegin(), newest.rend()};
+  std::vector<QueuedChange> newest;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (newest_index.at({changes[i].entity, changes[i].external_id}) == i) {
+      newest.push_back(std::move(changes[i]));
+    }
+  }
+  return newest;
 }
 
 StatusOr<std::vector<PgOutboundStore::SourceLag>> PgOutboundStore::Lag() {

@@ -64,8 +64,9 @@ class PgOutboundStore {
   pqxx::connection& connection_;
 };
 
-// Keeps only the newest change of each record (the last in position order), in order:
-// when several changes of one record wait for a target, only the newest needs to travel.
+// Keeps only the newest change of each record (the highest etag: position order follows
+// transaction start, not commit), in position order: when several changes of one record wait
+// for a target, only the newest needs to travel.
 std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes);
 
 }  // namespace synchub

@@ -274,6 +274,23 @@ TEST_F(IngestE2e, PatchWithAStaleEtagGets412AndChangesNothing) {
   EXPECT_EQ(unknown->status, 404);
 }
 
+TEST_F(IngestE2e, KeepingTheCanonicalSideOfADeleteConflictKeepsTheRecordDeleted) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"DEL","source":"CRM","version":1,"a":"x"})")->status,
+            200);
+  ASSERT_EQ(
+      Post("/api/sync", R"({"externalId":"DEL","source":"CRM","version":2,"op":"delete"})")->status,
+      200);
+  // The same source and version, an upsert: _deleted conflicts at equal priority.
+  auto conflict = Post("/api/sync", R"({"externalId":"DEL","source":"CRM","version":2,"a":"y"})");
+  ASSERT_EQ(conflict->status, 409) << conflict->body;
+  const std::string id = std::to_string(BodyOf(conflict)["conflictId"].get<std::int64_t>());
+  auto resolved = Post("/api/conflicts/" + id + "/resolve", R"({"take":"canonical"})");
+  ASSERT_EQ(resolved->status, 200) << resolved->body;
+  auto record = BodyOf(stack_->Http()->Get("/api/records/client/DEL"));
+  EXPECT_EQ(record["deleted"], true) << record;
+  EXPECT_EQ(record["version"], 3);
+}
+
 TEST_F(IngestE2e, AZeroMqBatchResentAfterAGatewayKillNineIsAppliedOnce) {
   zmq::context_t context(1);
   std::vector<v1::Event> batch;

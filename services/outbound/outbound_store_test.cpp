@@ -1,0 +1,30 @@
+#include "outbound/outbound_store.hpp"
+
+#include <gtest/gtest.h>
+
+namespace synchub {
+namespace {
+
+QueuedChange Change(std::uint64_t xid, std::int64_t seq, const std::string& key,
+                    std::int64_t etag) {
+  QueuedChange change;
+  change.position = {xid, seq};
+  change.entity = "client";
+  change.external_id = key;
+  change.etag = etag;
+  return change;
+}
+
+TEST(NewestPerRecord, KeepsTheHighestEtagOfEachRecordInPositionOrder) {
+  // A transaction that started first (xid 100) committed the later state of B (etag 6).
+  auto newest = NewestPerRecord({Change(100, 7, "B", 6), Change(100, 8, "A", 2),
+                                 Change(101, 5, "B", 5), Change(102, 9, "A", 3)});
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0].external_id, "B");
+  EXPECT_EQ(newest[0].etag, 6);
+  EXPECT_EQ(newest[1].external_id, "A");
+  EXPECT_EQ(newest[1].etag, 3);
+}
+
+}  // namespace
+}  // namespace synchub

@@ -343,6 +343,42 @@ TEST_F(CaptureTest, AStringANumericColumnWouldTurnIntoANumberIsParked) {
             std::string::npos);
 }
 
+TEST_F(CaptureTest, AnInboundStateWaitsForAPendingLocalChangeThenTheNewestApplies) {
+  Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('H', 'mine', 'x')");
+  // Pending local change: a delivery of H is held, not applied over it.
+  ASSERT_TRUE(Deliver({{"client", R"({"entity":"client","externalId":"H","version":1,)"
+                                  R"("deleted":false,"fields":{"fullName":"theirs"}})"}},
+                      4)
+                  .ok());
+  EXPECT_EQ(Scalar("SELECT full_name FROM local_records WHERE external_id = 'H'"), "mine");
+  EXPECT_EQ(Scalar("SELECT etag FROM synchub_held WHERE external_id = 'H'"), "4");
+  // The hub answers the local change (two answers for H in one push: the newest counts);
+  // the row is no longer pending, and the newest state applies.
+  TakeOutbox();
+  auto connection = db_.Connect();
+  {
+    pqxx::work tx(*connection);
+    InboundApplier::HoldAnswers(
+        tx, {{"client", "H", 5,
+              ParseStoredJson(R"({"entity":"client","externalId":"H","version":2,)"
+                              R"("deleted":false,"fields":{"fullName":"older"}})"),
+              true},
+             {"client", "H", 6,
+              ParseStoredJson(R"({"entity":"client","externalId":"H","version":2,)"
+                              R"("deleted":false,"fields":{"fullName":"resolved","email":"x"}})"),
+              true}});
+    tx.commit();
+  }
+  InboundApplier applier(config_);
+  auto settled = applier.SettleHeld(*connection);
+  ASSERT_TRUE(settled.ok()) << settled.status().ToString();
+  EXPECT_EQ(*settled, 1);
+  EXPECT_EQ(Scalar("SELECT full_name || ' ' || version FROM local_records WHERE external_id = 'H'"),
+            "resolved 2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_held"), "0");
+  EXPECT_TRUE(TakeOutbox().empty());
+}
+
 TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {
   ASSERT_TRUE(Deliver({{"client", R"({"entity":"client","externalId":"D","version":6,)"
                                   R"("deleted":true,"fields":{"fullName":"x"}})"}})

@@ -102,6 +102,12 @@ DECLARE
   tombstone bigint;
 BEGIN
   IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NEW; END IF;
+  -- The key's lock, which an inbound apply takes too: it then sees this change as pending
+  -- (even a new key, which no row lock covers) and holds its inbound state back.
+  PERFORM pg_advisory_xact_lock(hashtextextended('{entity}:' || NEW.{key}::text, 7365));
+  IF TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key} THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('{entity}:' || OLD.{key}::text, 7365));
+  END IF;
   IF TG_OP = 'INSERT' OR NEW.{key} IS DISTINCT FROM OLD.{key} THEN
     -- A new key here (an insert, or the new key of a key change): above its last tombstone.
     tombstone := synchub_tombstone_version('{entity}', NEW.{key}::text);
@@ -129,6 +135,9 @@ DECLARE
   changed jsonb := '{}';
 BEGIN
   IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
+  IF TG_OP = 'DELETE' THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('{entity}:' || OLD.{key}::text, 7365));
+  END IF;
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
     -- A delete, or the old key of a key change: a tombstone above the row's version.
     INSERT INTO synchub_outbox (entity, external_id, op, version, fields)

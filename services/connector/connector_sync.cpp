@@ -1,5 +1,7 @@
 #include "connector/connector_sync.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 
 #include "common/core/event.hpp"
@@ -36,6 +38,8 @@ SELECT p.id, p.entity, p.external_id, p.record::text, p.error,
   FROM synchub_inbound_parked p WHERE p.reported_at IS NULL ORDER BY p.id LIMIT 50)sql";
 constexpr const char* kMarkInboundReported =
     "UPDATE synchub_inbound_parked SET reported_at = now() WHERE id = $1";
+constexpr const char* kAskAgain =
+    "UPDATE synchub_outbox SET next_attempt_at = now() + interval '2 seconds' WHERE id = $1";
 constexpr const char* kDelay =
     "UPDATE synchub_outbox SET next_attempt_at = now() + interval '1 second' WHERE id = $1";
 
@@ -85,14 +89,20 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       const v1::ResolutionResult& result = reply->results(i);
       const std::int64_t id = ids[static_cast<std::size_t>(i)];
       const v1::Event& event = events[static_cast<std::size_t>(i)];
-      if (result.error().code() == v1::STATUS_CODE_OK) {
+      if (result.error().code() == v1::STATUS_CODE_OK && result.outcome() == v1::OUTCOME_DEFERRED) {
+        // Not decided yet: the row stays pending (inbound changes of the key keep waiting) and
+        // is asked about again; the resend is answered from the hub's records until decided.
+        tx.exec_params(kAskAgain, id);
+      } else if (result.error().code() == v1::STATUS_CODE_OK) {
         sent_ids.push_back(id);  // decided at the hub (any outcome, dead letters too)
         ++sent;
-        // What the change resolved to: applied here once nothing else of the key is pending.
+        // What the change resolved to: held, then applied once nothing of the key is pending.
         Json record =
             result.record_json().empty() ? Json() : TryParseStoredJson(result.record_json());
-        answers.push_back({event.entity(), event.external_id(),
-                           record.is_object() ? result.etag() : 0, std::move(record), true});
+        if (record.is_object()) {
+          answers.push_back(
+              {event.entity(), event.external_id(), result.etag(), std::move(record), true});
+        }
       } else if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
         tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts,
                        config_.push_backoff_ms);
@@ -101,8 +111,13 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       }
     }
     if (!sent_ids.empty()) tx.exec_params(kMarkSent, JsonText(sent_ids));
-    settler_.Settle(tx, answers);
+    InboundApplier::HoldAnswers(tx, answers);
     tx.commit();
+    // Apply what the answers resolved to in a transaction of its own: a failure there must not
+    // hold back the push (the 2 s sweep of the pull side tries again).
+    if (auto settled = settler_.SettleHeld(connection); !settled.ok()) {
+      spdlog::warn("{}", settled.status().message());
+    }
     return sent;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "pushing the outbox");

@@ -61,14 +61,16 @@ class InboundApplier {
   // delivery, a change that fails for any reason is parked instead of failing it again.
   StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
 
-  // In the caller's transaction (the push's, after marking rows sent): applies the newest of
-  // each key's answered and held states once no local change of the key is pending
-  // (connector::StateToApplyOnAnswer), so the source holds what its change resolved to.
-  // Throws pqxx errors (the caller's transaction fails as a whole).
-  void Settle(pqxx::work& tx, const std::vector<Incoming>& answers);
+  // In the caller's transaction (the push's, marking rows sent): keeps each answer's
+  // canonical state in synchub_held when it is newer than the held one and not older than the
+  // applied one; SettleHeld applies it. Throws pqxx errors (the caller's transaction fails).
+  static void HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& answers);
 
-  // Applies held states whose key no longer has a pending local change (a crash between the
-  // answer and Settle, a parked push). Returns how many were applied.
+  // Applies held states whose key no longer has a pending local change: the newest of the
+  // answered and delivered states (connector::StateToApplyOnAnswer), so the source holds what
+  // its change resolved to. Forgets held states older than the applied one. Returns how many
+  // were applied; after kApplyAttemptsBeforeParking failures in a row, failing states are
+  // parked instead.
   StatusOr<int> SettleHeld(pqxx::connection& connection);
 
   // Tries the parked inbound changes again (after an operator widened a column, say): each
@@ -93,6 +95,7 @@ class InboundApplier {
   ColumnTypeMap column_types_;
   std::uint64_t failing_first_seq_ = 0;  // the delivery that failed last, by its first seq
   int failed_attempts_ = 0;              // how often in a row
+  int failed_settles_ = 0;               // SettleHeld failures in a row
 };
 
 class OutboxPusher {
@@ -111,7 +114,7 @@ class OutboxPusher {
 
   const ConnectorConfig& config_;
   ResolverClient hub_;
-  InboundApplier settler_;  // applies what the hub answered (InboundApplier::Settle)
+  InboundApplier settler_;  // applies what the hub answered (InboundApplier::SettleHeld)
 };
 
 }  // namespace synchub

@@ -11,6 +11,9 @@
 namespace synchub {
 namespace {
 
+constexpr const char* kLockKeys = R"sql(
+SELECT pg_advisory_xact_lock(hashtextextended(k, 7365))
+  FROM (SELECT DISTINCT jsonb_array_elements_text($1::jsonb) AS k ORDER BY 1) AS keys)sql";
 // Per key: the applied etag, whether a local change is pending, the held state.
 constexpr const char* kKeyStates = R"sql(
 SELECT k.entity, k.external_id, coalesce(a.etag, 0),
@@ -31,6 +34,21 @@ constexpr const char* kForgetHeld = R"sql(
 DELETE FROM synchub_held h
  USING jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint)
  WHERE h.entity = k.entity AND h.external_id = k.external_id AND h.etag <= k.etag)sql";
+// An answer is kept when newer than the held state and not older than the applied one.
+constexpr const char* kHoldAnswers = R"sql(
+INSERT INTO synchub_held (entity, external_id, etag, record)
+SELECT k.entity, k.external_id, k.etag, k.record
+  FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint, record jsonb)
+ WHERE NOT EXISTS (SELECT 1 FROM synchub_applied a
+                    WHERE a.entity = k.entity AND a.external_id = k.external_id AND a.etag > k.etag)
+ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag, record = EXCLUDED.record
+ WHERE synchub_held.etag < EXCLUDED.etag)sql";
+// Held states that can never apply: older than the applied state, or of an unmapped entity.
+constexpr const char* kForgetStaleHeld = R"sql(
+DELETE FROM synchub_held h
+ WHERE NOT (h.entity IN (SELECT jsonb_array_elements_text($1::jsonb)))
+    OR EXISTS (SELECT 1 FROM synchub_applied a
+                WHERE a.entity = h.entity AND a.external_id = h.external_id AND a.etag > h.etag))sql";
 constexpr const char* kSettledHeld = R"sql(
 SELECT h.entity, h.external_id FROM synchub_held h
  WHERE NOT EXISTS (SELECT 1 FROM synchub_outbox o
@@ -247,10 +265,15 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
   tx.exec("SET LOCAL synchub.inbound = 'on'");
   Counts counts;
   if (incoming.empty()) return counts;
-  // 1. Lock the local rows first, in key order: a local change committed before the lock is
-  //    seen as pending below; one started after waits for this transaction.
+  // 1. Lock the local rows, in key order, then the keys' advisory locks (the order a local
+  //    UPDATE takes them too: its row, then the capture trigger's lock). A local change in
+  //    flight, even of a key no row holds yet, then commits first and is seen as pending
+  //    below; one started after waits for this transaction.
   std::map<std::string, Json> keys_by_entity;
   Json keys = Json::array();
+  Json lock_names = Json::array();
+  for (const auto& change : incoming)
+    lock_names.push_back(change.entity + ":" + change.external_id);
   for (const auto& change : incoming) {
     auto& list = keys_by_entity[change.entity];
     if (list.is_null()) list = Json::array();
@@ -264,6 +287,7 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
                        mapping.key_column + " FOR UPDATE",
                    JsonText(list));
   }
+  tx.exec_params(kLockKeys, JsonText(lock_names));
   // 2. What this source knows of each key.
   std::map<std::pair<std::string, std::string>, std::pair<connector::KeyState, std::string>> states;
   for (const auto& row : tx.exec_params(kKeyStates, JsonText(keys))) {
@@ -394,31 +418,40 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
   }
 }
 
-void InboundApplier::Settle(pqxx::work& tx, const std::vector<Incoming>& answers) {
-  // The newest answer per key.
+void InboundApplier::HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& answers) {
+  // The newest answer per key (one statement cannot upsert a key twice).
   std::map<std::pair<std::string, std::string>, const Incoming*> newest;
   for (const auto& answer : answers) {
-    if (config_.ForEntity(answer.entity) == nullptr) continue;
     auto& slot = newest[{answer.entity, answer.external_id}];
     if (slot == nullptr || slot->etag < answer.etag) slot = &answer;
   }
-  std::vector<Incoming> incoming;
-  for (const auto& [key, answer] : newest) incoming.push_back(*answer);
-  (void)ApplyIncoming(tx, incoming, /*park_any=*/false);
+  Json held = Json::array();
+  for (const auto& [key, answer_ptr] : newest) {
+    const Incoming& answer = *answer_ptr;
+    held.push_back({{"entity", answer.entity},
+                    {"external_id", answer.external_id},
+                    {"etag", answer.etag},
+                    {"record", answer.record}});
+  }
+  if (!held.empty()) tx.exec_params(kHoldAnswers, JsonText(held));
 }
 
 StatusOr<int> InboundApplier::SettleHeld(pqxx::connection& connection) {
   try {
     pqxx::work tx(connection);
+    Json entities = Json::array();
+    for (const auto& mapping : config_.entities) entities.push_back(mapping.entity);
+    tx.exec_params(kForgetStaleHeld, JsonText(entities));
     std::vector<Incoming> incoming;
     for (const auto& row : tx.exec(kSettledHeld)) {
-      if (config_.ForEntity(row[0].as<std::string>()) == nullptr) continue;
       incoming.push_back({row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(), true});
     }
-    const Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
+    const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_settles_));
     tx.commit();
+    failed_settles_ = 0;
     return counts.applied;
   } catch (const std::exception& error) {
+    ++failed_settles_;
     return StatusFromPgException(error, "applying held inbound changes");
   }
 }

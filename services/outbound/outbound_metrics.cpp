@@ -43,8 +43,7 @@ void OutboundMetrics::Acked(const std::string& target, std::int64_t seq) {
   acked_seq_.Add({{"target", target}}).Set(static_cast<double>(seq));
 }
 
-void OutboundMetrics::Lag(const std::string& target, std::int64_t records,
-                          double oldest_seconds) {
+void OutboundMetrics::Lag(const std::string& target, std::int64_t records, double oldest_seconds) {
   unacknowledged_.Add({{"target", target}}).Set(static_cast<double>(records));
   oldest_unacknowledged_.Add({{"target", target}}).Set(oldest_seconds);
 }

@@ -5,7 +5,6 @@
 // Reads stdin when no file is given. Exit codes: 0 all lines resolved, 1 some lines were
 // rejected (they are listed), 2 usage error or unreadable file.
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>

@@ -30,11 +30,11 @@ TEST(RunEventLines, SkipsBlankAndCommentLinesAndRecordsRejections) {
 }
 
 TEST(RunEventLines, MarksReleasedDeferredEvents) {
-  ResolveRun run = RunText(
-      R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":"C"})"
-      "\n"
-      R"({"externalId":"C","source":"CRM","version":1})"
-      "\n");
+  ResolveRun run =
+      RunText(R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":"C"})"
+              "\n"
+              R"({"externalId":"C","source":"CRM","version":1})"
+              "\n");
   ASSERT_EQ(run.rows.size(), 3u);
   EXPECT_EQ(run.rows[0].decision.outcome, Outcome::kDeferred);
   EXPECT_FALSE(run.rows[1].released);
@@ -43,11 +43,10 @@ TEST(RunEventLines, MarksReleasedDeferredEvents) {
 }
 
 TEST(PrintTables, ShowsOutcomesRecordsAndTheSummary) {
-  ResolveRun run = RunText(
-      R"({"externalId":"CUST-001","source":"ERP","version":1,"fullName":"A"})"
-      "\n"
-      R"({"externalId":"CUST-001","source":"CRM","version":1,"fullName":"B"})"
-      "\n");
+  ResolveRun run = RunText(R"({"externalId":"CUST-001","source":"ERP","version":1,"fullName":"A"})"
+                           "\n"
+                           R"({"externalId":"CUST-001","source":"CRM","version":1,"fullName":"B"})"
+                           "\n");
   std::ostringstream out;
   PrintTables(run, out);
   const std::string text = out.str();
@@ -57,11 +56,10 @@ TEST(PrintTables, ShowsOutcomesRecordsAndTheSummary) {
 }
 
 TEST(PrintJsonLines, EmitsOneObjectPerEventThenPerRecord) {
-  ResolveRun run = RunText(
-      R"({"externalId":"A","source":"CRM","version":1})"
-      "\n"
-      R"({"externalId":"A","source":"CRM","version":"x"})"
-      "\n");
+  ResolveRun run = RunText(R"({"externalId":"A","source":"CRM","version":1})"
+                           "\n"
+                           R"({"externalId":"A","source":"CRM","version":"x"})"
+                           "\n");
   std::ostringstream out;
   PrintJsonLines(run, out);
   std::istringstream lines(out.str());

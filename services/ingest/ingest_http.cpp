@@ -377,6 +377,12 @@ void IngestHttpServer::Impl::RegisterRoutes() {
         [this, max_body](const httplib::Request& request) {
           const std::string name = request.matches[1];
           if (name.size() > 64) return Problem(400, "too_long", "at most 64 bytes", "name");
+          if (name == kOperatorSource) {
+            return Problem(400, "reserved_source",
+                           "\"operator\" is reserved for people's edits and ranks above every "
+                           "source; it cannot be registered",
+                           "name");
+          }
           if (!IsJsonContentType(request)) {
             return Problem(415, "unsupported_media_type", "send application/json", "Content-Type");
           }

@@ -11,9 +11,8 @@
 namespace synchub {
 namespace {
 
-// The source name of operator edits. Not a registered source: it ranks below every
-// registered one, and its writes carry a version above the record's, so they always apply.
-constexpr const char* kOperatorSource = "operator";
+// Operator edits are events of source kOperatorSource (event.hpp): above every source
+// (SPEC section 1), and at a version above the record's, so they always apply.
 
 Json ParseOrNull(const pqxx::field& field) {
   return field.is_null() ? Json() : ParseStoredJson(field.as<std::string>());
@@ -139,7 +138,7 @@ StatusOr<Json> PgIngestStore::ApplyOperatorEvent(const std::string& entity,
   event.event_id = NewEventId("op");
   event.entity = entity;
   event.external_id = external_id;
-  event.source = kOperatorSource;
+  event.source = std::string(kOperatorSource);
   event.version = found->second.record.version + 1;
   event.op = delete_record ? Op::kDelete : Op::kUpsert;
   event.fields = fields;

@@ -291,6 +291,28 @@ TEST_F(IngestE2e, KeepingTheCanonicalSideOfADeleteConflictKeepsTheRecordDeleted)
   EXPECT_EQ(record["version"], 3);
 }
 
+TEST_F(IngestE2e, APersonsEditIsAboveEverySourceAndNoSourceSubmitsAsOperator) {
+  ASSERT_EQ(
+      Post("/api/sync", R"({"externalId":"OP","source":"LocalDB","version":1,"a":"x"})")->status,
+      200);
+  httplib::Headers if_match = {{"If-Match", "\"1\""}};
+  auto patched = stack_->Http()->Patch("/api/records/client/OP", if_match,
+                                       R"({"fields":{"a":"person"}})", "application/json");
+  ASSERT_EQ(patched->status, 200) << patched->body;
+  // CRM, the highest-priority source, sends another value at the same version: the person's
+  // value stays (SPEC section 1).
+  auto crm = Post("/api/sync", R"({"externalId":"OP","source":"CRM","version":2,"a":"crm"})");
+  ASSERT_EQ(crm->status, 200) << crm->body;
+  EXPECT_EQ(BodyOf(crm)["outcome"], "PRIORITY_WIN");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/OP"))["fields"]["a"], "person");
+  auto forged = Post("/api/sync", R"({"externalId":"OP","source":"operator","version":9,"a":"z"})");
+  EXPECT_EQ(forged->status, 400);
+  EXPECT_EQ(BodyOf(forged)["code"], "reserved_source");
+  auto registered =
+      stack_->Http()->Put("/api/sources/operator", R"({"priority":0})", "application/json");
+  EXPECT_EQ(registered->status, 400);
+}
+
 TEST_F(IngestE2e, AZeroMqBatchResentAfterAGatewayKillNineIsAppliedOnce) {
   zmq::context_t context(1);
   std::vector<v1::Event> batch;

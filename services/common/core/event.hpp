@@ -19,6 +19,10 @@ std::string_view OpName(Op op);
 // every upsert implicitly carries `_deleted: false`.
 inline constexpr std::string_view kDeletedField = "_deleted";
 
+// The source of people's edits and conflict resolutions (SPEC section 1): above every other
+// source, and no source submits as it.
+inline constexpr std::string_view kOperatorSource = "operator";
+
 // The largest accepted version: 2^53, the largest integer every JSON parser keeps exactly.
 inline constexpr std::int64_t kMaxVersion = std::int64_t{1} << 53;
 

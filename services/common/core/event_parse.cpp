@@ -159,6 +159,10 @@ Status ValidateEvent(const Event& event, const Catalog& catalog, const EventLimi
                        std::to_string(limits.max_external_id_bytes));
   }
   if (event.source.empty()) return Invalid("source", "empty", "must not be empty");
+  if (event.source == kOperatorSource) {
+    return Invalid("source", "reserved_source",
+                   "\"operator\" is reserved for people's edits: use PATCH or conflict resolution");
+  }
   if (!catalog.HasSource(event.source)) {
     return Invalid("source", "unknown_source",
                    "\"" + event.source + "\" is not a registered source (source_priority)");

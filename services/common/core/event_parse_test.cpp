@@ -206,6 +206,8 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{"ReferenceEmpty",
                   R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":""})",
                   "clientId", "invalid_reference"},
+        Rejection{"OperatorIsReserved", R"({"externalId":"K","source":"operator","version":1})",
+                  "source", "reserved_source"},
         Rejection{
             "ReferenceAFraction",
             R"({"entity":"order","externalId":"O","source":"CRM","version":1,"clientId":5.5})",

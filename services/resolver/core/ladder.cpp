@@ -15,7 +15,8 @@ void ForEachWrittenField(const Event& event, const Json& deleted_value, Visit&& 
 }
 
 int RankOf(const Catalog& catalog, std::string_view source) {
-  // Unregistered sources rank below every registered one.
+  // `operator` ranks above every source (SPEC section 1); other unregistered sources below.
+  if (source == kOperatorSource) return std::numeric_limits<int>::min();
   return catalog.PriorityOf(source).value_or(std::numeric_limits<int>::max());
 }
 

@@ -370,5 +370,15 @@ TEST_F(LadderTest, NumbersCompareByValueNotByText) {
   EXPECT_EQ(other.outcome, Outcome::kManual);  // differs in the 21st decimal: a conflict
 }
 
+// SPEC section 1: the operator is above every other source.
+TEST_F(LadderTest, AnOperatorsValueBeatsEverySourceAtTheSameVersion) {
+  CanonicalRecord record = MakeRecord("CRM", 2, {{"email", "set@by.person"}});
+  record.provenance.insert_or_assign("email", "operator");
+  Decision crm = Run(MakeEvent("CRM", 2, {{"email", "crm@x"}}), &record);
+  EXPECT_EQ(crm.outcome, Outcome::kPriorityWin);
+  EXPECT_FALSE(crm.changed);
+  EXPECT_EQ(crm.targets, (Strings{"CRM"}));  // CRM gets the person's value back
+}
+
 }  // namespace
 }  // namespace synchub

@@ -91,15 +91,11 @@ TEST_F(ConvergenceE2e, AnUnsentLocalEditSurvivesAnOlderInboundChange) {
     EXPECT_EQ(source["unacknowledgedRecords"], 0) << source;
   }
   // The same as metrics, from synchub-outbound.
-  const std::string host_port =
-      outbound_metrics_url_.substr(7, outbound_metrics_url_.find('/', 7) - 7);
-  httplib::Client http(host_port.substr(0, host_port.find(':')),
-                       std::stoi(host_port.substr(host_port.find(':') + 1)));
-  auto page = http.Get("/metrics");
-  ASSERT_TRUE(page);
-  EXPECT_NE(page->body.find("synchub_outbound_unacknowledged_records{target=\"ERP\"}"),
+  const std::string metrics = OutboundMetricsPage();
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_NE(metrics.find("synchub_outbound_unacknowledged_records{target=\"ERP\"}"),
             std::string::npos);
-  EXPECT_NE(page->body.find("synchub_outbound_oldest_unacknowledged_seconds{target=\"ERP\"}"),
+  EXPECT_NE(metrics.find("synchub_outbound_oldest_unacknowledged_seconds{target=\"ERP\"}"),
             std::string::npos);
 }
 

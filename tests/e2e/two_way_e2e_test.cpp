@@ -34,13 +34,8 @@ TEST_F(TwoWayE2e, ALocalDbInsertReachesTheOtherThreeSourcesWithoutEcho) {
   // three others at the change's log seq (not to LocalDB, its origin).
   const std::string seq =
       HubScalar("SELECT seq FROM resolution_log WHERE external_id = 'CUST-100'");
-  const std::string host_port =
-      outbound_metrics_url_.substr(7, outbound_metrics_url_.find('/', 7) - 7);
-  httplib::Client http(host_port.substr(0, host_port.find(':')),
-                       std::stoi(host_port.substr(host_port.find(':') + 1)));
-  auto page = http.Get("/metrics");
-  ASSERT_TRUE(page);
-  const std::string body = page->body;
+  const std::string body = OutboundMetricsPage();
+  ASSERT_FALSE(body.empty());
   auto sample = [&](const std::string& name) -> std::string {
     const auto at = body.find("\n" + name + " ");
     if (at == std::string::npos) return "missing";

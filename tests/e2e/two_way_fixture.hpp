@@ -111,6 +111,16 @@ class TwoWayE2e : public ::testing::Test {
     return rows[0][0].as<std::string>();
   }
 
+  // The text of synchub-outbound's /metrics page ("" when it does not answer).
+  std::string OutboundMetricsPage() {
+    const std::string host_port =
+        outbound_metrics_url_.substr(7, outbound_metrics_url_.find('/', 7) - 7);
+    httplib::Client http(host_port.substr(0, host_port.find(':')),
+                         std::stoi(host_port.substr(host_port.find(':') + 1)));
+    auto page = http.Get("/metrics");
+    return page ? page->body : std::string();
+  }
+
   std::string HubScalar(const std::string& sql) {
     auto connection = stack_->db->Connect();
     pqxx::read_transaction tx(*connection);

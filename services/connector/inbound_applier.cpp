@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/core/event.hpp"
+#include "common/core/exact_number.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "connector/connector_sync.hpp"
@@ -142,13 +143,8 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
 // an integer column takes it; any other value as it is.
 Json ForIntegerColumn(const Json& value) {
   if (!IsExactNumber(value)) return value;
-  const std::string text = NumberText(value);
-  const std::size_t point = text.find('.');
-  if (point == std::string::npos || text.find_first_not_of('0', point + 1) != std::string::npos) {
-    return value;
-  }
-  const std::string integer = text.substr(0, point);
-  return ExactNumber(integer == "-0" ? "0" : integer);
+  const std::optional<std::string> integer = IntegerText(NumberText(value));
+  return integer ? ExactNumber(*integer) : value;
 }
 
 constexpr const char* kColumnTypes = R"sql(

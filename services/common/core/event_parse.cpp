@@ -62,12 +62,9 @@ Status ReadVersion(const Json& object, std::int64_t* out) {
   }
   if (IsExactNumber(*it) || it->is_number_float()) {
     // JSON equality makes 6.0 the integer 6; 6.5 is not an integer.
-    const std::string text = NumberText(*it);
-    const std::size_t point = text.find('.');
-    if (point != std::string::npos && text.find_first_not_of('0', point + 1) != std::string::npos) {
-      return Invalid("version", "not_integer", "must be an integer");
-    }
-    const std::string integer = text.substr(0, point);
+    const std::optional<std::string> whole = IntegerText(NumberText(*it));
+    if (!whole) return Invalid("version", "not_integer", "must be an integer");
+    const std::string& integer = *whole;
     if (CompareNumberTexts(integer, "1") < 0 ||
         CompareNumberTexts(integer, std::to_string(kMaxVersion)) > 0) {
       return Invalid("version", "out_of_range", range);

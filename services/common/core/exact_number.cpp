@@ -158,6 +158,14 @@ int CompareNumberTexts(std::string_view a, std::string_view b) {
   return sx > 0 ? magnitude : -magnitude;
 }
 
+std::optional<std::string> IntegerText(std::string_view normal) {
+  const std::size_t point = normal.find('.');
+  if (point == std::string_view::npos) return std::string(normal);
+  if (normal.find_first_not_of('0', point + 1) != std::string_view::npos) return std::nullopt;
+  const std::string integer(normal.substr(0, point));
+  return integer == "-0" ? "0" : integer;
+}
+
 bool IsMachineInteger(std::string_view normal) {
   if (normal.find('.') != std::string_view::npos) return false;
   const bool negative = !normal.empty() && normal[0] == '-';

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ StatusOr<std::string> NormalizeNumberText(std::string_view text);
 // Compares two numbers given in normal form (or any JSON number text) by value.
 // Returns <0, 0 or >0. REQUIRES: both are valid JSON number texts.
 int CompareNumberTexts(std::string_view a, std::string_view b);
+
+// The integer a normal-form number is equal to ("5" for "5", "5.00" and "-0.0" gives "0"), or
+// nullopt when it has a non-zero fraction (JSON equality: 5.0 is the integer 5).
+std::optional<std::string> IntegerText(std::string_view normal);
 
 // True when the normal-form text `normal` is an integer (no decimal point) that fits in a
 // signed or unsigned 64-bit integer; these are held as plain JSON integers.

@@ -5,7 +5,8 @@
 -- counts everything ever queued for it.
 CREATE VIEW source_lag AS
 SELECT s.source,
-       count(DISTINCT (r.entity, r.external_id)) AS unacknowledged_records,
+       count(DISTINCT (r.entity, r.external_id)) FILTER (WHERE r.seq IS NOT NULL)
+         AS unacknowledged_records,
        coalesce(extract(epoch FROM now() - min(r.resolved_at)), 0)::double precision
          AS oldest_unacknowledged_seconds
   FROM source_priority s

@@ -2,26 +2,18 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
-#include <thread>
 
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/service_logging.hpp"
+#include "common/zmq/stop_signals.hpp"
 #include "ingest/ingest_http.hpp"
 #include "ingest/zmq_ingress.hpp"
 
-namespace {
-
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop = true; }
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"synchub-ingest: the HTTP API and ZeroMQ entrance of synchub."};
+  synchub::StopSignals stop_signals;  // first: every thread started later inherits its mask
   synchub::IngestHttpOptions options;
   std::string db;
   std::string zmq_listen = "tcp://127.0.0.1:5570";
@@ -84,13 +76,11 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", zmq_endpoint.status().message());
     return 2;
   }
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
   spdlog::info("HTTP on http://{}:{}, ZeroMQ on {}, resolvers {}", options.host, *port,
                *zmq_endpoint, options.resolver_endpoints.front());
   std::printf("READY http://%s:%d %s\n", options.host.c_str(), *port, zmq_endpoint->c_str());
   std::fflush(stdout);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  stop_signals.WaitForStop();
   ingress.Stop();
   http.Stop();
   spdlog::info("stopped");

@@ -1,5 +1,7 @@
 #include "ingest/zmq_ingress.hpp"
 
+#include "common/zmq/poll.hpp"
+
 namespace synchub {
 
 ZmqIngress::ZmqIngress(zmq::context_t& context, std::string listen,
@@ -51,10 +53,9 @@ void ZmqIngress::Loop() {
     zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
                                {backend_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& error) {
-      if (error.num() == EINTR) continue;
-      return;
+      PollFor(items, std::chrono::milliseconds(100));
+    } catch (const zmq::error_t&) {
+      return;  // the context is closing
     }
     for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN); ++i) {
       if (!forward(backend_, frontend_)) break;

@@ -1,5 +1,7 @@
 #include "common/zmq/resolver_client.hpp"
 
+#include "common/zmq/poll.hpp"
+
 #include <random>
 
 #include "common/runtime/event_ids.hpp"
@@ -33,14 +35,13 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
-      zmq::pollitem_t item = {socket_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(&item, 1, left);
+        PollFor(items, left);
       } catch (const zmq::error_t& error) {
-        if (error.num() == EINTR) continue;
         return Status::Internal(error.what());
       }
-      if (!(item.revents & ZMQ_POLLIN)) continue;
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
       zmq::message_t message;
       if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;
       v1::ResolverReply reply;

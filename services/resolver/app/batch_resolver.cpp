@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/core/event_parse.hpp"
+#include "common/runtime/steady_clock.hpp"
 #include "resolver/core/batch_plan.hpp"
 #include "resolver/pg/hub_transaction.hpp"
 
@@ -56,7 +57,9 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
         continue;
       }
       if (!verified.ok()) return verified;
-      auto written = tx.WritePlan(plan, attempts, options_.deferral);
+      // The app layer decides what becomes of deferred events; the adapter writes it.
+      auto written = tx.WritePlan(plan, attempts,
+                                  DecideDeferrals(plan, attempts, options_.deferral, JitterDraw()));
       if (written.status().code() == StatusCode::kAborted) {
         last = written.status();
         continue;
@@ -89,7 +92,7 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
   return last;
 }
 
-StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, const std::string& reason,
+StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, DeadLetterReason reason,
                                                 const std::string& detail) {
   const std::string event_json = JsonText(EventToJson(item.event));
   for (bool as_raw : {false, true}) {
@@ -102,7 +105,8 @@ StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, const std:
       if (Status removed = tx.DeleteDeferred({item.event.event_id}); !removed.ok()) return removed;
     }
     if (Status committed = tx.Commit(); !committed.ok()) return committed;
-    spdlog::warn("dead letter {} for event {}: {} ({})", *id, item.event.event_id, reason, detail);
+    spdlog::warn("dead letter {} for event {}: {} ({})", *id, item.event.event_id,
+                 DeadLetterReasonName(reason), detail);
     EventResult result;
     result.event_id = item.event.event_id;
     result.dead_letter_reason = reason;
@@ -121,11 +125,11 @@ StatusOr<EventResult> BatchResolver::ResolveAlone(const WorkItem& item, const Ca
     case StatusCode::kUnavailable:
       return error;
     case StatusCode::kAborted:
-      return DeadLetter(item, "ETAG_RETRIES_EXHAUSTED", error.message());
+      return DeadLetter(item, DeadLetterReason::kEtagRetriesExhausted, error.message());
     case StatusCode::kInvalidArgument:
-      return DeadLetter(item, "DATABASE_REJECTED", error.message());
+      return DeadLetter(item, DeadLetterReason::kDatabaseRejected, error.message());
     default:
-      return DeadLetter(item, "INTERNAL_ERROR", error.message());
+      return DeadLetter(item, DeadLetterReason::kInternalError, error.message());
   }
 }
 

@@ -20,14 +20,16 @@
 
 #include "common/core/catalog.hpp"
 #include "common/core/status.hpp"
-#include "resolver/core/backoff.hpp"
+#include "common/core/dead_letter_reason.hpp"
+#include "common/core/retry_policy.hpp"
+#include "resolver/core/deferral.hpp"
 #include "resolver/core/event_result.hpp"
 
 namespace synchub {
 
 struct BatchResolverOptions {
   int max_attempts = 8;  // etag attempts per unit before splitting / dead-lettering
-  DeferralPolicy deferral;
+  RetryPolicy deferral = DefaultDeferralPolicy();  // SPEC section 3, rung 0
 };
 
 class BatchResolver {
@@ -49,7 +51,7 @@ class BatchResolver {
   StatusOr<std::vector<EventResult>> RunUnit(std::vector<WorkItem>* items, int claim_limit,
                                              const Catalog& catalog);
   StatusOr<EventResult> ResolveAlone(const WorkItem& item, const Catalog& catalog);
-  StatusOr<EventResult> DeadLetter(const WorkItem& item, const std::string& reason,
+  StatusOr<EventResult> DeadLetter(const WorkItem& item, DeadLetterReason reason,
                                    const std::string& detail);
 
   pqxx::connection& connection_;

@@ -18,12 +18,12 @@ std::string DeadLetterPublisher::endpoint() const {
 
 void DeadLetterPublisher::Publish(const EventResult& result, const std::string& event_json,
                                   int attempts) {
-  if (result.dead_letter_reason.empty() || result.duplicate) return;
+  if (!result.dead_letter_reason || result.duplicate) return;
   v1::DeadLetter message;
   message.set_id(result.dead_letter_id);
   message.set_event_id(result.event_id);
   message.set_event_json(event_json);
-  message.set_reason(result.dead_letter_reason);
+  message.set_reason(std::string(DeadLetterReasonName(*result.dead_letter_reason)));
   message.set_attempts(attempts);
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())

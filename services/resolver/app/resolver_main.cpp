@@ -2,25 +2,16 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
+#include "common/zmq/stop_signals.hpp"
 #include "resolver/app/resolver_server.hpp"
-
-namespace {
-
-synchub::ResolverServer* g_server = nullptr;
-
-void OnSignal(int) {
-  if (g_server != nullptr) g_server->Stop();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"synchub-resolver: applies the resolution ladder to events against PostgreSQL."};
+  synchub::StopSignals stop_signals;  // first: every thread started later inherits its mask
   synchub::ResolverServerOptions options;
   std::string db;
   std::string log_level = "info";
@@ -50,6 +41,10 @@ int main(int argc, char** argv) {
   app.add_option("--defer-max-ms", defer_max_ms, "largest deferral delay")
       ->check(CLI::Range(1, 86400000))
       ->capture_default_str();
+  app.add_option("--defer-jitter", options.resolver.deferral.jitter,
+                 "share of a deferral delay that may be taken away at random (0: none)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--defer-attempts", options.resolver.deferral.max_attempts,
                  "attempts before DEPENDENCY_UNMET")
       ->check(CLI::Range(1, 1000))
@@ -76,9 +71,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", server.status().message());
     return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
   }
-  g_server = server->get();
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
+  stop_signals.OnStop([server = server->get()] { server->Stop(); });
   spdlog::info("listening on {}, dead letters on {}, {} workers", (*server)->endpoint(),
                (*server)->dead_letter_endpoint(), options.workers);
   if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());
@@ -86,7 +79,6 @@ int main(int argc, char** argv) {
               (*server)->dead_letter_endpoint().c_str(), (*server)->metrics_url().c_str());
   std::fflush(stdout);
   (*server)->Run();
-  g_server = nullptr;
   spdlog::info("stopped");
   return 0;
 }

@@ -40,8 +40,8 @@ void ResolverMetrics::Answered(const std::string& outcome, int events) {
   events_.Add({{"outcome", outcome}}).Increment(events);
 }
 
-void ResolverMetrics::DeadLetter(const std::string& reason) {
-  dead_letters_.Add({{"reason", reason}}).Increment();
+void ResolverMetrics::DeadLetter(DeadLetterReason reason) {
+  dead_letters_.Add({{"reason", std::string(DeadLetterReasonName(reason))}}).Increment();
 }
 
 void ResolverMetrics::Batch(std::size_t events, double seconds, bool decided) {

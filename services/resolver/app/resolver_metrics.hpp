@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "common/core/dead_letter_reason.hpp"
+
 namespace synchub {
 
 class ResolverMetrics {
@@ -26,7 +28,7 @@ class ResolverMetrics {
   ResolverMetrics();
 
   void Answered(const std::string& outcome, int events = 1);
-  void DeadLetter(const std::string& reason);
+  void DeadLetter(DeadLetterReason reason);
   void Batch(std::size_t events, double seconds, bool decided);
   void DeferredRerun();
 

@@ -12,6 +12,7 @@
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/event_ids.hpp"
+#include "common/zmq/poll.hpp"
 #include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
 #include "resolver/pg/hub_transaction.hpp"
@@ -30,23 +31,11 @@ std::string WorkerEndpoint(int index) {
 
 std::string NewHubEventId() { return NewEventId("hub"); }
 
-// Opens a connection, retrying every second until it works or `stopping`.
-std::unique_ptr<pqxx::connection> ConnectUntil(const std::string& conninfo,
-                                               const std::atomic<bool>& stopping) {
-  while (!stopping) {
-    auto connection = ConnectPg(conninfo);
-    if (connection.ok()) return std::move(connection).value();
-    spdlog::warn("{}; retrying in 1 s", connection.status().message());
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-  return nullptr;
-}
-
 // The metrics label of an answered event: its outcome, DEAD_LETTER, REJECTED (invalid) or
 // UNAVAILABLE (not decided; the submitter resends).
 std::string AnswerName(const EventResult& result) {
   if (result.outcome) return std::string(OutcomeName(*result.outcome));
-  if (!result.dead_letter_reason.empty()) return "DEAD_LETTER";
+  if (result.dead_letter_reason) return "DEAD_LETTER";
   return result.error.code() == StatusCode::kInvalidArgument ? "REJECTED" : "UNAVAILABLE";
 }
 
@@ -126,22 +115,32 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
     }
     report_connection_ = std::move(connection).value();
   }
+  // A connector reports why it gave up (services/common/core/dead_letter_reason.hpp); an
+  // empty reason is a push that failed (connectors before the reason field existed).
+  const auto reason = report.reason().empty()
+                          ? std::optional(DeadLetterReason::kConnectorPushFailed)
+                          : ParseDeadLetterReason(report.reason());
+  if (!reason) {
+    *receipt.mutable_error() = StatusToProto(Status::InvalidArgument(
+        "reason", "unknown_dead_letter_reason",
+        "reason '" + report.reason() + "' is not a dead-letter reason"));
+    return receipt;
+  }
   Json event = TryParseStoredJson(report.event_json());
   PgHubTransaction tx(*report_connection_);
   auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? JsonText(event) : "",
                                 event.is_object() ? "" : report.event_json(),
-                                report.reason().empty() ? "CONNECTOR_PUSH_FAILED" : report.reason(),
-                                report.detail(), std::max(1, report.attempts()));
+                                *reason, report.detail(), std::max(1, report.attempts()));
   Status committed = id.ok() ? tx.Commit() : id.status();
   if (!committed.ok()) {
     *receipt.mutable_error() = StatusToProto(committed);
     return receipt;
   }
   receipt.set_dead_letter_id(*id);
-  metrics_.DeadLetter(report.reason().empty() ? "CONNECTOR_PUSH_FAILED" : report.reason());
+  metrics_.DeadLetter(*reason);
   EventResult published;
   published.event_id = report.event_id();
-  published.dead_letter_reason = report.reason();
+  published.dead_letter_reason = *reason;
   published.dead_letter_id = *id;
   publisher_->Publish(published, report.event_json(), report.attempts());
   return receipt;
@@ -181,12 +180,7 @@ void ResolverServer::Run() {
     for (auto& socket : to_workers_) {
       items.push_back({socket.handle(), 0, static_cast<short>(backlog_size ? ZMQ_POLLOUT : 0), 0});
     }
-    try {
-      zmq::poll(items.data(), items.size(), kPollInterval);
-    } catch (const zmq::error_t& error) {
-      if (error.num() == EINTR) continue;
-      throw;
-    }
+    PollFor(items, kPollInterval);
     // Workers' answers.
     while (true) {
       zmq::message_t tag;
@@ -268,7 +262,7 @@ void ResolverServer::WorkerLoop(int index) {
   zmq::socket_t outbox(context_, zmq::socket_type::push);
   outbox.set(zmq::sockopt::linger, 0);
   outbox.connect(kResultsEndpoint);
-  std::unique_ptr<pqxx::connection> connection = ConnectUntil(options_.conninfo, stopping_);
+  std::unique_ptr<pqxx::connection> connection = ConnectPgWithRetry(options_.conninfo, stopping_);
   if (!connection) return;
   auto resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
   spdlog::debug("worker {} ready", index);
@@ -333,8 +327,8 @@ void ResolverServer::WorkerLoop(int index) {
       const std::size_t i = work_index[j];
       if (resolved.ok()) {
         results[i] = std::move((*resolved)[j]);
-        if (!results[i].dead_letter_reason.empty()) {
-          metrics_.DeadLetter(results[i].dead_letter_reason);
+        if (results[i].dead_letter_reason) {
+          metrics_.DeadLetter(*results[i].dead_letter_reason);
           publisher_->Publish(results[i], JsonText(EventToJson(work[j].event)), 1);
         }
       } else {
@@ -348,7 +342,7 @@ void ResolverServer::WorkerLoop(int index) {
       spdlog::error("worker {}: batch not decided: {}", index, resolved.status().message());
       if (!connection->is_open()) {
         resolver.reset();
-        connection = ConnectUntil(options_.conninfo, stopping_);
+        connection = ConnectPgWithRetry(options_.conninfo, stopping_);
         if (!connection) return;
         resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
       }
@@ -374,7 +368,7 @@ void ResolverServer::DeferredLoop() {
     try {
       if (!connection || !connection->is_open()) {
         wakeup.reset();
-        connection = ConnectUntil(options_.conninfo, stopping_);
+        connection = ConnectPgWithRetry(options_.conninfo, stopping_);
         if (!connection) return;
         wakeup = std::make_unique<DeferredWakeup>(*connection);
       }
@@ -387,7 +381,7 @@ void ResolverServer::DeferredLoop() {
         }
         for (const auto& result : *due) {
           metrics_.DeferredRerun();
-          if (!result.dead_letter_reason.empty()) metrics_.DeadLetter(result.dead_letter_reason);
+          if (result.dead_letter_reason) metrics_.DeadLetter(*result.dead_letter_reason);
           publisher_->Publish(result, "", options_.resolver.deferral.max_attempts);
         }
         if (static_cast<int>(due->size()) < kClaimLimit) break;

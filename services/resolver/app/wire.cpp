@@ -9,9 +9,9 @@ v1::ResolutionResult ResultToProto(const EventResult& result) {
     *wire.mutable_error() = StatusToProto(result.error);
     return wire;
   }
-  if (!result.dead_letter_reason.empty()) {
+  if (result.dead_letter_reason) {
     wire.set_outcome(v1::OUTCOME_DEAD_LETTER);
-    wire.set_dead_letter_reason(result.dead_letter_reason);
+    wire.set_dead_letter_reason(std::string(DeadLetterReasonName(*result.dead_letter_reason)));
   } else if (result.outcome) {
     wire.set_outcome(static_cast<v1::Outcome>(static_cast<int>(*result.outcome) + 1));
   }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "resolver/core/backoff.hpp"
+#include "resolver/core/deferral.hpp"
 #include "resolver/core/ladder_test_util.hpp"
 
 namespace synchub {
@@ -124,23 +124,31 @@ TEST(PlanBatch, ADeletedClientDefersItsOrders) {
   EXPECT_EQ(plan.unchanged_reads.at({"client", "C1"}), 2);
 }
 
-TEST(NextDeferralDelay, DoublesFromOneSecondToSixtyThenGivesUpAfterTenAttempts) {
-  DeferralPolicy policy;
+TEST(DeferralPolicy, DoublesFromOneSecondToSixtyThenGivesUpAfterTenAttempts) {
+  const RetryPolicy policy = DefaultDeferralPolicy();
   using std::chrono::milliseconds;
-  EXPECT_EQ(NextDeferralDelay(1, policy), milliseconds(1000));
-  EXPECT_EQ(NextDeferralDelay(2, policy), milliseconds(2000));
-  EXPECT_EQ(NextDeferralDelay(6, policy), milliseconds(32000));
-  EXPECT_EQ(NextDeferralDelay(7, policy), milliseconds(60000));
-  EXPECT_EQ(NextDeferralDelay(9, policy), milliseconds(60000));
-  EXPECT_EQ(NextDeferralDelay(10, policy), std::nullopt);
-  EXPECT_EQ(NextDeferralDelay(11, policy), std::nullopt);
+  EXPECT_EQ(RetryDelay(policy, 1, 0.9), milliseconds(1000));
+  EXPECT_EQ(RetryDelay(policy, 2, 0.9), milliseconds(2000));
+  EXPECT_EQ(RetryDelay(policy, 6, 0.9), milliseconds(32000));
+  EXPECT_EQ(RetryDelay(policy, 7, 0.9), milliseconds(60000));
+  EXPECT_EQ(RetryDelay(policy, 9, 0.9), milliseconds(60000));
+  EXPECT_EQ(RetryDelay(policy, 10, 0.9), std::nullopt);
+  EXPECT_EQ(RetryDelay(policy, 11, 0.9), std::nullopt);
 }
 
-TEST(NextDeferralDelay, FollowsACustomPolicy) {
-  DeferralPolicy policy{std::chrono::milliseconds(50), std::chrono::milliseconds(120), 3};
-  EXPECT_EQ(NextDeferralDelay(1, policy), std::chrono::milliseconds(50));
-  EXPECT_EQ(NextDeferralDelay(2, policy), std::chrono::milliseconds(100));
-  EXPECT_EQ(NextDeferralDelay(3, policy), std::nullopt);
+TEST(DecideDeferrals, RequeuesDeferredEventsAndDeadLettersThoseOutOfAttempts) {
+  StoredRecords stored;  // no client: every order is deferred
+  auto plan = PlanBatch({OrderEvent("O1", "C1"), OrderEvent("O2", "C2")}, stored, Catalog::Demo());
+  RetryPolicy policy{std::chrono::milliseconds(50), std::chrono::milliseconds(120), 2.0, 0.0, 3};
+  auto steps = DecideDeferrals(plan, {0, 2}, policy, 0.0);
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].kind, DeferralStep::Kind::kRequeue);
+  EXPECT_EQ(steps[0].attempts, 1);
+  EXPECT_EQ(steps[0].delay, std::chrono::milliseconds(50));
+  EXPECT_EQ(steps[1].kind, DeferralStep::Kind::kDeadLetter);
+  EXPECT_EQ(steps[1].attempts, 3);
+  auto first = DecideDeferrals(plan, {}, policy, 0.0);
+  EXPECT_EQ(first[1].kind, DeferralStep::Kind::kRequeue);
 }
 
 }  // namespace

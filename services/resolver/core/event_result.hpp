@@ -8,6 +8,7 @@
 
 #include "common/core/event.hpp"
 #include "common/core/json.hpp"
+#include "common/core/dead_letter_reason.hpp"
 #include "common/core/status.hpp"
 #include "resolver/core/outcome.hpp"
 
@@ -30,8 +31,8 @@ struct EventResult {
   std::int64_t conflict_id = 0;  // MANUAL: the conflict_log row
   std::int64_t log_seq = 0;      // the resolution_log row; 0 when not logged
   bool duplicate = false;        // decided before; this is the recorded answer
-  // Dead letters: the reason (DEPENDENCY_UNMET, ETAG_RETRIES_EXHAUSTED, DATABASE_REJECTED).
-  std::string dead_letter_reason;
+  // Dead letters: why (set exactly when the event ended as a dead letter).
+  std::optional<DeadLetterReason> dead_letter_reason;
   std::int64_t dead_letter_id = 0;
   Status error;  // not OK when the event was rejected (kInvalidArgument) or not decided
 };

@@ -121,7 +121,8 @@ StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
       result.event_id = row[1].as<std::string>();
       result.duplicate = true;
       if (kind == "dead") {
-        result.dead_letter_reason = row[2].as<std::string>();
+        result.dead_letter_reason = ParseDeadLetterReason(row[2].as<std::string>())
+                                        .value_or(DeadLetterReason::kInternalError);
         result.dead_letter_id = row[7].as<std::int64_t>();
       } else {
         result.outcome = OutcomeFromName(row[2].as<std::string>());
@@ -188,7 +189,8 @@ Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
 }
 
 StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
-    const BatchPlan& plan, const std::vector<int>& prior_attempts, const DeferralPolicy& policy) {
+    const BatchPlan& plan, const std::vector<int>& prior_attempts,
+    const std::vector<DeferralStep>& deferral_steps) {
   std::vector<EventResult> results(plan.events.size());
   try {
     // 1. Records, each conditional on the etag it was read with.
@@ -259,8 +261,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
 
       if (decision.outcome == Outcome::kDeferred) {
         const UnmetDependency& unmet = decision.unmet_dependencies.front();
-        auto delay = NextDeferralDelay(attempts + 1, policy);
-        if (!delay) {
+        const DeferralStep& step = deferral_steps.at(i);
+        if (step.kind == DeferralStep::Kind::kDeadLetter) {
           dead_by_deferral.push_back(i);
           continue;
         }
@@ -272,8 +274,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
                              {"event", EventToJson(event)},
                              {"wait_entity", unmet.target_entity},
                              {"wait_external_id", unmet.target_external_id},
-                             {"attempts", attempts + 1},
-                             {"delay_ms", delay->count()}});
+                             {"attempts", step.attempts},
+                             {"delay_ms", step.delay.count()}});
         continue;
       }
       result.outcome = decision.outcome;
@@ -351,14 +353,13 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     for (std::size_t i : dead_by_deferral) {
       const PlannedEvent& planned = plan.events[i];
       const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
-      const int attempts = prior_attempts.empty() ? 0 : prior_attempts[i];
       auto id = InsertDeadLetter(planned.event.event_id, EventJsonText(planned.event), "",
-                                 "DEPENDENCY_UNMET",
+                                 DeadLetterReason::kDependencyUnmet,
                                  unmet.field + " -> " + unmet.target_entity + "/" +
                                      unmet.target_external_id + " is missing or deleted",
-                                 attempts + 1);
+                                 deferral_steps.at(i).attempts);
       if (!id.ok()) return id.status();
-      results[i].dead_letter_reason = "DEPENDENCY_UNMET";
+      results[i].dead_letter_reason = DeadLetterReason::kDependencyUnmet;
       results[i].dead_letter_id = *id;
       decided_reruns.push_back(planned.event.event_id);
     }
@@ -378,10 +379,11 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
 StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& event_id,
                                                           const std::string& event_json,
                                                           const std::string& raw,
-                                                          const std::string& reason,
+                                                          DeadLetterReason reason,
                                                           const std::string& detail, int attempts) {
   try {
-    auto row = tx_.exec_prepared1("kInsertDeadLetter", event_id, event_json, raw, reason, detail,
+    auto row = tx_.exec_prepared1("kInsertDeadLetter", event_id, event_json, raw,
+                                  std::string(DeadLetterReasonName(reason)), detail,
                                   attempts);
     return row[0].as<std::int64_t>();
   } catch (const std::exception& error) {

@@ -20,8 +20,9 @@
 #include <vector>
 
 #include "common/core/status.hpp"
-#include "resolver/core/backoff.hpp"
+#include "common/core/dead_letter_reason.hpp"
 #include "resolver/core/batch_plan.hpp"
+#include "resolver/core/deferral.hpp"
 #include "resolver/core/event_result.hpp"
 
 namespace synchub {
@@ -48,21 +49,21 @@ class PgHubTransaction {
   Status LockAndVerify(const BatchPlan& plan);
 
   // Writes the plan: records (conditional on their etags; kAborted when one moved or an
-  // insert raced), the resolution log, conflicts, outbound changes, deferrals (with the
-  // backoff of `policy`; out of attempts: a dead letter DEPENDENCY_UNMET), removes re-run
-  // deferrals that were decided, and wakes deferrals waiting for written records.
-  // `prior_attempts[i]` belongs to plan.events[i].
-  // Returns one result per plan event, in order.
+  // insert raced), the resolution log, conflicts, outbound changes, deferrals as
+  // `deferral_steps` says (the app layer decides: re-queue with a delay, or a dead letter
+  // DEPENDENCY_UNMET), removes re-run deferrals that were decided, and wakes deferrals waiting
+  // for written records. `prior_attempts[i]` (empty: all 0) and `deferral_steps[i]` belong to
+  // plan.events[i]. Returns one result per plan event, in order.
   StatusOr<std::vector<EventResult>> WritePlan(const BatchPlan& plan,
                                                const std::vector<int>& prior_attempts,
-                                               const DeferralPolicy& policy);
+                                               const std::vector<DeferralStep>& deferral_steps);
 
   // Persists a dead letter for `event` (upserting the live one of the same event id).
   // `event_json` is its canonical JSON text; when the database refuses it as jsonb the caller
   // passes it as `raw` with an empty `event_json`. Returns the dead letter's id.
   StatusOr<std::int64_t> InsertDeadLetter(const std::string& event_id,
                                           const std::string& event_json, const std::string& raw,
-                                          const std::string& reason, const std::string& detail,
+                                          DeadLetterReason reason, const std::string& detail,
                                           int attempts);
 
   // Removes the deferred rows of `event_ids` (an event that became a dead letter).

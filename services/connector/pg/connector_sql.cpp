@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "connector/connector_config.hpp"
+#include "connector/core/connector_config.hpp"
 
 namespace synchub {
 namespace {

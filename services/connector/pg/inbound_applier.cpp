@@ -6,7 +6,7 @@
 #include "common/core/exact_number.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
-#include "connector/connector_sync.hpp"
+#include "connector/pg/connector_sync.hpp"
 #include "connector/core/sync_decisions.hpp"
 
 namespace synchub {

@@ -28,12 +28,10 @@
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
 #include "common/zmq/resolver_client.hpp"
-#include "connector/connector_config.hpp"
+#include "connector/core/connector_config.hpp"
 #include "synchub/v1/outbound.pb.h"
 
 namespace synchub {
-
-inline constexpr int kMaxPushAttempts = 5;
 
 // (table, column) -> PostgreSQL type name.
 using ColumnTypeMap = std::map<std::pair<std::string, std::string>, std::string>;

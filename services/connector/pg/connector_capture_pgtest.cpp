@@ -8,8 +8,8 @@
 
 #include "common/core/json.hpp"
 #include "common/pg/testing/test_database.hpp"
-#include "connector/connector_config.hpp"
-#include "connector/connector_sync.hpp"
+#include "connector/core/connector_config.hpp"
+#include "connector/pg/connector_sync.hpp"
 
 namespace synchub {
 namespace {

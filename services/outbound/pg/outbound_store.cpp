@@ -1,4 +1,4 @@
-#include "outbound/outbound_store.hpp"
+#include "outbound/pg/outbound_store.hpp"
 
 #include <map>
 #include <set>
@@ -71,24 +71,6 @@ StatusOr<std::vector<QueuedChange>> PgOutboundStore::ReadAfter(const std::string
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading the outbound queue");
   }
-}
-
-std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes) {
-  // The newest is the highest etag, not the last position: (xid, seq) follows transaction
-  // start order, and a transaction that started first can commit a later state of a record.
-  std::map<std::pair<std::string, std::string>, std::size_t> newest_index;
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    auto [it, inserted] =
-        newest_index.emplace(std::make_pair(changes[i].entity, changes[i].external_id), i);
-    if (!inserted && changes[it->second].etag < changes[i].etag) it->second = i;
-  }
-  std::vector<QueuedChange> newest;
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    if (newest_index.at({changes[i].entity, changes[i].external_id}) == i) {
-      newest.push_back(std::move(changes[i]));
-    }
-  }
-  return newest;
 }
 
 StatusOr<std::vector<PgOutboundStore::SourceLag>> PgOutboundStore::Lag() {

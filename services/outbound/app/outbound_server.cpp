@@ -1,16 +1,18 @@
-#include "outbound/outbound_server.hpp"
+#include "outbound/app/outbound_server.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "common/core/json.hpp"
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
+#include "common/runtime/steady_clock.hpp"
+#include "common/zmq/poll.hpp"
 #include "synchub/v1/outbound.pb.h"
 
 namespace synchub {
 namespace {
 
-constexpr auto kSessionTimeout = std::chrono::seconds(3);
+const SteadyClock kSteadyClock;
 
 class OutboundWakeup final : public pqxx::notification_receiver {
  public:
@@ -48,7 +50,9 @@ StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions 
 }
 
 OutboundServer::OutboundServer(OutboundOptions options)
-    : options_(std::move(options)), socket_(context_, zmq::socket_type::router) {}
+    : options_(std::move(options)),
+      socket_(context_, zmq::socket_type::router),
+      clock_(options_.clock != nullptr ? *options_.clock : kSteadyClock) {}
 
 std::string OutboundServer::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
 
@@ -65,7 +69,7 @@ bool OutboundServer::Send(const std::string& identity, const std::string& payloa
 void OutboundServer::HandleMessage(const std::string& identity, const std::string& payload) {
   v1::ConnectorToHub message;
   if (!message.ParseFromString(payload)) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.Now();
   if (message.has_subscribe()) {
     const std::string& source = message.subscribe().source();
     auto cursor = store_->LoadCursor(source);
@@ -73,14 +77,8 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
       spdlog::warn("subscribe {}: {}", source, cursor.status().message());
       return;
     }
-    Session session;
-    session.identity = identity;
-    session.credit = std::max<std::uint32_t>(1, message.subscribe().credit());
-    session.acked = *cursor;
-    session.delivered = *cursor;
-    session.last_heard = now;
-    session.last_sent = now;
-    sessions_[source] = std::move(session);
+    sessions_.insert_or_assign(
+        source, DeliverySession(identity, message.subscribe().credit(), *cursor, now));
     spdlog::info("{} subscribed, resuming after seq {}", source, cursor->seq);
     return;
   }
@@ -88,39 +86,35 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
                              : message.has_heartbeat() ? message.heartbeat().source()
                                                        : "";
   auto it = sessions_.find(source);
-  if (it == sessions_.end() || it->second.identity != identity) return;
-  Session& session = it->second;
-  session.last_heard = now;
-  if (message.has_ack()) {
-    const std::int64_t up_to = static_cast<std::int64_t>(message.ack().up_to_seq());
-    auto acked = session.in_flight.find(up_to);
-    if (acked != session.in_flight.end()) {
-      OutboundPosition position = acked->second;
-      session.in_flight.erase(session.in_flight.begin(), std::next(acked));
-      if (Status saved = store_->SaveCursor(source, position); saved.ok()) {
-        session.acked = position;
-        metrics_.Acked(source, position.seq);
-      } else {
-        spdlog::warn("saving {}'s cursor: {}", source, saved.message());
-      }
-    }
-    session.credit = message.ack().credit();
+  if (it == sessions_.end() || it->second.identity() != identity) return;
+  DeliverySession& session = it->second;
+  session.Heard(now);
+  if (!message.has_ack()) return;
+  auto acked = session.Acked(static_cast<std::int64_t>(message.ack().up_to_seq()),
+                             message.ack().credit(), now);
+  if (!acked) return;
+  if (Status saved = store_->SaveCursor(source, *acked); saved.ok()) {
+    session.CursorSaved(*acked);
+    metrics_.Acked(source, acked->seq);
+  } else {
+    spdlog::warn("saving {}'s cursor: {}", source, saved.message());
   }
 }
 
-void OutboundServer::Deliver(const std::string& source, Session& session) {
-  const int room = static_cast<int>(session.credit) - static_cast<int>(session.in_flight.size());
+void OutboundServer::Deliver(const std::string& source, DeliverySession& session) {
+  const int room = session.Room(options_.max_batch);
   if (room <= 0) return;
-  auto changes = store_->ReadAfter(source, session.delivered, std::min(room, options_.max_batch));
+  auto changes = store_->ReadAfter(source, session.delivered(), room);
   if (!changes.ok()) {
     spdlog::warn("reading for {}: {}", source, changes.status().message());
     return;
   }
   if (changes->empty()) return;
   const OutboundPosition last = changes->back().position;
+  std::vector<QueuedChange> newest = NewestPerRecord(std::move(changes).value());
   v1::HubToConnector message;
   v1::Deliver* deliver = message.mutable_deliver();
-  for (auto& change : NewestPerRecord(std::move(changes).value())) {
+  for (const auto& change : newest) {
     v1::OutboundChange* out = deliver->add_changes();
     out->set_seq(static_cast<std::uint64_t>(change.position.seq));
     out->set_target_source(source);
@@ -132,34 +126,25 @@ void OutboundServer::Deliver(const std::string& source, Session& session) {
       out->set_version(record.value("version", std::int64_t{0}));
       out->set_deleted(record.value("deleted", false));
     }
-    out->set_record_json(std::move(change.record_json));
-    session.in_flight.emplace(change.position.seq, change.position);
+    out->set_record_json(change.record_json);
   }
-  // Positions skipped as older changes of a record count as delivered with the last one.
-  session.in_flight[deliver->changes(deliver->changes_size() - 1).seq()] = last;
-  session.delivered = last;
-  if (!Send(session.identity, message.SerializeAsString())) {
+  session.Delivered(newest, last, clock_.Now());
+  if (!Send(session.identity(), message.SerializeAsString())) {
     spdlog::info("{} is gone; its session ends", source);
-    session.identity.clear();
+    session.End();
     return;
   }
-  session.last_sent = std::chrono::steady_clock::now();
   metrics_.Delivered(source, static_cast<std::size_t>(deliver->changes_size()), last.seq);
 }
 
 void OutboundServer::Run() {
   OutboundWakeup wakeup(*connection_);
-  auto last_poll = std::chrono::steady_clock::now();
+  auto last_poll = clock_.Now();
   auto last_lag = last_poll - std::chrono::seconds(10);
   while (!stopping_) {
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
                                {nullptr, connection_->sock(), ZMQ_POLLIN, 0}};
-    try {
-      zmq::poll(items, 2, std::chrono::milliseconds(50));
-    } catch (const zmq::error_t& error) {
-      if (error.num() == EINTR) continue;
-      throw;
-    }
+    PollFor(items, std::chrono::milliseconds(50));
     bool woken = false;
     if (items[1].revents & ZMQ_POLLIN) {
       try {
@@ -170,29 +155,24 @@ void OutboundServer::Run() {
         break;
       }
     }
-    while (true) {
-      zmq::message_t identity;
-      if (!socket_.recv(identity, zmq::recv_flags::dontwait)) break;
-      zmq::message_t payload;
-      if (!identity.more() || !socket_.recv(payload, zmq::recv_flags::none)) continue;
-      HandleMessage(identity.to_string(), payload.to_string());
-    }
-    const auto now = std::chrono::steady_clock::now();
+    RoutedMessage routed;
+    while (RecvRouted(socket_, routed)) HandleMessage(routed.identity, routed.payload.to_string());
+    const auto now = clock_.Now();
     const bool poll_due = now - last_poll >= options_.poll_interval;
     if (poll_due) last_poll = now;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      Session& session = it->second;
-      if (session.identity.empty() || now - session.last_heard > kSessionTimeout) {
+      DeliverySession& session = it->second;
+      if (session.Over(now, options_.session_timeout)) {
         spdlog::info("session of {} ended", it->first);
         it = sessions_.erase(it);
         continue;
       }
-      if (woken || poll_due || !session.in_flight.empty()) Deliver(it->first, session);
-      if (!session.identity.empty() && now - session.last_sent >= options_.heartbeat) {
+      if (woken || poll_due || session.has_in_flight()) Deliver(it->first, session);
+      if (session.HeartbeatDue(now, options_.heartbeat)) {
         v1::HubToConnector beat;
         beat.mutable_heartbeat()->set_source(it->first);
-        if (!Send(session.identity, beat.SerializeAsString())) session.identity.clear();
-        session.last_sent = now;
+        if (!Send(session.identity(), beat.SerializeAsString())) session.End();
+        session.Sent(now);
       }
       ++it;
     }

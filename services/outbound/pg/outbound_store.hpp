@@ -15,28 +15,9 @@
 #include <vector>
 
 #include "common/core/status.hpp"
+#include "outbound/core/queued_change.hpp"
 
 namespace synchub {
-
-struct OutboundPosition {
-  std::uint64_t xid = 0;
-  std::int64_t seq = 0;
-
-  bool operator<(const OutboundPosition& other) const {
-    return xid != other.xid ? xid < other.xid : seq < other.seq;
-  }
-  bool operator==(const OutboundPosition&) const = default;
-};
-
-struct QueuedChange {
-  OutboundPosition position;
-  std::string entity;
-  std::string external_id;
-  std::int64_t version = 0;
-  bool deleted = false;
-  std::int64_t etag = 0;
-  std::string record_json;
-};
 
 class PgOutboundStore {
  public:
@@ -63,10 +44,5 @@ class PgOutboundStore {
  private:
   pqxx::connection& connection_;
 };
-
-// Keeps only the newest change of each record (the highest etag: position order follows
-// transaction start, not commit), in position order: when several changes of one record wait
-// for a target, only the newest needs to travel.
-std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes);
 
 }  // namespace synchub

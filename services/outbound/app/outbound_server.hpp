@@ -24,10 +24,12 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "common/core/clock.hpp"
 #include "common/core/status.hpp"
 #include "common/metrics/metrics_exposer.hpp"
-#include "outbound/outbound_metrics.hpp"
-#include "outbound/outbound_store.hpp"
+#include "outbound/app/outbound_metrics.hpp"
+#include "outbound/core/delivery_session.hpp"
+#include "outbound/pg/outbound_store.hpp"
 
 namespace synchub {
 
@@ -36,8 +38,10 @@ struct OutboundOptions {
   std::string listen = "tcp://127.0.0.1:5580";
   std::chrono::milliseconds poll_interval{200};  // fallback when no NOTIFY arrives
   std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds session_timeout{3000};  // silence that ends a session
   int max_batch = 500;
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
+  const Clock* clock = nullptr;  // the time source; nullptr: the steady clock
 };
 
 class OutboundServer {
@@ -52,19 +56,9 @@ class OutboundServer {
   void Stop() { stopping_ = true; }
 
  private:
-  struct Session {
-    std::string identity;
-    std::uint32_t credit = 0;
-    OutboundPosition acked;                              // saved in outbound_cursor
-    OutboundPosition delivered;                          // the last position sent
-    std::map<std::int64_t, OutboundPosition> in_flight;  // seq -> position, not yet acked
-    std::chrono::steady_clock::time_point last_heard;
-    std::chrono::steady_clock::time_point last_sent;
-  };
-
   explicit OutboundServer(OutboundOptions options);
   void HandleMessage(const std::string& identity, const std::string& payload);
-  void Deliver(const std::string& source, Session& session);
+  void Deliver(const std::string& source, DeliverySession& session);
   bool Send(const std::string& identity, const std::string& payload);
 
   OutboundOptions options_;
@@ -72,7 +66,8 @@ class OutboundServer {
   zmq::socket_t socket_;
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<PgOutboundStore> store_;
-  std::map<std::string, Session> sessions_;  // by source
+  const Clock& clock_;
+  std::map<std::string, DeliverySession> sessions_;  // by source
   std::atomic<bool> stopping_{false};
   OutboundMetrics metrics_;
   std::unique_ptr<MetricsExposer> exposer_;

@@ -1,4 +1,4 @@
-#include "outbound/outbound_metrics.hpp"
+#include "outbound/app/outbound_metrics.hpp"
 
 namespace synchub {
 

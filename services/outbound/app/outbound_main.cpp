@@ -2,22 +2,16 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
-#include "outbound/outbound_server.hpp"
-
-namespace {
-synchub::OutboundServer* g_server = nullptr;
-void OnSignal(int) {
-  if (g_server != nullptr) g_server->Stop();
-}
-}  // namespace
+#include "common/zmq/stop_signals.hpp"
+#include "outbound/app/outbound_server.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"synchub-outbound: streams canonical changes to the connectors."};
+  synchub::StopSignals stop_signals;  // first: every thread started later inherits its mask
   synchub::OutboundOptions options;
   std::string db;
   std::string log_level = "info";
@@ -39,13 +33,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", server.status().message());
     return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
   }
-  g_server = server->get();
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGINT, OnSignal);
+  stop_signals.OnStop([server = server->get()] { server->Stop(); });
   if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());
   std::printf("READY %s %s\n", (*server)->endpoint().c_str(), (*server)->metrics_url().c_str());
   std::fflush(stdout);
   (*server)->Run();
-  g_server = nullptr;
   return 0;
 }

@@ -1,12 +1,15 @@
-#include "connector/connector_sync.hpp"
+#include "connector/pg/connector_sync.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <map>
 
 #include "common/core/event.hpp"
+#include "common/core/dead_letter_reason.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
+#include "common/runtime/steady_clock.hpp"
+#include "connector/core/push_decisions.hpp"
 
 namespace synchub {
 namespace {
@@ -21,11 +24,11 @@ SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_c
 constexpr const char* kMarkSent = R"sql(
 UPDATE synchub_outbox SET sent_at = now()
  WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint))sql";
+// A rejected push: $3 parks the row, $4 is the delay before the next push (push_decisions.hpp).
 constexpr const char* kMarkFailed = R"sql(
 UPDATE synchub_outbox
-   SET retry_count = retry_count + 1, last_error = $2,
-       parked = retry_count + 1 >= $3,
-       next_attempt_at = now() + least(60000, $4 * power(2, retry_count)) * interval '1 millisecond'
+   SET retry_count = retry_count + 1, last_error = $2, parked = $3,
+       next_attempt_at = now() + $4 * interval '1 millisecond'
  WHERE id = $1)sql";
 constexpr const char* kParkedUnreported = R"sql(
 SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_count,
@@ -38,10 +41,8 @@ SELECT p.id, p.entity, p.external_id, p.record::text, p.error,
   FROM synchub_inbound_parked p WHERE p.reported_at IS NULL ORDER BY p.id LIMIT 50)sql";
 constexpr const char* kMarkInboundReported =
     "UPDATE synchub_inbound_parked SET reported_at = now() WHERE id = $1";
-constexpr const char* kAskAgain =
-    "UPDATE synchub_outbox SET next_attempt_at = now() + interval '2 seconds' WHERE id = $1";
-constexpr const char* kDelay =
-    "UPDATE synchub_outbox SET next_attempt_at = now() + interval '1 second' WHERE id = $1";
+constexpr const char* kRetryLater =
+    "UPDATE synchub_outbox SET next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1";
 
 }  // namespace
 
@@ -58,12 +59,14 @@ OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& contex
 StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
   try {
     std::vector<std::int64_t> ids;
+    std::vector<int> failures;  // retry_count of each row
     std::vector<v1::Event> events;
     {
       pqxx::read_transaction tx(connection);
       for (const auto& row : tx.exec(kDueRows)) {
         v1::Event event;
         ids.push_back(row[0].as<std::int64_t>());
+        failures.push_back(row[6].as<int>());
         event.set_event_id(EventIdOf(row[7].as<std::string>(), row[0].as<std::string>()));
         event.set_entity(row[1].as<std::string>());
         event.set_external_id(row[2].as<std::string>());
@@ -77,8 +80,24 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
     if (events.empty()) return 0;
     auto reply = hub_.Submit(events);
     pqxx::work tx(connection);
+    const RetryPolicy rejection_policy = connector::PushRejectionPolicy(config_.push_backoff_ms);
+    // Carries out what push_decisions.hpp decides for row `i`; true when it was sent.
+    auto carry_out = [&](std::size_t i, connector::PushAnswer answer, const std::string& error) {
+      const connector::PushStep step =
+          connector::DecidePush(answer, failures[i], rejection_policy, JitterDraw());
+      if (step.kind == connector::PushStep::Kind::kSent) return true;
+      if (step.counts_as_failure) {
+        tx.exec_params(kMarkFailed, ids[i], error, step.kind == connector::PushStep::Kind::kPark,
+                       step.delay.count());
+      } else {
+        tx.exec_params(kRetryLater, ids[i], step.delay.count());
+      }
+      return false;
+    };
     if (!reply.ok()) {
-      for (std::int64_t id : ids) tx.exec_params(kDelay, id);
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        carry_out(i, connector::PushAnswer::kNotDecided, reply.status().message());
+      }
       tx.commit();
       return reply.status();
     }
@@ -87,27 +106,27 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
     std::vector<InboundApplier::Incoming> answers;
     for (int i = 0; i < reply->results_size(); ++i) {
       const v1::ResolutionResult& result = reply->results(i);
-      const std::int64_t id = ids[static_cast<std::size_t>(i)];
-      const v1::Event& event = events[static_cast<std::size_t>(i)];
-      if (result.error().code() == v1::STATUS_CODE_OK && result.outcome() == v1::OUTCOME_DEFERRED) {
-        // Not decided yet: the row stays pending (inbound changes of the key keep waiting) and
-        // is asked about again; the resend is answered from the hub's records until decided.
-        tx.exec_params(kAskAgain, id);
-      } else if (result.error().code() == v1::STATUS_CODE_OK) {
-        sent_ids.push_back(id);  // decided at the hub (any outcome, dead letters too)
-        ++sent;
-        // What the change resolved to: held, then applied once nothing of the key is pending.
-        Json record =
-            result.record_json().empty() ? Json() : TryParseStoredJson(result.record_json());
-        if (record.is_object()) {
-          answers.push_back(
-              {event.entity(), event.external_id(), result.etag(), std::move(record), true});
-        }
-      } else if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
-        tx.exec_params(kMarkFailed, id, result.error().message(), kMaxPushAttempts,
-                       config_.push_backoff_ms);
-      } else {
-        tx.exec_params(kDelay, id);
+      const auto index = static_cast<std::size_t>(i);
+      const v1::Event& event = events[index];
+      // The adapter classifies the answer; DecidePush decides. A DEFERRED change stays pending
+      // (inbound changes of the key keep waiting) and is asked about again; the resend is
+      // answered from the hub's records until decided.
+      const auto answer = result.error().code() == v1::STATUS_CODE_OK
+                              ? (result.outcome() == v1::OUTCOME_DEFERRED
+                                     ? connector::PushAnswer::kDeferred
+                                     : connector::PushAnswer::kDecided)
+                          : result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT
+                              ? connector::PushAnswer::kRejected
+                              : connector::PushAnswer::kNotDecided;
+      if (!carry_out(index, answer, result.error().message())) continue;
+      sent_ids.push_back(ids[index]);  // decided at the hub (any outcome, dead letters too)
+      ++sent;
+      // What the change resolved to: held, then applied once nothing of the key is pending.
+      Json record =
+          result.record_json().empty() ? Json() : TryParseStoredJson(result.record_json());
+      if (record.is_object()) {
+        answers.push_back(
+            {event.entity(), event.external_id(), result.etag(), std::move(record), true});
       }
     }
     if (!sent_ids.empty()) tx.exec_params(kMarkSent, JsonText(sent_ids));
@@ -139,7 +158,7 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
       v1::DeadLetterReport report;
       report.set_event_id(event["eventId"].get<std::string>());
       report.set_event_json(JsonText(event));
-      report.set_reason("CONNECTOR_PUSH_FAILED");
+      report.set_reason(std::string(DeadLetterReasonName(DeadLetterReason::kConnectorPushFailed)));
       report.set_detail(row[7].as<std::string>());
       report.set_attempts(row[6].as<int>());
       auto id = hub_.ReportDeadLetter(report);
@@ -162,7 +181,7 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
       v1::DeadLetterReport report;
       report.set_event_id(event["eventId"].get<std::string>());
       report.set_event_json(JsonText(event));
-      report.set_reason("CONNECTOR_APPLY_FAILED");
+      report.set_reason(std::string(DeadLetterReasonName(DeadLetterReason::kConnectorApplyFailed)));
       report.set_detail(config_.source + ": " + row[4].as<std::string>());
       report.set_attempts(1);
       auto id = hub_.ReportDeadLetter(report);

@@ -7,149 +7,19 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
-#include "connector/connector_config.hpp"
-#include "connector/connector_sync.hpp"
+#include "common/zmq/stop_signals.hpp"
+#include "connector/core/connector_config.hpp"
+#include "connector/app/sync_loops.hpp"
+#include "connector/pg/connector_sync.hpp"
 
 namespace synchub {
 namespace {
-
-std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop = true; }
-
-class OutboxWakeup final : public pqxx::notification_receiver {
- public:
-  explicit OutboxWakeup(pqxx::connection_base& connection)
-      : pqxx::notification_receiver(connection, "synchub_outbox") {}
-  void operator()(const std::string&, int) override {}
-};
-
-std::unique_ptr<pqxx::connection> ConnectWithRetry(const std::string& conninfo) {
-  while (!g_stop) {
-    auto connection = ConnectPg(conninfo);
-    if (connection.ok()) return std::move(connection).value();
-    spdlog::warn("{}; retrying in 1 s", connection.status().message());
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-  return nullptr;
-}
-
-void PushLoop(const ConnectorConfig& config, zmq::context_t& context) {
-  OutboxPusher pusher(config, context);
-  while (!g_stop) {
-    auto connection = ConnectWithRetry(config.database);
-    if (!connection) return;
-    OutboxWakeup wakeup(*connection);
-    while (!g_stop) {
-      auto pushed = pusher.PushOnce(*connection);
-      if (!pushed.ok()) {
-        spdlog::warn("push: {}", pushed.status().message());
-        if (!connection->is_open()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        continue;
-      }
-      if (auto reported = pusher.ReportParked(*connection); !reported.ok()) {
-        spdlog::warn("reporting parked rows: {}", reported.status().message());
-      }
-      if (*pushed > 0) continue;  // more may be waiting
-      try {
-        connection->await_notification(0, 250000);
-      } catch (const std::exception& error) {
-        spdlog::warn("push: {}", error.what());
-        break;
-      }
-    }
-  }
-}
-
-void PullLoop(const ConnectorConfig& config, zmq::context_t& context) {
-  constexpr std::uint32_t kCredit = 1000;
-  InboundApplier applier(config);
-  auto connection = ConnectWithRetry(config.database);
-  while (!g_stop && connection) {
-    zmq::socket_t socket(context, zmq::socket_type::dealer);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(config.outbound_endpoint);
-    auto send = [&](const v1::ConnectorToHub& message) {
-      (void)socket.send(zmq::buffer(message.SerializeAsString()), zmq::send_flags::dontwait);
-    };
-    v1::ConnectorToHub subscribe;
-    subscribe.mutable_subscribe()->set_source(config.source);
-    subscribe.mutable_subscribe()->set_credit(kCredit);
-    send(subscribe);
-    auto last_heard = std::chrono::steady_clock::now();
-    auto last_beat = last_heard;
-    auto last_retry = last_heard;
-    auto last_settle = last_heard;
-    while (!g_stop) {
-      zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
-      try {
-        zmq::poll(&item, 1, std::chrono::milliseconds(100));
-      } catch (const zmq::error_t&) {
-        continue;
-      }
-      const auto now = std::chrono::steady_clock::now();
-      bool failed = false;
-      if (item.revents & ZMQ_POLLIN) {
-        zmq::message_t frame;
-        while (socket.recv(frame, zmq::recv_flags::dontwait)) {
-          last_heard = now;
-          v1::HubToConnector message;
-          if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) continue;
-          if (!message.has_deliver() || message.deliver().changes_size() == 0) continue;
-          auto applied = applier.Apply(*connection, message.deliver());
-          if (!applied.ok()) {
-            spdlog::warn("apply: {}", applied.status().message());
-            if (!connection->is_open()) connection = ConnectWithRetry(config.database);
-            failed = true;  // not acknowledged, and nothing after it either: a new session
-            break;          // resumes from the last acknowledged change
-          }
-          v1::ConnectorToHub ack;
-          ack.mutable_ack()->set_source(config.source);
-          const auto& changes = message.deliver().changes();
-          ack.mutable_ack()->set_up_to_seq(changes[changes.size() - 1].seq());
-          ack.mutable_ack()->set_credit(kCredit);
-          send(ack);
-        }
-      }
-      if (failed) break;
-      if (now - last_beat >= std::chrono::seconds(1)) {
-        v1::ConnectorToHub beat;
-        beat.mutable_heartbeat()->set_source(config.source);
-        send(beat);
-        last_beat = now;
-      }
-      // Parked inbound changes are tried again every 10 s: once an operator fixed what
-      // refused them (a column too narrow), they apply by themselves.
-      if (now - last_settle >= std::chrono::seconds(2)) {
-        auto settled = applier.SettleHeld(*connection);
-        if (!settled.ok()) spdlog::warn("{}", settled.status().message());
-        last_settle = now;
-      }
-      if (now - last_retry >= std::chrono::seconds(10)) {
-        auto retried = applier.RetryParked(*connection);
-        if (!retried.ok()) {
-          spdlog::warn("retrying parked inbound changes: {}", retried.status().message());
-        } else if (*retried > 0) {
-          spdlog::info("{} parked inbound change(s) applied", *retried);
-        }
-        last_retry = now;
-      }
-      if (now - last_heard > std::chrono::seconds(3)) {
-        spdlog::info("no word from the hub for 3 s; subscribing again");
-        break;
-      }
-    }
-  }
-}
 
 // Prints the outbox counts and the parked rows. Throws pqxx errors (no outbox: not set up).
 void PrintOutboxStatus(pqxx::connection_base& connection, const ConnectorConfig& config) {
@@ -198,6 +68,7 @@ int PrintStatus(const ConnectorConfig& config) {
 }  // namespace synchub
 
 int main(int argc, char** argv) {
+  synchub::StopSignals stop_signals;  // first: every thread started later inherits its mask
   CLI::App app{"synchub-connector: two-way sync of one PostgreSQL database with synchub."};
   app.require_subcommand(1);
   app.fallthrough();  // `--config FILE` before or after the subcommand
@@ -277,15 +148,11 @@ int main(int argc, char** argv) {
   }
   if (status->parsed()) return synchub::PrintStatus(*config);
   if (run->parsed()) {
-    std::signal(SIGTERM, synchub::OnSignal);
-    std::signal(SIGINT, synchub::OnSignal);
     zmq::context_t context(1);
-    std::thread push([&] { synchub::PushLoop(*config, context); });
-    std::thread pull([&] { synchub::PullLoop(*config, context); });
+    synchub::SyncLoops loops(*config, context, stop_signals.flag());
     std::printf("READY %s\n", config->source.c_str());
     std::fflush(stdout);
-    push.join();
-    pull.join();
+    loops.Join();
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-#include "connector/connector_config.hpp"
+#include "connector/core/connector_config.hpp"
 
 #include <gtest/gtest.h>
 

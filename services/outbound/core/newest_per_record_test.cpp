@@ -1,4 +1,4 @@
-#include "outbound/outbound_store.hpp"
+#include "outbound/core/queued_change.hpp"
 
 #include <gtest/gtest.h>
 

@@ -32,6 +32,12 @@ const char* ReasonPhrase(int status) {
 
 }  // namespace
 
+HttpAnswer JsonAnswer(Json body) {
+  HttpAnswer answer;
+  answer.body = std::move(body);
+  return answer;
+}
+
 HttpAnswer Problem(int status, std::string code, std::string detail, std::string key) {
   HttpAnswer answer;
   answer.status = status;

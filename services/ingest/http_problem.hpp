@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
@@ -14,7 +16,15 @@ struct HttpAnswer {
   int status = 200;
   Json body;
   bool problem = false;  // body is a problem document
+  // Empty: `body` is sent as JSON (JsonText), application/json or, for a problem,
+  // application/problem+json. Otherwise `body` is a string, sent as is with this type.
+  std::string content_type;
+  // Headers to send besides Content-Type (the gateway adds Retry-After to every 503 itself).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
+
+// A 200 answer with a JSON body.
+HttpAnswer JsonAnswer(Json body);
 
 // {"type":"about:blank","title":<reason phrase>,"status","code","detail","key"}.
 HttpAnswer Problem(int status, std::string code, std::string detail, std::string key = "");

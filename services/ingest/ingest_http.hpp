@@ -1,6 +1,8 @@
 // IngestHttpServer: the HTTP API of SPEC section 8 (routes listed in docs/openapi.yaml and in
 // Routes()), on cpp-httplib's thread pool. Each pool thread lazily opens its own PostgreSQL
-// connection and resolver client.
+// connection and resolver client. This is the cpp-httplib adapter only: a route table maps
+// each method and path to its handler in routes/ (one per route, grouped by resource), which
+// decides the answer.
 //
 // Bad input gets a 4xx problem document naming the offending key, never a 500: bodies over
 // 1 MiB 413, a wrong content type 415, invalid JSON or rules of SPEC section 2 400.

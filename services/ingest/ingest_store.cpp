@@ -1,5 +1,8 @@
 #include "ingest/ingest_store.hpp"
 
+#include <optional>
+#include <utility>
+
 #include "common/core/event_parse.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "common/runtime/event_ids.hpp"
@@ -18,38 +21,60 @@ Json ParseOrNull(const pqxx::field& field) {
   return field.is_null() ? Json() : ParseStoredJson(field.as<std::string>());
 }
 
-Json TextOrNull(const pqxx::field& field) {
-  return field.is_null() ? Json() : Json(field.as<std::string>());
+template <typename T>
+std::optional<T> ValueOrNull(const pqxx::field& field) {
+  return field.is_null() ? std::nullopt : std::optional<T>(field.as<T>());
 }
 
-Json ConflictFromRow(const pqxx::row& row, bool detail) {
-  Json conflict = {
-      {"id", row[0].as<std::int64_t>()},         {"eventId", row[1].as<std::string>()},
-      {"entity", row[2].as<std::string>()},      {"externalId", row[3].as<std::string>()},
-      {"status", row[4].as<std::string>()},      {"resolution", TextOrNull(row[5])},
-      {"createdAt", TextOrNull(row[6])},         {"resolvedAt", TextOrNull(row[7])},
-      {"conflictingFields", ParseOrNull(row[8])}};
+// The columns of ingest_sql::kConflictColumns; `detail` reads event and canonical too.
+ConflictRow ConflictFromRow(const pqxx::row& row, bool detail) {
+  ConflictRow conflict;
+  conflict.id = row[0].as<std::int64_t>();
+  conflict.event_id = row[1].as<std::string>();
+  conflict.entity = row[2].as<std::string>();
+  conflict.external_id = row[3].as<std::string>();
+  conflict.status = row[4].as<std::string>();
+  conflict.resolution = ValueOrNull<std::string>(row[5]);
+  conflict.created_at = ValueOrNull<std::string>(row[6]);
+  conflict.resolved_at = ValueOrNull<std::string>(row[7]);
+  conflict.conflicting_fields = ParseOrNull(row[8]);
   if (detail) {
-    conflict["event"] = ParseOrNull(row[9]);
-    conflict["canonical"] = ParseOrNull(row[10]);
+    conflict.event = ParseOrNull(row[9]);
+    conflict.canonical = ParseOrNull(row[10]);
   }
   return conflict;
 }
 
-Json DeadLetterFromRow(const pqxx::row& row) {
-  Json event = ParseOrNull(row[8]);
-  if (event.is_null() && !row[9].is_null()) event = Json(row[9].as<std::string>());
-  return {{"id", row[0].as<std::int64_t>()},    {"eventId", row[1].as<std::string>()},
-          {"reason", row[2].as<std::string>()}, {"detail", row[3].as<std::string>()},
-          {"attempts", row[4].as<int>()},       {"status", row[5].as<std::string>()},
-          {"firstSeen", TextOrNull(row[6])},    {"lastSeen", TextOrNull(row[7])},
-          {"event", std::move(event)}};
+// The columns of ingest_sql::kDeadLetterColumns.
+DeadLetterRow DeadLetterFromRow(const pqxx::row& row) {
+  DeadLetterRow letter;
+  letter.id = row[0].as<std::int64_t>();
+  letter.event_id = row[1].as<std::string>();
+  letter.reason = row[2].as<std::string>();
+  letter.detail = row[3].as<std::string>();
+  letter.attempts = row[4].as<int>();
+  letter.status = row[5].as<std::string>();
+  letter.first_seen = ValueOrNull<std::string>(row[6]);
+  letter.last_seen = ValueOrNull<std::string>(row[7]);
+  letter.event = ParseOrNull(row[8]);
+  if (letter.event.is_null() && !row[9].is_null()) letter.event = Json(row[9].as<std::string>());
+  return letter;
 }
 
-Json RecordWithEtag(const CanonicalRecord& record, std::int64_t etag) {
-  Json json = RecordToJson(record);
-  json["etag"] = etag;
-  return json;
+// The record (entity, external_id) as the resolver reads it, alone in the map PlanBatch
+// takes; with `lock`, locked FOR UPDATE. kNotFound when there is none.
+StatusOr<StoredRecords> ReadRecord(PgHubTransaction& tx, const std::string& entity,
+                                   const std::string& external_id, bool lock) {
+  auto stored = tx.ReadRecords({RecordKey(entity, external_id)}, lock);
+  if (!stored.ok()) return stored.status();
+  if (stored->empty()) return Status::NotFound("no record " + entity + "/" + external_id);
+  return stored;
+}
+
+// The columns of ingest_sql::kSources and kSource.
+SourceRow SourceFromRow(const pqxx::row& row) {
+  return SourceRow{row[0].as<std::string>(), row[1].as<int>(), row[2].as<std::int64_t>(),
+                   row[3].as<double>()};
 }
 
 }  // namespace
@@ -64,74 +89,49 @@ Status PgIngestStore::Ping() {
   }
 }
 
-StatusOr<Json> PgIngestStore::GetRecord(const std::string& entity, const std::string& external_id) {
+StatusOr<StoredRecord> PgIngestStore::GetRecord(const std::string& entity,
+                                                const std::string& external_id) {
   try {
-    pqxx::read_transaction tx(connection_);
-    auto rows = tx.exec_params(ingest_sql::kRecord, entity, external_id);
-    if (rows.empty()) return Status::NotFound("no record " + entity + "/" + external_id);
-    const auto& row = rows[0];
-    Json record = {{"entity", entity},
-                   {"externalId", external_id},
-                   {"version", row[2].as<std::int64_t>()},
-                   {"lastSource", row[3].as<std::string>()},
-                   {"provenance", ParseStoredJson(row[1].as<std::string>())},
-                   {"etag", row[4].as<std::int64_t>()}};
-    Json fields = ParseStoredJson(row[0].as<std::string>());
-    // Every field's version; one written before per-field versions has the record's.
-    Json versions = ParseStoredJson(row[5].as<std::string>());
-    for (auto it = fields.begin(); it != fields.end(); ++it) {
-      if (!versions.contains(it.key())) versions[it.key()] = row[2].as<std::int64_t>();
-    }
-    record["fieldVersions"] = std::move(versions);
-    record["deleted"] = fields.value(std::string(kDeletedField), false);
-    fields.erase(std::string(kDeletedField));
-    record["fields"] = std::move(fields);
-    return record;
+    PgHubTransaction tx(connection_);  // begins: throws when the connection is gone
+    auto stored = ReadRecord(tx, entity, external_id, /*lock=*/false);
+    if (!stored.ok()) return stored.status();
+    return std::move(stored->begin()->second);
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading a record");
   }
 }
 
-StatusOr<Json> PgIngestStore::GetHistory(const std::string& entity,
-                                         const std::string& external_id) {
+StatusOr<RecordHistory> PgIngestStore::GetHistory(const std::string& entity,
+                                                  const std::string& external_id) {
   try {
     pqxx::read_transaction tx(connection_);
-    Json history = Json::array();
+    RecordHistory history{entity, external_id, {}};
     for (const auto& row : tx.exec_params(ingest_sql::kHistory, entity, external_id)) {
-      history.push_back(
-          {{"seq", row[0].as<std::int64_t>()},
-           {"eventId", row[1].as<std::string>()},
-           {"source", row[2].as<std::string>()},
-           {"version", row[3].as<std::int64_t>()},
-           {"outcome", row[4].as<std::string>()},
-           {"changed", row[5].as<bool>()},
-           {"etagBefore", row[6].is_null() ? Json() : Json(row[6].as<std::int64_t>())},
-           {"etagAfter", row[7].is_null() ? Json() : Json(row[7].as<std::int64_t>())},
-           {"resolvedAt", TextOrNull(row[8])},
-           {"event", ParseOrNull(row[9])},
-           {"recordAfter", ParseOrNull(row[10])}});
+      history.entries.push_back(HistoryEntry{
+          row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+          row[3].as<std::int64_t>(), row[4].as<std::string>(), row[5].as<bool>(),
+          ValueOrNull<std::int64_t>(row[6]), ValueOrNull<std::int64_t>(row[7]),
+          ValueOrNull<std::string>(row[8]), ParseOrNull(row[9]), ParseOrNull(row[10])});
     }
-    if (history.empty()) return Status::NotFound("no history for " + entity + "/" + external_id);
-    return Json{{"entity", entity}, {"externalId", external_id}, {"history", std::move(history)}};
+    if (history.entries.empty()) {
+      return Status::NotFound("no history for " + entity + "/" + external_id);
+    }
+    return history;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading a record's history");
   }
 }
 
-StatusOr<Json> PgIngestStore::ApplyOperatorEvent(const std::string& entity,
-                                                 const std::string& external_id,
-                                                 std::int64_t expected_etag, const FieldMap& fields,
-                                                 bool delete_record, const Catalog& catalog,
-                                                 std::int64_t conflict_id,
-                                                 const std::string& take) {
+StatusOr<StoredRecord> PgIngestStore::ApplyOperatorEvent(
+    const std::string& entity, const std::string& external_id, std::int64_t expected_etag,
+    const FieldMap& fields, bool delete_record, const Catalog& catalog, std::int64_t conflict_id,
+    const std::string& take) {
   PgHubTransaction tx(connection_);
-  RecordKey key(entity, external_id);
-  auto stored = tx.ReadRecords({key}, /*lock=*/true);
+  auto stored = ReadRecord(tx, entity, external_id, /*lock=*/true);
   if (!stored.ok()) return stored.status();
-  auto found = stored->find(key);
-  if (found == stored->end()) return Status::NotFound("no record " + entity + "/" + external_id);
-  if (expected_etag > 0 && found->second.etag != expected_etag) {
-    return Status::FailedPrecondition("the record's etag is " + std::to_string(found->second.etag) +
+  const StoredRecord& found = stored->begin()->second;
+  if (expected_etag > 0 && found.etag != expected_etag) {
+    return Status::FailedPrecondition("the record's etag is " + std::to_string(found.etag) +
                                       ", not " + std::to_string(expected_etag));
   }
   Event event;
@@ -139,7 +139,7 @@ StatusOr<Json> PgIngestStore::ApplyOperatorEvent(const std::string& entity,
   event.entity = entity;
   event.external_id = external_id;
   event.source = std::string(kOperatorSource);
-  event.version = found->second.record.version + 1;
+  event.version = found.record.version + 1;
   event.op = delete_record ? Op::kDelete : Op::kUpsert;
   event.fields = fields;
   BatchPlan plan = PlanBatch({event}, *stored, catalog);
@@ -152,29 +152,30 @@ StatusOr<Json> PgIngestStore::ApplyOperatorEvent(const std::string& entity,
   if (Status committed = tx.Commit(); !committed.ok()) return committed;
   const PlannedEvent& planned = plan.events.front();
   if (!planned.record_after) return Status::Internal("an operator edit produced no record");
-  return RecordWithEtag(*planned.record_after, planned.etag_after.value_or(0));
+  return StoredRecord{*planned.record_after, planned.etag_after.value_or(0)};
 }
 
-StatusOr<Json> PgIngestStore::PatchRecord(const std::string& entity, const std::string& external_id,
-                                          std::int64_t expected_etag, const FieldMap& fields,
-                                          const Catalog& catalog) {
+StatusOr<StoredRecord> PgIngestStore::PatchRecord(const std::string& entity,
+                                                  const std::string& external_id,
+                                                  std::int64_t expected_etag,
+                                                  const FieldMap& fields, const Catalog& catalog) {
   return ApplyOperatorEvent(entity, external_id, expected_etag, fields, false, catalog, 0, "");
 }
 
-StatusOr<Json> PgIngestStore::ListConflicts(const std::string& status) {
+StatusOr<std::vector<ConflictRow>> PgIngestStore::ListConflicts(const std::string& status) {
   try {
     pqxx::read_transaction tx(connection_);
-    Json conflicts = Json::array();
+    std::vector<ConflictRow> conflicts;
     for (const auto& row : tx.exec_params(ingest_sql::kConflicts, status)) {
       conflicts.push_back(ConflictFromRow(row, false));
     }
-    return Json{{"conflicts", std::move(conflicts)}};
+    return conflicts;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "listing conflicts");
   }
 }
 
-StatusOr<Json> PgIngestStore::GetConflict(std::int64_t id) {
+StatusOr<ConflictRow> PgIngestStore::GetConflict(std::int64_t id) {
   try {
     pqxx::read_transaction tx(connection_);
     auto rows = tx.exec_params(ingest_sql::kConflict, id);
@@ -185,16 +186,17 @@ StatusOr<Json> PgIngestStore::GetConflict(std::int64_t id) {
   }
 }
 
-StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string& take,
-                                              const Catalog& catalog) {
+StatusOr<ConflictResolution> PgIngestStore::ResolveConflict(std::int64_t id,
+                                                            const std::string& take,
+                                                            const Catalog& catalog) {
   auto conflict = GetConflict(id);
   if (!conflict.ok()) return conflict.status();
-  if ((*conflict)["status"] != "open") {
+  if (conflict->status != "open") {
     return Status::AlreadyExists("conflict " + std::to_string(id) + " is already resolved");
   }
-  const Json& event = (*conflict)["event"];
-  const std::string entity = (*conflict)["entity"].get<std::string>();
-  const std::string external_id = (*conflict)["externalId"].get<std::string>();
+  const Json& event = conflict->event;
+  const std::string& entity = conflict->entity;
+  const std::string& external_id = conflict->external_id;
   FieldMap fields;
   bool delete_record = false;
   std::int64_t expected_etag = 0;  // "canonical" writes no value: no etag condition needed
@@ -203,7 +205,8 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
     // (a later version from a source, an operator's edit): then the operator decides again.
     auto now = GetRecord(entity, external_id);
     if (!now.ok()) return now.status();
-    if (auto changed = FieldChangedSinceConflict(event, (*conflict)["canonical"], *now)) {
+    if (auto changed =
+            FieldChangedSinceConflict(event, conflict->canonical, RecordToJson(now->record))) {
       return Status::FailedPrecondition(
           *changed, "conflict_stale",
           "conflict " + std::to_string(id) + " is stale: " + *changed + " of " + entity + "/" +
@@ -211,7 +214,7 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
               " changed after the conflict was logged; taking the incoming side "
               "would overwrite it. Resolve with take=canonical, or edit the record (PATCH)");
     }
-    expected_etag = (*now)["etag"].get<std::int64_t>();
+    expected_etag = now->etag;
     const Json event_fields = event.value("fields", Json::object());
     for (auto it = event_fields.begin(); it != event_fields.end(); ++it) {
       fields.insert_or_assign(it.key(), *it);
@@ -222,7 +225,7 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
     // Keeping the canonical side keeps its deletion too: an upsert would write _deleted false.
     auto now = GetRecord(entity, external_id);
     if (!now.ok()) return now.status();
-    delete_record = (*now).value("deleted", false);
+    delete_record = now->record.deleted();
   }
   // Both sides go out as an operator event at version + 1: "canonical" changes no value but
   // the version, which fans the record out to every source, the conflicting one included.
@@ -231,20 +234,17 @@ StatusOr<Json> PgIngestStore::ResolveConflict(std::int64_t id, const std::string
   if (!record.ok()) return record.status();
   auto resolved = GetConflict(id);
   if (!resolved.ok()) return resolved.status();
-  const std::int64_t etag = (*record)["etag"].get<std::int64_t>();
-  return Json{{"conflict", std::move(resolved).value()},
-              {"record", std::move(record).value()},
-              {"etag", etag}};
+  return ConflictResolution{std::move(resolved).value(), std::move(record).value()};
 }
 
-StatusOr<Json> PgIngestStore::ListDeadLetters(const std::string& status) {
+StatusOr<std::vector<DeadLetterRow>> PgIngestStore::ListDeadLetters(const std::string& status) {
   try {
     pqxx::read_transaction tx(connection_);
-    Json letters = Json::array();
+    std::vector<DeadLetterRow> letters;
     for (const auto& row : tx.exec_params(ingest_sql::kDeadLetters, status)) {
       letters.push_back(DeadLetterFromRow(row));
     }
-    return Json{{"deadLetters", std::move(letters)}};
+    return letters;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "listing dead letters");
   }
@@ -280,7 +280,7 @@ Status PgIngestStore::RestoreDeadLetter(std::int64_t id) {
   }
 }
 
-StatusOr<Json> PgIngestStore::DiscardDeadLetter(std::int64_t id) {
+Status PgIngestStore::DiscardDeadLetter(std::int64_t id) {
   try {
     pqxx::work tx(connection_);
     if (tx.exec_params(ingest_sql::kDeadLetter, id).empty()) {
@@ -290,39 +290,24 @@ StatusOr<Json> PgIngestStore::DiscardDeadLetter(std::int64_t id) {
     if (rows.empty())
       return Status::AlreadyExists("dead letter " + std::to_string(id) + " is not dead");
     tx.commit();
-    return Json{{"id", id}, {"status", "discarded"}};
+    return Status::Ok();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "discarding a dead letter");
   }
 }
 
-namespace {
-
-// A source with its priority and lag: records whose current canonical state its connector
-// has not acknowledged, and the age of the oldest such change in seconds.
-Json SourceFromRow(const pqxx::row& row) {
-  return Json{{"source", row[0].as<std::string>()},
-              {"priority", row[1].as<int>()},
-              {"unacknowledgedRecords", row[2].as<std::int64_t>()},
-              {"oldestUnacknowledgedSeconds", row[3].as<double>()}};
-}
-
-}  // namespace
-
-StatusOr<Json> PgIngestStore::ListSources() {
+StatusOr<std::vector<SourceRow>> PgIngestStore::ListSources() {
   try {
     pqxx::read_transaction tx(connection_);
-    Json sources = Json::array();
-    for (const auto& row : tx.exec(ingest_sql::kSources)) {
-      sources.push_back(SourceFromRow(row));
-    }
-    return Json{{"sources", std::move(sources)}};
+    std::vector<SourceRow> sources;
+    for (const auto& row : tx.exec(ingest_sql::kSources)) sources.push_back(SourceFromRow(row));
+    return sources;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "listing sources");
   }
 }
 
-StatusOr<Json> PgIngestStore::GetSource(const std::string& source) {
+StatusOr<SourceRow> PgIngestStore::GetSource(const std::string& source) {
   try {
     pqxx::read_transaction tx(connection_);
     auto rows = tx.exec_params(ingest_sql::kSource, source);
@@ -333,29 +318,27 @@ StatusOr<Json> PgIngestStore::GetSource(const std::string& source) {
   }
 }
 
-StatusOr<Json> PgIngestStore::SetPriority(const std::string& source, int priority) {
+StatusOr<SourcePriority> PgIngestStore::SetPriority(const std::string& source, int priority) {
   try {
     pqxx::work tx(connection_);
     auto row = tx.exec_params1(ingest_sql::kUpsertSource, source, priority);
     tx.commit();
-    return Json{{"source", row[0].as<std::string>()}, {"priority", row[1].as<int>()}};
+    return SourcePriority{row[0].as<std::string>(), row[1].as<int>()};
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "setting a priority");
   }
 }
 
-StatusOr<Json> PgIngestStore::Stats() {
+StatusOr<HubStats> PgIngestStore::Stats() {
   try {
     pqxx::read_transaction tx(connection_);
     auto row = tx.exec1(ingest_sql::kStats);
-    Json outcomes = Json::object();
+    HubStats stats{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
+                   row[3].as<std::int64_t>(), row[4].as<std::int64_t>(), {}};
     for (const auto& outcome : tx.exec(ingest_sql::kOutcomeCounts)) {
-      outcomes[outcome[0].as<std::string>()] = outcome[1].as<std::int64_t>();
+      stats.outcomes.emplace_back(outcome[0].as<std::string>(), outcome[1].as<std::int64_t>());
     }
-    return Json{
-        {"records", row[0].as<std::int64_t>()},     {"openConflicts", row[1].as<std::int64_t>()},
-        {"deadLetters", row[2].as<std::int64_t>()}, {"deferred", row[3].as<std::int64_t>()},
-        {"resolutions", row[4].as<std::int64_t>()}, {"outcomes", std::move(outcomes)}};
+    return stats;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading statistics");
   }

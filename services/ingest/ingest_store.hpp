@@ -1,5 +1,6 @@
-// PgIngestStore: what the HTTP API reads and the operator actions it performs, against the
-// hub's PostgreSQL schema. Every method runs in its own transaction on the connection given.
+// PgIngestStore: what the HTTP API reads (as the values of store_rows.hpp; their JSON is in
+// api_json.hpp) and the operator actions it performs, against the hub's PostgreSQL schema. Every
+// method runs in its own transaction on the connection given.
 //
 // Errors: kNotFound (404), kFailedPrecondition (a stale etag: 412), kAlreadyExists (the
 // conflict or dead letter is no longer open: 409), kInvalidArgument (400), kUnavailable
@@ -16,10 +17,12 @@
 #include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "common/core/catalog.hpp"
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
+#include "ingest/store_rows.hpp"
 
 namespace synchub {
 
@@ -29,44 +32,56 @@ class PgIngestStore {
 
   Status Ping();
 
-  // The record in API form plus "etag".
-  StatusOr<Json> GetRecord(const std::string& entity, const std::string& external_id);
-  // {"entity","externalId","history":[...]}; kNotFound when the record has no history.
-  StatusOr<Json> GetHistory(const std::string& entity, const std::string& external_id);
+  // The record and its etag; kNotFound when there is none. Fields written before per-field
+  // versions count as written at the record's version.
+  StatusOr<StoredRecord> GetRecord(const std::string& entity, const std::string& external_id);
+  // The record's resolution log, oldest first; kNotFound when the record has no history.
+  StatusOr<RecordHistory> GetHistory(const std::string& entity, const std::string& external_id);
   // Applies `fields` as an operator edit when the record's etag is `expected_etag`.
-  // Returns the new record (API form plus "etag").
-  StatusOr<Json> PatchRecord(const std::string& entity, const std::string& external_id,
-                             std::int64_t expected_etag, const FieldMap& fields,
-                             const Catalog& catalog);
+  // Returns the new record and its etag; kFailedPrecondition when the etag is stale.
+  StatusOr<StoredRecord> PatchRecord(const std::string& entity, const std::string& external_id,
+                                     std::int64_t expected_etag, const FieldMap& fields,
+                                     const Catalog& catalog);
 
-  // status: open | resolved | all.
-  StatusOr<Json> ListConflicts(const std::string& status);
-  StatusOr<Json> GetConflict(std::int64_t id);
+  // status: open | resolved | all. At most 1000, by id; without event and canonical.
+  StatusOr<std::vector<ConflictRow>> ListConflicts(const std::string& status);
+  // One conflict with its event and canonical record; kNotFound when there is none.
+  StatusOr<ConflictRow> GetConflict(std::int64_t id);
   // take: "incoming" applies the conflicting event's fields, "canonical" keeps the record;
   // either way as an operator event at version + 1, so every source converges.
-  // Returns {"conflict","record","etag"}.
-  StatusOr<Json> ResolveConflict(std::int64_t id, const std::string& take, const Catalog& catalog);
+  // Returns the conflict as resolved and the record written; kAlreadyExists when it is not
+  // open, kFailedPrecondition (conflict_stale) when taking "incoming" would overwrite a
+  // field changed since the conflict was logged.
+  StatusOr<ConflictResolution> ResolveConflict(std::int64_t id, const std::string& take,
+                                               const Catalog& catalog);
 
-  // status: dead | replayed | discarded | all.
-  StatusOr<Json> ListDeadLetters(const std::string& status);
-  // Moves a dead letter from 'dead' to 'replayed' and returns its event (canonical JSON) for
-  // resubmission. kAlreadyExists when it is not dead.
+  // status: dead | replayed | discarded | all. At most 1000, by id.
+  StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& status);
+  // Moves a dead letter from 'dead' to 'replayed' and returns its event (canonical JSON, with
+  // its eventId) for resubmission. kNotFound when there is none, kAlreadyExists when it is
+  // not dead.
   StatusOr<Json> TakeDeadLetterForReplay(std::int64_t id);
   // Puts a replayed dead letter back to 'dead' (its resubmission could not be made durable).
   Status RestoreDeadLetter(std::int64_t id);
-  StatusOr<Json> DiscardDeadLetter(std::int64_t id);
+  // Moves a dead letter from 'dead' to 'discarded'. kNotFound when there is none,
+  // kAlreadyExists when it is not dead.
+  Status DiscardDeadLetter(std::int64_t id);
 
-  StatusOr<Json> ListSources();
-  StatusOr<Json> GetSource(const std::string& source);
-  StatusOr<Json> SetPriority(const std::string& source, int priority);
+  // Every registered source with its lag, by priority then name.
+  StatusOr<std::vector<SourceRow>> ListSources();
+  // kNotFound when `source` is not registered.
+  StatusOr<SourceRow> GetSource(const std::string& source);
+  // Registers `source` or changes its priority; returns what is stored.
+  StatusOr<SourcePriority> SetPriority(const std::string& source, int priority);
 
-  StatusOr<Json> Stats();
+  StatusOr<HubStats> Stats();
 
  private:
-  StatusOr<Json> ApplyOperatorEvent(const std::string& entity, const std::string& external_id,
-                                    std::int64_t expected_etag, const FieldMap& fields,
-                                    bool delete_record, const Catalog& catalog,
-                                    std::int64_t conflict_id, const std::string& take);
+  StatusOr<StoredRecord> ApplyOperatorEvent(const std::string& entity,
+                                            const std::string& external_id,
+                                            std::int64_t expected_etag, const FieldMap& fields,
+                                            bool delete_record, const Catalog& catalog,
+                                            std::int64_t conflict_id, const std::string& take);
 
   pqxx::connection& connection_;
 };

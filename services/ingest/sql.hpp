@@ -7,9 +7,7 @@ namespace synchub::ingest_sql {
 
 inline constexpr const char* kPing = "SELECT 1";
 
-inline constexpr const char* kRecord = R"sql(
-SELECT fields::text, provenance::text, version, last_source, row_version, field_versions::text
-  FROM canonical_record WHERE entity = $1 AND external_id = $2)sql";
+// A record is read with PgHubTransaction::ReadRecords (resolver/pg), as the resolver reads it.
 
 inline constexpr const char* kHistory = R"sql(
 SELECT seq, event_id, source, version, outcome, changed, etag_before, etag_after,

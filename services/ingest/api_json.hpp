@@ -1,0 +1,48 @@
+// The ingest API's JSON bodies for what PgIngestStore reads (store_rows.hpp). Pure: no I/O.
+// Objects are nlohmann objects (keys in name order); write them with JsonText, which keeps
+// every number exact. Times and stored JSON values are passed through as they were read;
+// an absent optional value is null.
+#pragma once
+
+#include <cstdint>
+
+#include "common/core/json.hpp"
+#include "ingest/store_rows.hpp"
+
+namespace synchub {
+
+// The record in API form (RecordToJson) plus "etag".
+Json RecordJson(const StoredRecord& record);
+
+// {"entity","externalId","history":[{"seq","eventId","source","version","outcome","changed",
+// "etagBefore","etagAfter","resolvedAt","event","recordAfter"}, ...]}.
+Json HistoryJson(const RecordHistory& history);
+
+// {"id","eventId","entity","externalId","status","resolution","createdAt","resolvedAt",
+// "conflictingFields"}: a conflict as lists show it.
+Json ConflictJson(const ConflictRow& conflict);
+// ConflictJson plus "event" and "canonical": one conflict (GET /api/conflicts/{id}).
+Json ConflictDetailJson(const ConflictRow& conflict);
+// {"conflicts":[ConflictJson, ...]}.
+Json ConflictListJson(const std::vector<ConflictRow>& conflicts);
+// {"conflict": ConflictDetailJson, "record": RecordJson, "etag": the record's etag}.
+Json ConflictResolutionJson(const ConflictResolution& resolution);
+
+// {"id","eventId","reason","detail","attempts","status","firstSeen","lastSeen","event"}.
+Json DeadLetterJson(const DeadLetterRow& letter);
+// {"deadLetters":[DeadLetterJson, ...]}.
+Json DeadLetterListJson(const std::vector<DeadLetterRow>& letters);
+// {"id","status":"discarded"}.
+Json DiscardedDeadLetterJson(std::int64_t id);
+
+// {"source","priority","unacknowledgedRecords","oldestUnacknowledgedSeconds"}.
+Json SourceJson(const SourceRow& source);
+// {"sources":[SourceJson, ...]}.
+Json SourceListJson(const std::vector<SourceRow>& sources);
+// {"source","priority"}.
+Json SourcePriorityJson(const SourcePriority& source);
+
+// {"records","openConflicts","deadLetters","deferred","resolutions","outcomes":{name: count}}.
+Json StatsJson(const HubStats& stats);
+
+}  // namespace synchub

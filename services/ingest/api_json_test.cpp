@@ -1,0 +1,115 @@
+#include "ingest/api_json.hpp"
+
+#include <gtest/gtest.h>
+
+namespace synchub {
+namespace {
+
+StoredRecord Record() {
+  StoredRecord stored;
+  stored.record.entity = "client";
+  stored.record.external_id = "K-1";
+  stored.record.version = 3;
+  stored.record.last_source = "crm";
+  stored.record.fields.emplace("amount", ParseStoredJson("1.50"));
+  stored.record.fields.emplace("name", Json("Ann"));
+  stored.record.fields.emplace("_deleted", Json(false));
+  stored.record.provenance.emplace("amount", "crm");
+  stored.record.provenance.emplace("name", "portal");
+  stored.record.provenance.emplace("_deleted", "crm");
+  stored.record.field_versions.emplace("name", 2);  // amount and _deleted: the record's
+  stored.etag = 7;
+  return stored;
+}
+
+TEST(RecordJson, IsTheApiFormPlusEtagWithExactNumbers) {
+  EXPECT_EQ(JsonText(RecordJson(Record())),
+            R"({"deleted":false,"entity":"client","etag":7,"externalId":"K-1",)"
+            R"("fieldVersions":{"_deleted":3,"amount":3,"name":2},)"
+            R"("fields":{"amount":1.50,"name":"Ann"},"lastSource":"crm",)"
+            R"("provenance":{"_deleted":"crm","amount":"crm","name":"portal"},"version":3})");
+}
+
+TEST(HistoryJson, WritesEveryEntryWithNullsForAbsentValues) {
+  RecordHistory history{"client", "K-1", {}};
+  history.entries.push_back(HistoryEntry{1, "e-1", "crm", 1, "NEW_RECORD", true, std::nullopt, 1,
+                                         "2024-01-02T03:04:05.678Z",
+                                         ParseStoredJson(R"({"fields":{"x":1e-3}})"), Json()});
+  EXPECT_EQ(JsonText(HistoryJson(history)),
+            R"({"entity":"client","externalId":"K-1","history":[{"changed":true,)"
+            R"("etagAfter":1,"etagBefore":null,"event":{"fields":{"x":0.001}},"eventId":"e-1",)"
+            R"("outcome":"NEW_RECORD","recordAfter":null,"resolvedAt":"2024-01-02T03:04:05.678Z",)"
+            R"("seq":1,"source":"crm","version":1}]})");
+}
+
+ConflictRow Conflict() {
+  ConflictRow conflict;
+  conflict.id = 4;
+  conflict.event_id = "e-9";
+  conflict.entity = "client";
+  conflict.external_id = "K-1";
+  conflict.status = "open";
+  conflict.created_at = "2024-01-02T03:04:05.678Z";
+  conflict.conflicting_fields = ParseStoredJson(R"([{"field":"name"}])");
+  conflict.event = ParseStoredJson(R"({"fields":{"name":"Bo"}})");
+  conflict.canonical = ParseStoredJson(R"({"fields":{"name":"Ann"}})");
+  return conflict;
+}
+
+TEST(ConflictJson, ListsLeaveOutTheEventAndCanonical) {
+  EXPECT_EQ(JsonText(ConflictListJson({Conflict()})),
+            R"({"conflicts":[{"conflictingFields":[{"field":"name"}],)"
+            R"("createdAt":"2024-01-02T03:04:05.678Z","entity":"client","eventId":"e-9",)"
+            R"("externalId":"K-1","id":4,"resolution":null,"resolvedAt":null,"status":"open"}]})");
+  EXPECT_EQ(JsonText(ConflictListJson({})), R"({"conflicts":[]})");
+}
+
+TEST(ConflictJson, DetailAddsTheEventAndCanonical) {
+  Json detail = ConflictDetailJson(Conflict());
+  EXPECT_EQ(JsonText(detail["event"]), R"({"fields":{"name":"Bo"}})");
+  EXPECT_EQ(JsonText(detail["canonical"]), R"({"fields":{"name":"Ann"}})");
+  EXPECT_EQ(detail.size(), ConflictJson(Conflict()).size() + 2);
+}
+
+TEST(ConflictResolutionJson, HoldsTheConflictTheRecordAndItsEtag) {
+  Json json = ConflictResolutionJson({Conflict(), Record()});
+  EXPECT_EQ(json["etag"], 7);
+  EXPECT_EQ(JsonText(json["record"]), JsonText(RecordJson(Record())));
+  EXPECT_EQ(JsonText(json["conflict"]), JsonText(ConflictDetailJson(Conflict())));
+}
+
+TEST(DeadLetterJson, WritesEveryColumn) {
+  DeadLetterRow letter{2,
+                       "e-2",
+                       "unknown_source",
+                       "no source x",
+                       3,
+                       "dead",
+                       "2024-01-02T03:04:05.678Z",
+                       std::nullopt,
+                       Json("{not json")};
+  EXPECT_EQ(JsonText(DeadLetterListJson({letter})),
+            R"({"deadLetters":[{"attempts":3,"detail":"no source x","event":"{not json",)"
+            R"("eventId":"e-2","firstSeen":"2024-01-02T03:04:05.678Z","id":2,"lastSeen":null,)"
+            R"("reason":"unknown_source","status":"dead"}]})");
+  EXPECT_EQ(JsonText(DiscardedDeadLetterJson(2)), R"({"id":2,"status":"discarded"})");
+}
+
+TEST(SourceJson, WritesPriorityAndLag) {
+  EXPECT_EQ(JsonText(SourceListJson({SourceRow{"crm", 1, 0, 0}, SourceRow{"erp", 2, 5, 1.5}})),
+            R"({"sources":[{"oldestUnacknowledgedSeconds":0.0,"priority":1,"source":"crm",)"
+            R"("unacknowledgedRecords":0},{"oldestUnacknowledgedSeconds":1.5,"priority":2,)"
+            R"("source":"erp","unacknowledgedRecords":5}]})");
+  EXPECT_EQ(JsonText(SourcePriorityJson({"crm", -3})), R"({"priority":-3,"source":"crm"})");
+}
+
+TEST(StatsJson, WritesCountsAndOutcomesByName) {
+  HubStats stats{10, 1, 2, 3, 40, {{"NEW_RECORD", 10}, {"VERSION_WIN", 30}}};
+  EXPECT_EQ(JsonText(StatsJson(stats)),
+            R"({"deadLetters":2,"deferred":3,"openConflicts":1,)"
+            R"("outcomes":{"NEW_RECORD":10,"VERSION_WIN":30},"records":10,"resolutions":40})");
+  EXPECT_EQ(JsonText(StatsJson(HubStats{})["outcomes"]), "{}");
+}
+
+}  // namespace
+}  // namespace synchub

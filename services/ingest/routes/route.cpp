@@ -1,0 +1,56 @@
+#include "ingest/routes/route.hpp"
+
+#include <utility>
+
+namespace synchub {
+
+StatusOr<std::string> StatusFilter(const RouteRequest& request, const std::string& fallback,
+                                   const std::vector<std::string>& allowed) {
+  auto found = request.query.find("status");
+  std::string status = found != request.query.end() ? found->second : fallback;
+  for (const std::string& value : allowed) {
+    if (status == value) return status;
+  }
+  std::string message = "status is ";
+  for (std::size_t i = 0; i < allowed.size(); ++i) {
+    if (i > 0) message += i + 1 == allowed.size() ? " or " : ", ";
+    message += allowed[i];
+  }
+  return Status::InvalidArgument("status", "invalid_status", message);
+}
+
+std::optional<std::int64_t> ParseId(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value > 0 ? std::optional<std::int64_t>(value) : std::nullopt;
+}
+
+std::optional<std::int64_t> ParseEtag(std::string text) {
+  if (text.rfind("W/", 0) == 0) text = text.substr(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+  }
+  return ParseId(text);
+}
+
+StatusOr<Json> ObjectBody(const RouteRequest& request) {
+  JsonLimits limits;
+  limits.max_body_bytes = request.max_body_bytes;
+  auto body = ParseJsonStrict(request.body, limits);
+  if (!body.ok()) return body.status();
+  if (!body->is_object()) {
+    return Status::InvalidArgument("", "not_object", "the body must be a JSON object");
+  }
+  return body;
+}
+
+std::optional<HttpAnswer> RequireJson(const RouteRequest& request, const std::string& detail) {
+  if (request.json_content_type) return std::nullopt;
+  return Problem(415, "unsupported_media_type", detail, "Content-Type");
+}
+
+}  // namespace synchub

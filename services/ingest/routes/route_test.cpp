@@ -1,0 +1,174 @@
+// The handlers' checks that run before the database: their order and their answers. The
+// fake dependencies have no database (Store() is kUnavailable), so a request that passes
+// every check gets 503.
+#include "ingest/routes/route.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "ingest/ingest_http.hpp"
+#include "ingest/routes/conflicts_routes.hpp"
+#include "ingest/routes/dead_letters_routes.hpp"
+#include "ingest/routes/events_routes.hpp"
+#include "ingest/routes/meta_routes.hpp"
+#include "ingest/routes/records_routes.hpp"
+#include "ingest/routes/sources_routes.hpp"
+
+namespace synchub {
+namespace {
+
+class NoDatabase : public RouteDeps {
+ public:
+  StatusOr<PgIngestStore> Store() override { return Status::Unavailable("no database"); }
+  ResolverClient& Resolver() override { throw std::logic_error("no resolver in this test"); }
+  Status PingResolver() override { return Status::Unavailable("no resolver"); }
+  std::shared_ptr<const Catalog> CurrentCatalog() override {
+    throw std::logic_error("no catalog in this test");
+  }
+  IngestMetrics& Metrics() override { throw std::logic_error("no metrics in this test"); }
+};
+
+RouteRequest JsonRequest(std::vector<std::string> path, std::string_view body) {
+  RouteRequest request;
+  request.path = std::move(path);
+  request.body = body;
+  request.json_content_type = true;
+  return request;
+}
+
+std::string Code(const HttpAnswer& answer) { return answer.body.value("code", ""); }
+
+TEST(ParseId, AcceptsPositiveIntegersOnly) {
+  EXPECT_EQ(ParseId("42"), 42);
+  EXPECT_EQ(ParseId("0"), std::nullopt);
+  EXPECT_EQ(ParseId("-1"), std::nullopt);
+  EXPECT_EQ(ParseId("4x"), std::nullopt);
+  EXPECT_EQ(ParseId(""), std::nullopt);
+  EXPECT_EQ(ParseId("1234567890123456789"), std::nullopt);  // 19 digits
+}
+
+TEST(ParseEtag, AcceptsQuotedWeakAndBare) {
+  EXPECT_EQ(ParseEtag("\"12\""), 12);
+  EXPECT_EQ(ParseEtag("W/\"12\""), 12);
+  EXPECT_EQ(ParseEtag("12"), 12);
+  EXPECT_EQ(ParseEtag("\"x\""), std::nullopt);
+}
+
+TEST(StatusFilter, FallsBackWhenAbsentAndNamesTheAllowedValues) {
+  RouteRequest request;
+  EXPECT_EQ(*StatusFilter(request, "open", {"open", "all"}), "open");
+  request.query["status"] = "all";
+  EXPECT_EQ(*StatusFilter(request, "open", {"open", "all"}), "all");
+  request.query["status"] = "closed";
+  HttpAnswer answer =
+      ProblemFromStatus(StatusFilter(request, "dead", {"dead", "replayed", "all"}).status());
+  EXPECT_EQ(JsonText(answer.body),
+            R"({"code":"invalid_status","detail":"status is dead, replayed or all",)"
+            R"("key":"status","status":400,"title":"Bad Request","type":"about:blank"})");
+}
+
+TEST(ObjectBody, RefusesWhatIsNotAnObject) {
+  EXPECT_EQ(ObjectBody(JsonRequest({}, "[1]")).status().reason(), "not_object");
+  EXPECT_EQ(ObjectBody(JsonRequest({}, "{")).status().reason(), "invalid_json");
+  RouteRequest big = JsonRequest({}, R"({"a":"0123456789"})");
+  big.max_body_bytes = 8;
+  EXPECT_EQ(ProblemFromStatus(ObjectBody(big).status()).status, 413);
+  EXPECT_TRUE(ObjectBody(JsonRequest({}, R"({"a":1})")).ok());
+}
+
+TEST(SubmitEvent, RefusesAContentTypeOtherThanJson) {
+  NoDatabase deps;
+  RouteRequest request = JsonRequest({}, "{}");
+  request.json_content_type = false;
+  HttpAnswer answer = HandleSubmitEvent(request, deps);
+  EXPECT_EQ(answer.status, 415);
+  EXPECT_TRUE(answer.problem);
+  EXPECT_EQ(answer.body["key"], "Content-Type");
+}
+
+TEST(PatchRecord, ChecksIfMatchThenContentTypeThenBody) {
+  NoDatabase deps;
+  RouteRequest request = JsonRequest({"client", "K"}, R"({"fields":{"name":"Ann"}})");
+  request.json_content_type = false;
+  EXPECT_EQ(HandlePatchRecord(request, deps).status, 428);
+  request.if_match = "nope";
+  EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "invalid_etag");
+  request.if_match = "\"3\"";
+  EXPECT_EQ(HandlePatchRecord(request, deps).status, 415);
+  request.json_content_type = true;
+  EXPECT_EQ(HandlePatchRecord(request, deps).status, 503);  // every check passed
+  request.body = R"({"fields":[1]})";
+  EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "wrong_type");
+  request.body = R"({"_x":1})";
+  EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "reserved_field");
+  request.body = R"({"1x":1})";
+  EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "invalid_field_name");
+}
+
+TEST(Conflicts, CheckStatusIdAndTake) {
+  NoDatabase deps;
+  RouteRequest list;
+  list.query["status"] = "closed";
+  EXPECT_EQ(Code(HandleListConflicts(list, deps)), "invalid_status");
+  list.query["status"] = "all";
+  EXPECT_EQ(HandleListConflicts(list, deps).status, 503);
+  EXPECT_EQ(HandleGetConflict(JsonRequest({"x"}, ""), deps).status, 404);
+  RouteRequest resolve = JsonRequest({"0"}, R"({"take":"incoming"})");
+  resolve.json_content_type = false;
+  EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 404);
+  resolve.path = {"5"};
+  EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 415);
+  resolve.json_content_type = true;
+  EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 503);
+  resolve.body = R"({"take":"merged"})";
+  EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "invalid_take");
+}
+
+TEST(DeadLetters, CheckStatusAndId) {
+  NoDatabase deps;
+  RouteRequest list;
+  list.query["status"] = "open";
+  EXPECT_EQ(Code(HandleListDeadLetters(list, deps)), "invalid_status");
+  EXPECT_EQ(HandleListDeadLetters(RouteRequest(), deps).status, 503);
+  EXPECT_EQ(HandleReplayDeadLetter(JsonRequest({"x"}, ""), deps).status, 404);
+  EXPECT_EQ(HandleDiscardDeadLetter(JsonRequest({"x"}, ""), deps).status, 404);
+  EXPECT_EQ(HandleDiscardDeadLetter(JsonRequest({"7"}, ""), deps).status, 503);
+}
+
+TEST(PutSource, ChecksNameThenContentTypeThenPriority) {
+  NoDatabase deps;
+  RouteRequest request = JsonRequest({std::string(65, 'a')}, R"({"priority":1})");
+  request.json_content_type = false;
+  EXPECT_EQ(Code(HandlePutSource(request, deps)), "too_long");
+  request.path = {"operator"};
+  EXPECT_EQ(Code(HandlePutSource(request, deps)), "reserved_source");
+  request.path = {"crm"};
+  EXPECT_EQ(HandlePutSource(request, deps).status, 415);
+  request.json_content_type = true;
+  EXPECT_EQ(HandlePutSource(request, deps).status, 503);
+  request.body = R"({"priority":1000001})";
+  EXPECT_EQ(Code(HandlePutSource(request, deps)), "invalid_priority");
+  request.body = R"({"priority":1.5})";
+  EXPECT_EQ(Code(HandlePutSource(request, deps)), "invalid_priority");
+}
+
+TEST(Health, Is503NamingWhatIsDown) {
+  NoDatabase deps;
+  HttpAnswer answer = HandleHealth(RouteRequest(), deps);
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_FALSE(answer.problem);
+  EXPECT_EQ(JsonText(answer.body),
+            R"({"database":"no database","resolver":"no resolver","status":"unavailable"})");
+}
+
+TEST(OpenApi, IsYamlSentAsIs) {
+  NoDatabase deps;
+  HttpAnswer answer = HandleOpenApi(RouteRequest(), deps);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.content_type, "application/yaml");
+  EXPECT_EQ(answer.body.get<std::string>(), OpenApiYaml());
+}
+
+}  // namespace
+}  // namespace synchub

@@ -1,0 +1,44 @@
+#include "ingest/routes/sources_routes.hpp"
+
+#include <string>
+
+#include "common/core/event.hpp"
+#include "ingest/api_json.hpp"
+
+namespace synchub {
+
+HttpAnswer HandleListSources(const RouteRequest&, RouteDeps& deps) {
+  return WithStore(
+      deps, [](PgIngestStore& store) { return AnswerOr(store.ListSources(), SourceListJson); });
+}
+
+HttpAnswer HandleGetSource(const RouteRequest& request, RouteDeps& deps) {
+  return WithStore(deps, [&](PgIngestStore& store) {
+    return AnswerOr(store.GetSource(request.path[0]), SourceJson);
+  });
+}
+
+HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps) {
+  const std::string& name = request.path[0];
+  if (name.size() > 64) return Problem(400, "too_long", "at most 64 bytes", "name");
+  if (name == kOperatorSource) {
+    return Problem(400, "reserved_source",
+                   "\"operator\" is reserved for people's edits and ranks above every "
+                   "source; it cannot be registered",
+                   "name");
+  }
+  if (auto refused = RequireJson(request, "send application/json")) return *refused;
+  auto body = ObjectBody(request);
+  if (!body.ok()) return ProblemFromStatus(body.status());
+  const Json priority = body->value("priority", Json());
+  if (!priority.is_number_integer() || priority.get<std::int64_t>() < -1000000 ||
+      priority.get<std::int64_t>() > 1000000) {
+    return Problem(400, "invalid_priority", "priority is an integer (lower is higher priority)",
+                   "priority");
+  }
+  return WithStore(deps, [&](PgIngestStore& store) {
+    return AnswerOr(store.SetPriority(name, priority.get<int>()), SourcePriorityJson);
+  });
+}
+
+}  // namespace synchub

@@ -18,4 +18,6 @@ function(synchub_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
   include(GoogleTest)
   gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30)
+  # Collected per label for the aggregate targets synchub_<label>_tests (the sanitizer builds).
+  set_property(GLOBAL APPEND PROPERTY SYNCHUB_TESTS_${ARG_LABEL} ${name})
 endfunction()

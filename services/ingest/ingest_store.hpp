@@ -22,7 +22,7 @@
 #include "common/core/catalog.hpp"
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
-#include "ingest/store_rows.hpp"
+#include "ingest/core/store_rows.hpp"
 
 namespace synchub {
 

@@ -33,20 +33,22 @@ class ConvergenceE2e : public TwoWayE2e {
   // Waits until every source holds the canonical copy of every key; returns the keys (with
   // each source's copy) that still differ after `limit`.
   std::string Diverged(const std::vector<std::string>& keys, std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     std::string diverged;
-    do {
-      diverged.clear();
-      for (const auto& key : keys) {
-        const std::string want = Canonical(key);
-        for (const auto& source : kSources) {
-          const std::string got = Copy(source, key);
-          if (got != want) diverged += key + " in " + source + ": " + got + ", hub " + want + "\n";
-        }
-      }
-      if (diverged.empty()) return diverged;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } while (std::chrono::steady_clock::now() < deadline);
+    testing::WaitUntil(
+        [&] {
+          diverged.clear();
+          for (const auto& key : keys) {
+            const std::string want = Canonical(key);
+            for (const auto& source : kSources) {
+              const std::string got = Copy(source, key);
+              if (got != want) {
+                diverged += key + " in " + source + ": " + got + ", hub " + want + "\n";
+              }
+            }
+          }
+          return diverged.empty();
+        },
+        limit, std::chrono::milliseconds(50));
     return diverged;
   }
 
@@ -73,11 +75,9 @@ TEST_F(ConvergenceE2e, AnUnsentLocalEditSurvivesAnOlderInboundChange) {
   Local("ERP", "UPDATE local_records SET email = 'ann@erp2' WHERE external_id = 'ANN'");
   Local("Portal", "UPDATE local_records SET email = 'ann@portal' WHERE external_id = 'ANN'");
   // Portal's edit reaches the hub (and waits for ERP in the outbound stream).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (Canonical("ANN") != "Ann|ann@portal|2" && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_EQ(Canonical("ANN"), "Ann|ann@portal|2");
+  ASSERT_TRUE(testing::WaitUntil([&] { return Canonical("ANN") == "Ann|ann@portal|2"; },
+                                 std::chrono::seconds(10)))
+      << Canonical("ANN");
   // Divergence is visible: ERP has not acknowledged ANN's current state.
   auto lagging = BodyOf(stack_->Http()->Get("/api/sources/ERP"));
   EXPECT_EQ(lagging["unacknowledgedRecords"], 1) << lagging;
@@ -167,7 +167,7 @@ TEST_F(ConvergenceE2e, ConcurrentEditsFromFourSourcesConverge) {
   }
   // Quiet: let every push and delivery settle, then resolve what needs a person.
   for (int pass = 0; pass < 3; ++pass) {
-    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ASSERT_TRUE(WaitQuiescent(std::chrono::seconds(60)));
     ResolveOpenConflictsTakingCanonical();
   }
   EXPECT_EQ(Diverged(keys, std::chrono::seconds(30)), "");

@@ -20,12 +20,8 @@ class FieldIntentE2e : public TwoWayE2e {
 
   // Waits until the hub's `sql` gives `want`; returns what it gave last.
   std::string WaitHub(const std::string& sql, const std::string& want) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    std::string got = HubScalar(sql);
-    while (got != want && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      got = HubScalar(sql);
-    }
+    std::string got;
+    testing::WaitUntil([&] { return (got = HubScalar(sql)) == want; }, std::chrono::seconds(10));
     return got;
   }
 };
@@ -82,8 +78,8 @@ TEST_F(FieldIntentE2e, ARecreatedRowLivesEverywhereAboveItsTombstone) {
       WaitHub("SELECT deleted || '|' || version FROM canonical_record WHERE external_id = 'R'",
               "false|3"),
       "false|3");
-  // It stays: nothing sends the tombstone back.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // It stays: nothing sends the tombstone back, once everything has travelled.
+  ASSERT_TRUE(WaitQuiescent());
   ExpectEverywhere(row, "Second|3");
 }
 

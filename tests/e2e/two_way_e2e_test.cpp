@@ -21,7 +21,7 @@ TEST_F(TwoWayE2e, ALocalDbInsertReachesTheOtherThreeSourcesWithoutEcho) {
   std::printf("[ measure ] LocalDB insert visible in CRM, ERP and Portal after %lld ms\n",
               static_cast<long long>(took.count()));
   EXPECT_LT(took.count(), 2000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(WaitQuiescent());
   // No echo: the hub saw one submission, and no other source captured the inbound write.
   EXPECT_EQ(HubScalar("SELECT count(*) FROM resolution_log WHERE external_id = 'CUST-100'"), "1");
   for (const auto& source : {"CRM", "ERP", "Portal"}) {
@@ -92,23 +92,21 @@ TEST_F(TwoWayE2e, APushTheHubKeepsRejectingIsParkedListedAndADeadLetter) {
   // The hub refuses an externalId over 256 bytes: every attempt fails the same way.
   const std::string key(300, 'k');
   Local("ERP", "INSERT INTO local_records (external_id, full_name) VALUES ('" + key + "', 'x')");
-  std::string parked;
-  for (int i = 0; i < 200 && parked != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    parked = LocalScalar("ERP", "SELECT count(*) FROM synchub_outbox WHERE parked");
-  }
-  ASSERT_EQ(parked, "1");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return LocalScalar("ERP", "SELECT count(*) FROM synchub_outbox WHERE parked") == "1"; },
+      std::chrono::seconds(10)));
   EXPECT_EQ(LocalScalar("ERP", "SELECT retry_count FROM synchub_outbox WHERE parked"), "5");
   ChildProcess status({SYNCHUB_CONNECTOR_BIN, "--config", configs_["ERP"], "status"});
   auto line = status.WaitForLine("parked ", std::chrono::seconds(10));
   ASSERT_TRUE(line.has_value());
   EXPECT_NE(line->find("after 5 attempts"), std::string::npos);
-  std::string reported = "0";
-  for (int i = 0; i < 200 && reported != "1"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    reported = HubScalar("SELECT count(*) FROM dead_letter WHERE reason = 'CONNECTOR_PUSH_FAILED'");
-  }
-  EXPECT_EQ(reported, "1");
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return HubScalar(
+                   "SELECT count(*) FROM dead_letter "
+                   "WHERE reason = 'CONNECTOR_PUSH_FAILED'") == "1";
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(HubScalar("SELECT attempts FROM dead_letter WHERE reason = 'CONNECTOR_PUSH_FAILED'"),
             "5");
 }
@@ -170,24 +168,7 @@ TEST_F(TwoWayE2e, FourSourcesEditingFiftyRecordsConvergeWithoutEcho) {
   stop = true;
   for (auto& editor : editors) editor.join();
 
-  auto quiesce = [&] {
-    std::string last;
-    int stable = 0;
-    for (int i = 0; i < 300 && stable < 8; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      std::string pending;
-      for (const auto& source : kSources) {
-        pending += LocalScalar(source,
-                               "SELECT count(*) FROM synchub_outbox "
-                               "WHERE sent_at IS NULL AND NOT parked") +
-                   ",";
-      }
-      const std::string now = pending + HubScalar("SELECT count(*) FROM resolution_log");
-      stable = (now == last && pending == "0,0,0,0,") ? stable + 1 : 0;
-      last = now;
-    }
-  };
-  quiesce();
+  ASSERT_TRUE(WaitQuiescent());
   // Resolve what needs a human: keep the canonical side, which fans out to every source.
   auto conflicts = testing::BodyOf(stack_->Http()->Get("/api/conflicts?status=open"));
   for (const auto& conflict : conflicts["conflicts"]) {
@@ -197,7 +178,7 @@ TEST_F(TwoWayE2e, FourSourcesEditingFiftyRecordsConvergeWithoutEcho) {
     ASSERT_TRUE(resolved);
     EXPECT_EQ(resolved->status, 200) << resolved->body;
   }
-  quiesce();
+  ASSERT_TRUE(WaitQuiescent());
 
   const std::string canonical =
       Rows(stack_->db->conninfo(),
@@ -205,19 +186,20 @@ TEST_F(TwoWayE2e, FourSourcesEditingFiftyRecordsConvergeWithoutEcho) {
            "coalesce(fields->>'email', '') || '|' || version FROM canonical_record "
            "WHERE entity = 'client' AND NOT deleted ORDER BY external_id");
   std::string mismatch;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    mismatch.clear();
-    for (const auto& source : kSources) {
-      const std::string local =
-          Rows(local_[source],
-               "SELECT external_id || '|' || coalesce(full_name, '') || '|' || "
-               "coalesce(email, '') || '|' || version FROM local_records "
-               "ORDER BY external_id");
-      if (local != canonical) mismatch += source + " ";
-    }
-    if (mismatch.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  testing::WaitUntil(
+      [&] {
+        mismatch.clear();
+        for (const auto& source : kSources) {
+          const std::string local =
+              Rows(local_[source],
+                   "SELECT external_id || '|' || coalesce(full_name, '') || '|' || "
+                   "coalesce(email, '') || '|' || version FROM local_records "
+                   "ORDER BY external_id");
+          if (local != canonical) mismatch += source + " ";
+        }
+        return mismatch.empty();
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(100));
   EXPECT_EQ(mismatch, "") << "sources differing from the canonical records";
   if (!mismatch.empty()) {
     const std::string local = Rows(local_["CRM"],
@@ -261,20 +243,26 @@ TEST_F(TwoWayE2e, KillNineOfTheOutboundServiceAndOfAConnectorLosesAndDuplicatesN
       std::this_thread::sleep_for(std::chrono::milliseconds(3));
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // Each fault lands while the load runs: after the editor made 50 more inserts.
+  auto load_goes_on = [&] {
+    const int mark = edits.load();
+    ASSERT_TRUE(
+        testing::WaitUntil([&] { return edits.load() >= mark + 50; }, std::chrono::seconds(20)));
+  };
+  load_goes_on();
   outbound_->Stop(SIGKILL);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load_goes_on();
   outbound_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen",
                                outbound_endpoint_, "--log-level", "warn"});
   ASSERT_TRUE(outbound_->WaitForLine("READY", std::chrono::seconds(20)).has_value());
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load_goes_on();
   connectors_["CRM"]->Stop(SIGKILL);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load_goes_on();
   StartConnector("CRM");
   connectors_["LocalDB"]->Stop(SIGKILL);  // the pushing side too, mid-stream
   StartConnector("LocalDB");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  load_goes_on();
   stop = true;
   editor.join();
   const std::string want = std::to_string(edits.load());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "stack_harness.hpp"
+#include "wait_until.hpp"
 
 namespace synchub {
 
@@ -128,19 +129,39 @@ class TwoWayE2e : public ::testing::Test {
     return row[0].is_null() ? "NULL" : row[0].as<std::string>();
   }
 
+  // True when everything that was written has travelled: no source has a local change the
+  // hub has not answered (pending outbox rows) or a hub answer it has not applied (held
+  // states), and every source acknowledged the current canonical state of every record
+  // targeted at it (view source_lag). A negative assertion ("nothing else arrives") is only
+  // meaningful after this.
+  bool Quiescent() {
+    for (const auto& source : kSources) {
+      if (LocalScalar(source,
+                      "SELECT count(*) FROM synchub_outbox WHERE sent_at IS NULL AND NOT parked") !=
+          "0") {
+        return false;
+      }
+      if (LocalScalar(source, "SELECT count(*) FROM synchub_held") != "0") return false;
+    }
+    return HubScalar("SELECT coalesce(sum(unacknowledged_records), 0) FROM source_lag") == "0";
+  }
+  bool WaitQuiescent(std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    return testing::WaitUntil([&] { return Quiescent(); }, limit, std::chrono::milliseconds(20));
+  }
+
   // Waits until `sql` gives `want` in every source but `except`; returns the time taken.
   std::chrono::milliseconds WaitEverywhere(const std::string& sql, const std::string& want,
                                            const std::string& except,
                                            std::chrono::milliseconds limit) {
     const auto started = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - started < limit) {
-      bool all = true;
-      for (const auto& source : kSources) {
-        if (source != except && LocalScalar(source, sql) != want) all = false;
-      }
-      if (all) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    testing::WaitUntil(
+        [&] {
+          for (const auto& source : kSources) {
+            if (source != except && LocalScalar(source, sql) != want) return false;
+          }
+          return true;
+        },
+        limit, std::chrono::milliseconds(5));
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  started);
   }

@@ -54,10 +54,10 @@ TEST(Backoff, CountsFailuresAndStartsOverAfterASuccess) {
 }
 
 TEST(DeadLetterReason, NamesRoundTrip) {
-  for (auto reason : {DeadLetterReason::kDependencyUnmet, DeadLetterReason::kEtagRetriesExhausted,
-                      DeadLetterReason::kDatabaseRejected, DeadLetterReason::kInternalError,
-                      DeadLetterReason::kConnectorPushFailed,
-                      DeadLetterReason::kConnectorApplyFailed}) {
+  for (auto reason :
+       {DeadLetterReason::kDependencyUnmet, DeadLetterReason::kEtagRetriesExhausted,
+        DeadLetterReason::kDatabaseRejected, DeadLetterReason::kInternalError,
+        DeadLetterReason::kConnectorPushFailed, DeadLetterReason::kConnectorApplyFailed}) {
     EXPECT_EQ(ParseDeadLetterReason(DeadLetterReasonName(reason)), reason);
   }
   EXPECT_EQ(DeadLetterReasonName(DeadLetterReason::kDependencyUnmet), "DEPENDENCY_UNMET");

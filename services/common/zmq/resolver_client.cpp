@@ -1,10 +1,9 @@
 #include "common/zmq/resolver_client.hpp"
 
-#include "common/zmq/poll.hpp"
-
 #include <random>
 
 #include "common/runtime/event_ids.hpp"
+#include "common/zmq/poll.hpp"
 
 namespace synchub {
 

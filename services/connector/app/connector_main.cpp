@@ -14,8 +14,8 @@
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
-#include "connector/core/connector_config.hpp"
 #include "connector/app/sync_loops.hpp"
+#include "connector/core/connector_config.hpp"
 #include "connector/pg/connector_sync.hpp"
 
 namespace synchub {

@@ -25,10 +25,10 @@ namespace synchub {
 
 struct SyncLoopTimings {
   std::chrono::milliseconds heartbeat{1000};
-  std::chrono::milliseconds hub_silence{3000};   // then subscribe again
-  std::chrono::milliseconds settle_held{2000};   // SettleHeld sweep
+  std::chrono::milliseconds hub_silence{3000};    // then subscribe again
+  std::chrono::milliseconds settle_held{2000};    // SettleHeld sweep
   std::chrono::milliseconds retry_parked{10000};  // RetryParked sweep
-  RetryPolicy push_retry = ReconnectPolicy();   // after a failed push round
+  RetryPolicy push_retry = ReconnectPolicy();     // after a failed push round
 };
 
 class SyncLoops {

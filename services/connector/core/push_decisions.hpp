@@ -12,10 +12,10 @@ namespace synchub::connector {
 
 // The hub's answer to one pushed change, as the adapter classifies it.
 enum class PushAnswer {
-  kDecided,      // resolved at the hub (any outcome, a dead letter too)
-  kDeferred,     // DEFERRED: not decided yet
-  kRejected,     // INVALID_ARGUMENT: the hub refuses this change as it is
-  kNotDecided,   // no answer, or the hub could not make it durable (UNAVAILABLE, internal)
+  kDecided,     // resolved at the hub (any outcome, a dead letter too)
+  kDeferred,    // DEFERRED: not decided yet
+  kRejected,    // INVALID_ARGUMENT: the hub refuses this change as it is
+  kNotDecided,  // no answer, or the hub could not make it durable (UNAVAILABLE, internal)
 };
 
 struct PushStep {

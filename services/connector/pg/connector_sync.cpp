@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "common/core/event.hpp"
 #include "common/core/dead_letter_reason.hpp"
+#include "common/core/event.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "common/runtime/steady_clock.hpp"
@@ -42,7 +42,8 @@ SELECT p.id, p.entity, p.external_id, p.record::text, p.error,
 constexpr const char* kMarkInboundReported =
     "UPDATE synchub_inbound_parked SET reported_at = now() WHERE id = $1";
 constexpr const char* kRetryLater =
-    "UPDATE synchub_outbox SET next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1";
+    "UPDATE synchub_outbox SET next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = "
+    "$1";
 
 }  // namespace
 
@@ -111,13 +112,13 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
       // The adapter classifies the answer; DecidePush decides. A DEFERRED change stays pending
       // (inbound changes of the key keep waiting) and is asked about again; the resend is
       // answered from the hub's records until decided.
-      const auto answer = result.error().code() == v1::STATUS_CODE_OK
-                              ? (result.outcome() == v1::OUTCOME_DEFERRED
-                                     ? connector::PushAnswer::kDeferred
-                                     : connector::PushAnswer::kDecided)
-                          : result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT
-                              ? connector::PushAnswer::kRejected
-                              : connector::PushAnswer::kNotDecided;
+      const auto answer =
+          result.error().code() == v1::STATUS_CODE_OK
+              ? (result.outcome() == v1::OUTCOME_DEFERRED ? connector::PushAnswer::kDeferred
+                                                          : connector::PushAnswer::kDecided)
+          : result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT
+              ? connector::PushAnswer::kRejected
+              : connector::PushAnswer::kNotDecided;
       if (!carry_out(index, answer, result.error().message())) continue;
       sent_ids.push_back(ids[index]);  // decided at the hub (any outcome, dead letters too)
       ++sent;

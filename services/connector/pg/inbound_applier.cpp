@@ -6,8 +6,8 @@
 #include "common/core/exact_number.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
-#include "connector/pg/connector_sync.hpp"
 #include "connector/core/sync_decisions.hpp"
+#include "connector/pg/connector_sync.hpp"
 
 namespace synchub {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "ingest/api_json.hpp"
+#include "ingest/core/api_json.hpp"
 
 namespace synchub {
 

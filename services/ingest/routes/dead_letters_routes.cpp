@@ -3,7 +3,7 @@
 #include <string>
 
 #include "common/core/event_parse.hpp"
-#include "ingest/api_json.hpp"
+#include "ingest/core/api_json.hpp"
 #include "ingest/routes/events_routes.hpp"
 
 namespace synchub {

@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "ingest/api_json.hpp"
+#include "ingest/core/api_json.hpp"
 #include "ingest/ingest_http.hpp"
 
 namespace synchub {

@@ -40,7 +40,7 @@ struct OutboundOptions {
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds session_timeout{3000};  // silence that ends a session
   int max_batch = 500;
-  std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
+  std::string metrics_listen;    // HOST:PORT for Prometheus /metrics; empty: not served
   const Clock* clock = nullptr;  // the time source; nullptr: the steady clock
 };
 

@@ -5,8 +5,8 @@
 
 namespace synchub {
 
-DeliverySession::DeliverySession(std::string identity, std::uint32_t credit,
-                                 OutboundPosition acked, Clock::TimePoint now)
+DeliverySession::DeliverySession(std::string identity, std::uint32_t credit, OutboundPosition acked,
+                                 Clock::TimePoint now)
     : identity_(std::move(identity)),
       credit_(std::max<std::uint32_t>(1, credit)),
       acked_(acked),
@@ -19,8 +19,8 @@ int DeliverySession::Room(int max_batch) const {
   return std::min(room, max_batch);
 }
 
-void DeliverySession::Delivered(const std::vector<QueuedChange>& sent,
-                                const OutboundPosition& last, Clock::TimePoint now) {
+void DeliverySession::Delivered(const std::vector<QueuedChange>& sent, const OutboundPosition& last,
+                                Clock::TimePoint now) {
   for (const auto& change : sent) in_flight_.emplace(change.position.seq, change.position);
   if (!sent.empty()) in_flight_[sent.back().position.seq] = last;
   delivered_ = last;
@@ -42,8 +42,7 @@ bool DeliverySession::Over(Clock::TimePoint now, std::chrono::milliseconds timeo
   return ended_ || now - last_heard_ > timeout;
 }
 
-bool DeliverySession::HeartbeatDue(Clock::TimePoint now,
-                                   std::chrono::milliseconds interval) const {
+bool DeliverySession::HeartbeatDue(Clock::TimePoint now, std::chrono::milliseconds interval) const {
   return !ended_ && now - last_sent_ >= interval;
 }
 

@@ -1,6 +1,6 @@
-#include "outbound/core/queued_change.hpp"
-
 #include <gtest/gtest.h>
+
+#include "outbound/core/queued_change.hpp"
 
 namespace synchub {
 namespace {

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "common/core/catalog.hpp"
-#include "common/core/status.hpp"
 #include "common/core/dead_letter_reason.hpp"
 #include "common/core/retry_policy.hpp"
+#include "common/core/status.hpp"
 #include "resolver/core/deferral.hpp"
 #include "resolver/core/event_result.hpp"
 

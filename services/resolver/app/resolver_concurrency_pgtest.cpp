@@ -8,6 +8,7 @@
 
 #include "resolver/app/resolver_test_harness.hpp"
 #include "resolver/pg/log_verifier.hpp"
+#include "wait_until.hpp"
 
 namespace synchub {
 namespace {
@@ -115,7 +116,8 @@ TEST(ResolverDurability, AcknowledgedEventsSurviveKillNineAndRetriesApplyOnce) {
   testing::RunningResolver replacement;
   std::thread killer([&] {
     // Kill the resolver right after the 30th batch went out: it dies holding it.
-    while (batches_sent < 30) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    testing::WaitUntil([&] { return batches_sent >= 30; }, std::chrono::seconds(60),
+                       std::chrono::milliseconds(0));
     resolver.process->Stop(SIGKILL);
     replacement = StartResolver(db, {}, endpoint);
     restarted = true;
@@ -146,9 +148,9 @@ TEST(ResolverDurability, AcknowledgedEventsSurviveKillNineAndRetriesApplyOnce) {
     auto reply = client->Submit(batch);
     while (!reply.ok() && std::chrono::steady_clock::now() < deadline) {
       ++unanswered;  // the resolver died holding this batch: resend it, same ids
-      while (!restarted && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
+      testing::WaitUntil([&] { return restarted.load(); },
+                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                             deadline - std::chrono::steady_clock::now()));
       resent_by_test += client->resends();
       client = ClientFor(context, {endpoint}, std::chrono::seconds(5));
       reply = client->Submit(batch);

@@ -121,16 +121,16 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
                           ? std::optional(DeadLetterReason::kConnectorPushFailed)
                           : ParseDeadLetterReason(report.reason());
   if (!reason) {
-    *receipt.mutable_error() = StatusToProto(Status::InvalidArgument(
-        "reason", "unknown_dead_letter_reason",
-        "reason '" + report.reason() + "' is not a dead-letter reason"));
+    *receipt.mutable_error() = StatusToProto(
+        Status::InvalidArgument("reason", "unknown_dead_letter_reason",
+                                "reason '" + report.reason() + "' is not a dead-letter reason"));
     return receipt;
   }
   Json event = TryParseStoredJson(report.event_json());
   PgHubTransaction tx(*report_connection_);
   auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? JsonText(event) : "",
-                                event.is_object() ? "" : report.event_json(),
-                                *reason, report.detail(), std::max(1, report.attempts()));
+                                event.is_object() ? "" : report.event_json(), *reason,
+                                report.detail(), std::max(1, report.attempts()));
   Status committed = id.ok() ? tx.Commit() : id.status();
   if (!committed.ok()) {
     *receipt.mutable_error() = StatusToProto(committed);

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/core/dead_letter_reason.hpp"
 #include "common/core/event.hpp"
 #include "common/core/json.hpp"
-#include "common/core/dead_letter_reason.hpp"
 #include "common/core/status.hpp"
 #include "resolver/core/outcome.hpp"
 

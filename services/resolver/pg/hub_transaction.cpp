@@ -383,8 +383,7 @@ StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& eve
                                                           const std::string& detail, int attempts) {
   try {
     auto row = tx_.exec_prepared1("kInsertDeadLetter", event_id, event_json, raw,
-                                  std::string(DeadLetterReasonName(reason)), detail,
-                                  attempts);
+                                  std::string(DeadLetterReasonName(reason)), detail, attempts);
     return row[0].as<std::int64_t>();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "writing a dead letter");

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "common/core/status.hpp"
 #include "common/core/dead_letter_reason.hpp"
+#include "common/core/status.hpp"
 #include "resolver/core/batch_plan.hpp"
 #include "resolver/core/deferral.hpp"
 #include "resolver/core/event_result.hpp"

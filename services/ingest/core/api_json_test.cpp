@@ -1,4 +1,4 @@
-#include "ingest/api_json.hpp"
+#include "ingest/core/api_json.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "common/core/json.hpp"
-#include "ingest/store_rows.hpp"
+#include "ingest/core/store_rows.hpp"
 
 namespace synchub {
 

@@ -212,7 +212,7 @@ void IngestHttpServer::Impl::RegisterRoutes() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& response, const std::exception_ptr&) {
         HttpAnswer answer = Problem(500, "internal", "internal error; see the gateway's log");
         response.status = 500;
         response.set_content(JsonText(answer.body), kProblemJson);

@@ -217,7 +217,8 @@ TEST_F(IngestE2e, AMalformedCorpusGets4xxEveryTimeAndTheGatewayKeepsServing) {
   corpus.emplace_back("{\"externalId\":\"K\",\"source\":\"CRM\",\"version\":1,\"big\":\"" +
                           std::string(1100000, 'x') + "\"}",
                       "application/json");
-  corpus.emplace_back(std::string("{\"externalId\":\"K\0\",\"source\":\"CRM\",\"version\":1}", 47),
+  // A NUL inside a string (46 bytes: the literal without its terminator).
+  corpus.emplace_back(std::string("{\"externalId\":\"K\0\",\"source\":\"CRM\",\"version\":1}", 46),
                       "application/json");
   ASSERT_GE(corpus.size(), 50u);
   for (std::size_t i = 0; i < corpus.size(); ++i) {

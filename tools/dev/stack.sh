@@ -160,7 +160,18 @@ stack_down() {
     pid="$(cat "$pidfile")"
     kill "$pid" 2>/dev/null || true
   done
-  sleep 0.5
+  # Each service stops by itself on SIGTERM (StopSignals); up to 5 s, then SIGKILL.
+  local waited=0 alive
+  while [ "$waited" -lt 50 ]; do
+    alive=0
+    for pidfile in "$STACK_DIR"/run/*.pid; do
+      [ -f "$pidfile" ] || continue
+      kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=1
+    done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+    waited=$((waited + 1))
+  done
   for pidfile in "$STACK_DIR"/run/*.pid; do
     [ -f "$pidfile" ] || continue
     pid="$(cat "$pidfile")"

@@ -101,8 +101,8 @@ TEST(ProtoCodec, StatusSurvivesTheRoundTrip) {
   EXPECT_EQ(back.key(), "version");
   EXPECT_EQ(back.reason(), "not_integer");
   EXPECT_EQ(back.message(), status.message());
-  for (Status other : {Status::Unavailable("x"), Status::Aborted("x"), Status::Internal("x"),
-                       Status::NotFound("x"), Status::Ok()}) {
+  for (const Status& other : {Status::Unavailable("x"), Status::Aborted("x"), Status::Internal("x"),
+                              Status::NotFound("x"), Status::Ok()}) {
     EXPECT_EQ(StatusFromProto(StatusToProto(other)).code(), other.code());
   }
 }

@@ -19,7 +19,7 @@ bool IsReservedKey(std::string_view key) {
   return false;
 }
 
-Status Invalid(std::string_view key, std::string reason, std::string message) {
+Status Invalid(std::string_view key, std::string reason, const std::string& message) {
   return Status::InvalidArgument(std::string(key), std::move(reason),
                                  std::string(key) + ": " + message);
 }

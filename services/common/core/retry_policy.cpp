@@ -10,7 +10,7 @@ std::optional<std::chrono::milliseconds> RetryDelay(const RetryPolicy& policy, i
   if (policy.max_attempts > 0 && attempts >= policy.max_attempts) return std::nullopt;
   const double initial =
       static_cast<double>(std::max<std::int64_t>(0, policy.initial_delay.count()));
-  const double cap = std::max(initial, static_cast<double>(policy.max_delay.count()));
+  const double cap = static_cast<double>(std::max<std::int64_t>(0, policy.max_delay.count()));
   const double multiplier = std::max(1.0, policy.multiplier);
   double nominal = initial;
   for (int i = 1; i < attempts && nominal < cap; ++i) nominal *= multiplier;

@@ -2,11 +2,11 @@
 // or ZeroMQ peers, re-running DEFERRED events, re-trying a connector's push or apply).
 //
 // Exponential backoff with jitter: the nominal delay before attempt n+1, after n failed
-// attempts, is initial_delay * multiplier^(n-1), capped at max_delay; jitter takes up to
-// `jitter` of it away ("equal jitter" when jitter = 0.5; AWS Architecture Blog, "Exponential
-// Backoff And Jitter"), so peers that failed together do not retry together. A delay is never
-// longer than the nominal one, so a configured maximum is a real bound. Pure: the random draw
-// is passed in, so the schedule is deterministic under test.
+// attempts, is initial_delay * multiplier^(n-1), capped at max_delay (also when initial_delay is
+// larger); jitter takes up to `jitter` of it away ("equal jitter" when jitter = 0.5; AWS
+// Architecture Blog, "Exponential Backoff And Jitter"), so peers that failed together do not retry
+// together. A delay is never longer than the nominal one, so a configured maximum is a real bound.
+// Pure: the random draw is passed in, so the schedule is deterministic under test.
 #pragma once
 
 #include <chrono>

@@ -39,8 +39,10 @@ TEST(RetryDelay, GivesUpAfterMaxAttempts) {
 
 TEST(RetryDelay, ClampsNonsense) {
   RetryPolicy policy{milliseconds(100), milliseconds(10), 0.5, 7.0, 0};
-  // A cap below the initial delay, a shrinking multiplier and jitter over 1 are clamped.
-  EXPECT_EQ(RetryDelay(policy, 3, 0.0), milliseconds(100));
+  // The cap wins over a larger initial delay; a shrinking multiplier and jitter over 1 are
+  // clamped.
+  EXPECT_EQ(RetryDelay(policy, 1, 0.0), milliseconds(10));
+  EXPECT_EQ(RetryDelay(policy, 3, 0.0), milliseconds(10));
   EXPECT_EQ(RetryDelay(policy, 3, 2.0), milliseconds(0));
 }
 

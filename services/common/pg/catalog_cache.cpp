@@ -4,6 +4,7 @@
 
 #include "common/pg/catalog_loader.hpp"
 #include "common/pg/connection.hpp"
+#include "common/runtime/steady_clock.hpp"
 
 namespace synchub {
 
@@ -39,6 +40,8 @@ std::shared_ptr<const Catalog> CatalogCache::Current() const {
 void CatalogCache::RefreshLoop() {
   std::unique_ptr<pqxx::connection> connection;
   auto next = std::chrono::steady_clock::now();
+  // Reconnects on the shared schedule (between refreshes when that is longer).
+  Backoff backoff(ReconnectPolicy());
   while (!stopping_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (std::chrono::steady_clock::now() < next) continue;
@@ -46,9 +49,13 @@ void CatalogCache::RefreshLoop() {
     if (!connection || !connection->is_open()) {
       auto opened = ConnectPg(conninfo_);
       if (!opened.ok()) {
-        spdlog::warn("catalog refresh: {}", opened.status().message());
+        const auto delay = backoff.Failed(JitterDraw()).value_or(refresh_interval_);
+        spdlog::warn("catalog refresh: {}; retrying in {} ms", opened.status().message(),
+                     std::max(delay, refresh_interval_).count());
+        next = std::chrono::steady_clock::now() + std::max(delay, refresh_interval_);
         continue;
       }
+      backoff.Succeeded();
       connection = std::move(opened).value();
     }
     auto catalog = LoadCatalog(*connection);

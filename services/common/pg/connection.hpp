@@ -1,4 +1,5 @@
 // Opening PostgreSQL connections with errors as Status.
+// Thread safety: every function may be called from any thread; a connection belongs to one.
 #pragma once
 
 #include <atomic>

@@ -18,7 +18,7 @@ namespace synchub {
 // or shutdown, never the network).
 int PollFor(std::span<zmq::pollitem_t> items, std::chrono::milliseconds timeout);
 
-// A ROUTER's message: the peer's routing id and the last frame.
+// A ROUTER's message of two frames: the peer's routing id and the payload.
 struct RoutedMessage {
   std::string identity;
   zmq::message_t payload;

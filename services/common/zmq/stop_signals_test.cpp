@@ -1,6 +1,7 @@
 #include "common/zmq/stop_signals.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -9,11 +10,17 @@
 namespace synchub {
 namespace {
 
+bool Blocked(int signal) {
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  return sigismember(&mask, signal) == 1;
+}
+
 TEST(StopSignals, SigtermRunsTheCallbacksOnceAndWakesWaiters) {
   StopSignals signals;
   std::promise<void> called;
   int calls = 0;
-  signals.OnStop([&] {
+  auto subscription = signals.OnStop([&] {
     ++calls;
     called.set_value();
   });
@@ -25,17 +32,33 @@ TEST(StopSignals, SigtermRunsTheCallbacksOnceAndWakesWaiters) {
   EXPECT_TRUE(signals.stop_requested());
   EXPECT_EQ(calls, 1);
   bool late = false;
-  signals.OnStop([&] { late = true; });  // registered after the stop: runs at once
+  auto late_subscription = signals.OnStop([&] { late = true; });  // after the stop: at once
   EXPECT_TRUE(late);
 }
 
-TEST(StopSignals, EndsQuietlyWithoutASignal) {
+TEST(StopSignals, ACallbackWhoseSubscriptionEndedIsNotCalled) {
+  StopSignals signals;
+  bool called = false;
+  {
+    auto subscription = signals.OnStop([&] { called = true; });
+  }
+  signals.RequestStop();
+  EXPECT_TRUE(signals.stop_requested());
+  EXPECT_FALSE(called);
+}
+
+TEST(StopSignals, EndsQuietlyWithoutASignalAndRestoresTheMask) {
+  ASSERT_FALSE(Blocked(SIGINT));
   bool called = false;
   {
     StopSignals signals;
-    signals.OnStop([&] { called = true; });
+    EXPECT_TRUE(Blocked(SIGINT));
+    EXPECT_TRUE(Blocked(SIGTERM));
+    auto subscription = signals.OnStop([&] { called = true; });
   }
   EXPECT_FALSE(called);
+  EXPECT_FALSE(Blocked(SIGINT));
+  EXPECT_FALSE(Blocked(SIGTERM));
 }
 
 }  // namespace

@@ -68,7 +68,6 @@ int PrintStatus(const ConnectorConfig& config) {
 }  // namespace synchub
 
 int main(int argc, char** argv) {
-  synchub::StopSignals stop_signals;  // first: every thread started later inherits its mask
   CLI::App app{"synchub-connector: two-way sync of one PostgreSQL database with synchub."};
   app.require_subcommand(1);
   app.fallthrough();  // `--config FILE` before or after the subcommand
@@ -148,11 +147,15 @@ int main(int argc, char** argv) {
   }
   if (status->parsed()) return synchub::PrintStatus(*config);
   if (run->parsed()) {
+    // Only `run` has a stop to carry out; setup and status end on Ctrl-C as any command.
+    // Before the ZeroMQ context: its threads inherit the blocked mask.
+    synchub::StopSignals stop_signals;
     zmq::context_t context(1);
     synchub::SyncLoops loops(*config, context, stop_signals.flag());
     std::printf("READY %s\n", config->source.c_str());
     std::fflush(stdout);
     loops.Join();
+    spdlog::info("stopped");
   }
   return 0;
 }

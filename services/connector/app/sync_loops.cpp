@@ -5,6 +5,7 @@
 #include "common/pg/connection.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "common/zmq/poll.hpp"
+#include "connector/app/outbox_pusher.hpp"
 #include "connector/pg/connector_sync.hpp"
 
 namespace synchub {

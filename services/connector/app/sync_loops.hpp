@@ -7,8 +7,9 @@
 //         they are applied; held answers are settled every 2 s, parked inbound changes
 //         retried every 10 s; 3 s without a word from the hub starts a new session, which
 //         resumes from the last acknowledgement.
-// This is the one place that decides what a failure leads to (retry, new session, report);
-// the pg adapters only classify errors (Status codes, pg_errors.hpp).
+// With OutboxPusher (outbox_pusher.hpp) this is the one place that decides what a failure
+// leads to (retry, new session, report); the pg adapters only classify errors (Status codes,
+// pg_errors.hpp).
 //
 // Thread safety: construct and Join() from one thread; `stop` may be set from any.
 #pragma once

@@ -7,6 +7,7 @@
 //    "entities": [{"entity": "client", "table": "local_records", "key": "external_id",
 //                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}],
 //    "push_backoff_ms": 1000}                   // optional
+// Thread safety: none needed (no state); a parsed ConnectorConfig is read-only.
 #pragma once
 
 #include <map>

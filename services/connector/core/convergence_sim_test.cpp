@@ -157,7 +157,7 @@ class Simulation {
 
   Json RandomValue() { return Json(std::string(1, static_cast<char>('p' + Pick(4)))); }
 
-  void Insert(Source& source, const std::string& key, std::map<std::string, Json> fields) {
+  void Insert(Source& source, const std::string& key, const std::map<std::string, Json>& fields) {
     auto tomb = source.tombstones.find(key);
     const std::int64_t version = tomb == source.tombstones.end() ? 1 : tomb->second + 1;
     source.rows[key] = LocalRow{fields, version};
@@ -174,7 +174,7 @@ class Simulation {
   }
 
   void LocalEdit(Source& source) {
-    const std::string key = kKeys[static_cast<std::size_t>(Pick(static_cast<int>(kKeys.size())))];
+    const std::string& key = kKeys[static_cast<std::size_t>(Pick(static_cast<int>(kKeys.size())))];
     auto row = source.rows.find(key);
     if (row == source.rows.end()) {
       std::map<std::string, Json> fields;

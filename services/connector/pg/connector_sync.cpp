@@ -4,12 +4,9 @@
 
 #include <map>
 
-#include "common/core/dead_letter_reason.hpp"
 #include "common/core/event.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/pg_errors.hpp"
-#include "common/runtime/steady_clock.hpp"
-#include "connector/core/push_decisions.hpp"
 
 namespace synchub {
 namespace {
@@ -47,107 +44,65 @@ constexpr const char* kRetryLater =
 
 }  // namespace
 
-std::string OutboxPusher::EventIdOf(const std::string& installation,
-                                    const std::string& outbox_id) const {
+PgOutbox::PgOutbox(const ConnectorConfig& config) : config_(config) {}
+
+std::string PgOutbox::EventIdOf(const std::string& installation,
+                                const std::string& outbox_id) const {
   return config_.source + "-" + installation.substr(0, 12) + "-" + outbox_id;
 }
 
-OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context)
-    : config_(config),
-      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}),
-      settler_(config) {}
-
-StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
+StatusOr<std::vector<PgOutbox::DueChange>> PgOutbox::ReadDue(pqxx::connection& connection) {
   try {
-    std::vector<std::int64_t> ids;
-    std::vector<int> failures;  // retry_count of each row
-    std::vector<v1::Event> events;
-    {
-      pqxx::read_transaction tx(connection);
-      for (const auto& row : tx.exec(kDueRows)) {
-        v1::Event event;
-        ids.push_back(row[0].as<std::int64_t>());
-        failures.push_back(row[6].as<int>());
-        event.set_event_id(EventIdOf(row[7].as<std::string>(), row[0].as<std::string>()));
-        event.set_entity(row[1].as<std::string>());
-        event.set_external_id(row[2].as<std::string>());
-        event.set_source(config_.source);
-        event.set_version(row[4].as<std::int64_t>());
-        event.set_op(row[3].as<std::string>() == "delete" ? v1::OP_DELETE : v1::OP_UPSERT);
-        event.set_fields_json(row[5].as<std::string>());
-        events.push_back(std::move(event));
-      }
+    std::vector<DueChange> due;
+    pqxx::read_transaction tx(connection);
+    for (const auto& row : tx.exec(kDueRows)) {
+      DueChange change;
+      change.id = row[0].as<std::int64_t>();
+      change.failures = row[6].as<int>();
+      v1::Event& event = change.event;
+      event.set_event_id(EventIdOf(row[7].as<std::string>(), row[0].as<std::string>()));
+      event.set_entity(row[1].as<std::string>());
+      event.set_external_id(row[2].as<std::string>());
+      event.set_source(config_.source);
+      event.set_version(row[4].as<std::int64_t>());
+      event.set_op(row[3].as<std::string>() == "delete" ? v1::OP_DELETE : v1::OP_UPSERT);
+      event.set_fields_json(row[5].as<std::string>());
+      due.push_back(std::move(change));
     }
-    if (events.empty()) return 0;
-    auto reply = hub_.Submit(events);
+    return due;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading the outbox");
+  }
+}
+
+Status PgOutbox::RecordPush(pqxx::connection& connection, const std::vector<PushedRow>& rows,
+                            const std::vector<InboundApplier::Incoming>& answers) {
+  try {
     pqxx::work tx(connection);
-    const RetryPolicy rejection_policy = connector::PushRejectionPolicy(config_.push_backoff_ms);
-    // Carries out what push_decisions.hpp decides for row `i`; true when it was sent.
-    auto carry_out = [&](std::size_t i, connector::PushAnswer answer, const std::string& error) {
-      const connector::PushStep step =
-          connector::DecidePush(answer, failures[i], rejection_policy, JitterDraw());
-      if (step.kind == connector::PushStep::Kind::kSent) return true;
-      if (step.counts_as_failure) {
-        tx.exec_params(kMarkFailed, ids[i], error, step.kind == connector::PushStep::Kind::kPark,
-                       step.delay.count());
-      } else {
-        tx.exec_params(kRetryLater, ids[i], step.delay.count());
-      }
-      return false;
-    };
-    if (!reply.ok()) {
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        carry_out(i, connector::PushAnswer::kNotDecided, reply.status().message());
-      }
-      tx.commit();
-      return reply.status();
-    }
-    int sent = 0;
     Json sent_ids = Json::array();
-    std::vector<InboundApplier::Incoming> answers;
-    for (int i = 0; i < reply->results_size(); ++i) {
-      const v1::ResolutionResult& result = reply->results(i);
-      const auto index = static_cast<std::size_t>(i);
-      const v1::Event& event = events[index];
-      // The adapter classifies the answer; DecidePush decides. A DEFERRED change stays pending
-      // (inbound changes of the key keep waiting) and is asked about again; the resend is
-      // answered from the hub's records until decided.
-      const auto answer =
-          result.error().code() == v1::STATUS_CODE_OK
-              ? (result.outcome() == v1::OUTCOME_DEFERRED ? connector::PushAnswer::kDeferred
-                                                          : connector::PushAnswer::kDecided)
-          : result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT
-              ? connector::PushAnswer::kRejected
-              : connector::PushAnswer::kNotDecided;
-      if (!carry_out(index, answer, result.error().message())) continue;
-      sent_ids.push_back(ids[index]);  // decided at the hub (any outcome, dead letters too)
-      ++sent;
-      // What the change resolved to: held, then applied once nothing of the key is pending.
-      Json record =
-          result.record_json().empty() ? Json() : TryParseStoredJson(result.record_json());
-      if (record.is_object()) {
-        answers.push_back(
-            {event.entity(), event.external_id(), result.etag(), std::move(record), true});
+    for (const auto& row : rows) {
+      if (row.step.kind == connector::PushStep::Kind::kSent) {
+        sent_ids.push_back(row.id);
+      } else if (row.step.counts_as_failure) {
+        tx.exec_params(kMarkFailed, row.id, row.error,
+                       row.step.kind == connector::PushStep::Kind::kPark, row.step.delay.count());
+      } else {
+        tx.exec_params(kRetryLater, row.id, row.step.delay.count());
       }
     }
     if (!sent_ids.empty()) tx.exec_params(kMarkSent, JsonText(sent_ids));
     InboundApplier::HoldAnswers(tx, answers);
     tx.commit();
-    // Apply what the answers resolved to in a transaction of its own: a failure there must not
-    // hold back the push (the 2 s sweep of the pull side tries again).
-    if (auto settled = settler_.SettleHeld(connection); !settled.ok()) {
-      spdlog::warn("{}", settled.status().message());
-    }
-    return sent;
+    return Status::Ok();
   } catch (const std::exception& error) {
-    return StatusFromPgException(error, "pushing the outbox");
+    return StatusFromPgException(error, "recording the hub's answers");
   }
 }
 
-StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
+StatusOr<std::vector<PgOutbox::Unreported>> PgOutbox::ReadUnreported(pqxx::connection& connection) {
   try {
-    int reported = 0;
-    pqxx::work tx(connection);
+    std::vector<Unreported> unreported;
+    pqxx::read_transaction tx(connection);
     for (const auto& row : tx.exec(kParkedUnreported)) {
       Json event = {{"eventId", EventIdOf(row[8].as<std::string>(), row[0].as<std::string>())},
                     {"entity", row[1].as<std::string>()},
@@ -156,16 +111,14 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
                     {"version", row[4].as<std::int64_t>()},
                     {"op", row[3].as<std::string>()},
                     {"fields", ParseStoredJson(row[5].as<std::string>())}};
-      v1::DeadLetterReport report;
-      report.set_event_id(event["eventId"].get<std::string>());
-      report.set_event_json(JsonText(event));
-      report.set_reason(std::string(DeadLetterReasonName(DeadLetterReason::kConnectorPushFailed)));
-      report.set_detail(row[7].as<std::string>());
-      report.set_attempts(row[6].as<int>());
-      auto id = hub_.ReportDeadLetter(report);
-      if (!id.ok()) break;  // the hub is away: report on a later round
-      tx.exec_params(kMarkReported, row[0].as<std::int64_t>());
-      ++reported;
+      Unreported parked;
+      parked.inbound = false;
+      parked.id = row[0].as<std::int64_t>();
+      parked.event_id = event["eventId"].get<std::string>();
+      parked.event_json = JsonText(event);
+      parked.detail = row[7].as<std::string>();
+      parked.attempts = row[6].as<int>();
+      unreported.push_back(std::move(parked));
     }
     // Inbound changes this database could not hold exactly: the record as delivered, under
     // an event id of this installation ("<source>-<installation>-in-<id>").
@@ -179,21 +132,29 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
           {"version", record.value("version", std::int64_t{0})},
           {"op", record.value("deleted", false) ? "delete" : "upsert"},
           {"fields", record.value("fields", Json::object())}};
-      v1::DeadLetterReport report;
-      report.set_event_id(event["eventId"].get<std::string>());
-      report.set_event_json(JsonText(event));
-      report.set_reason(std::string(DeadLetterReasonName(DeadLetterReason::kConnectorApplyFailed)));
-      report.set_detail(config_.source + ": " + row[4].as<std::string>());
-      report.set_attempts(1);
-      auto id = hub_.ReportDeadLetter(report);
-      if (!id.ok()) break;
-      tx.exec_params(kMarkInboundReported, row[0].as<std::int64_t>());
-      ++reported;
+      Unreported parked;
+      parked.inbound = true;
+      parked.id = row[0].as<std::int64_t>();
+      parked.event_id = event["eventId"].get<std::string>();
+      parked.event_json = JsonText(event);
+      parked.detail = config_.source + ": " + row[4].as<std::string>();
+      parked.attempts = 1;
+      unreported.push_back(std::move(parked));
     }
-    tx.commit();
-    return reported;
+    return unreported;
   } catch (const std::exception& error) {
-    return StatusFromPgException(error, "reporting parked rows");
+    return StatusFromPgException(error, "reading parked rows");
+  }
+}
+
+Status PgOutbox::MarkReported(pqxx::connection& connection, const Unreported& parked) {
+  try {
+    pqxx::work tx(connection);
+    tx.exec_params(parked.inbound ? kMarkInboundReported : kMarkReported, parked.id);
+    tx.commit();
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "marking a parked row reported");
   }
 }
 

@@ -1,10 +1,12 @@
 // The connector's two directions against its local PostgreSQL database.
 //
-// OutboxPusher (push): sends the outbox's due rows to the hub as events whose event id is
+// PgOutbox (push, with app/OutboxPusher): sends the outbox's due rows to the hub as events whose
+// event id is
 // "<source>-<installation>-<outbox id>" (so a resend is idempotent at the hub), and marks a
 // row sent only after the hub's durable answer. A row the hub rejects gets retry_count + 1
-// and a backoff (1 s doubling); at 5 it is parked: never retried silently, listed by
-// `synchub-connector status`. An unreachable hub only delays (no count).
+// and a backoff (core/push_decisions.hpp: push_backoff_ms doubling, jittered); at 5 it is
+// parked: never retried silently, listed by `synchub-connector status`. An unreachable hub
+// only delays (no count).
 //
 // InboundApplier (pull): applies a Deliver of canonical records in one local transaction
 // marked inbound (SET LOCAL synchub.inbound = 'on', so the capture trigger skips it: no
@@ -23,12 +25,12 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
-#include <zmq.hpp>
 
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
-#include "common/zmq/resolver_client.hpp"
 #include "connector/core/connector_config.hpp"
+#include "connector/core/push_decisions.hpp"
+#include "synchub/v1/event.pb.h"
 #include "synchub/v1/outbound.pb.h"
 
 namespace synchub {
@@ -96,23 +98,53 @@ class InboundApplier {
   int failed_settles_ = 0;               // SettleHeld failures in a row
 };
 
-class OutboxPusher {
+// PgOutbox: the outbox's side of a push, as plain reads and writes; what becomes of each row
+// is decided by the app layer (app/outbox_pusher.hpp with core/push_decisions.hpp).
+// Errors: kUnavailable (connection lost), kInvalidArgument, kInternal (pg_errors.hpp).
+// Thread safety: none; one per thread and connection.
+class PgOutbox {
  public:
-  OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
-  // Pushes one batch of due rows. Returns how many rows were sent, or an error.
-  StatusOr<int> PushOnce(pqxx::connection& connection);
-  // Reports parked rows not yet reported to the hub as dead letters: outbox rows the hub
-  // rejected (CONNECTOR_PUSH_FAILED) and inbound changes this database could not hold
-  // (CONNECTOR_APPLY_FAILED). Returns how many were reported; stops at the first failure
-  // to reach the hub (the rest go on a later round).
-  StatusOr<int> ReportParked(pqxx::connection& connection);
+  // REQUIRES: `config` outlives this object.
+  explicit PgOutbox(const ConnectorConfig& config);
+
+  // A due outbox row (pending, not parked, its next attempt due), as the event to push.
+  struct DueChange {
+    std::int64_t id = 0;
+    int failures = 0;  // retry_count: rejected pushes so far
+    v1::Event event;   // event id "<source>-<installation>-<outbox id>": resends are idempotent
+  };
+  // Up to 200 due rows in outbox order.
+  StatusOr<std::vector<DueChange>> ReadDue(pqxx::connection& connection);
+
+  // What was decided for a pushed row.
+  struct PushedRow {
+    std::int64_t id = 0;
+    connector::PushStep step;
+    std::string error;  // the hub's message, kept when the step counts as a failure
+  };
+  // In one transaction: marks rows sent, counts failures (parking as decided), sets each next
+  // attempt, and holds the answers' records for their keys (InboundApplier::HoldAnswers).
+  Status RecordPush(pqxx::connection& connection, const std::vector<PushedRow>& rows,
+                    const std::vector<InboundApplier::Incoming>& answers);
+
+  // A parked change not yet reported to the hub: an outbox row the hub kept rejecting, or an
+  // inbound change this database could not hold exactly (`inbound`).
+  struct Unreported {
+    bool inbound = false;
+    std::int64_t id = 0;
+    std::string event_id;
+    std::string event_json;
+    std::string detail;
+    int attempts = 1;
+  };
+  StatusOr<std::vector<Unreported>> ReadUnreported(pqxx::connection& connection);
+  // Marks `parked` reported (it is not read again).
+  Status MarkReported(pqxx::connection& connection, const Unreported& parked);
 
  private:
   std::string EventIdOf(const std::string& installation, const std::string& outbox_id) const;
 
   const ConnectorConfig& config_;
-  ResolverClient hub_;
-  InboundApplier settler_;  // applies what the hub answered (InboundApplier::SettleHeld)
 };
 
 }  // namespace synchub

@@ -130,7 +130,7 @@ std::string ApplyInSavepoint(pqxx::work& tx, const EntityMapping& mapping, bool 
     // invalid text for the type, value too long) and 23 (a constraint). Anything else (a lost
     // connection, a lock timeout, a trigger that raised) fails the whole delivery, which is
     // then not acknowledged and comes again.
-    const std::string state = failure.sqlstate();
+    const std::string& state = failure.sqlstate();
     if (!park_any && state.rfind("22", 0) != 0 && state.rfind("23", 0) != 0) throw;
     error = failure.what();
   }

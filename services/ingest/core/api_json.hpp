@@ -1,7 +1,7 @@
 // The ingest API's JSON bodies for what PgIngestStore reads (store_rows.hpp). Pure: no I/O.
 // Objects are nlohmann objects (keys in name order); write them with JsonText, which keeps
 // every number exact. Times and stored JSON values are passed through as they were read;
-// an absent optional value is null.
+// an absent optional value is null. Thread safety: none needed (no state).
 #pragma once
 
 #include <cstdint>

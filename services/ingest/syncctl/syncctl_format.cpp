@@ -324,7 +324,7 @@ std::string FormatStats(const Json& body) {
 }
 
 std::string FormatProblem(int status, const std::string& body) {
-  const std::string prefix = "HTTP " + std::to_string(status);
+  std::string prefix = "HTTP " + std::to_string(status);
   const Json problem = TryParseStoredJson(body);
   if (problem.is_object() && (problem.contains("detail") || problem.contains("code"))) {
     const Json* detail = Member(problem, "detail");

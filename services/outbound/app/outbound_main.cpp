@@ -33,10 +33,12 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", server.status().message());
     return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
   }
-  stop_signals.OnStop([server = server->get()] { server->Stop(); });
+  // Declared after `server`: destroyed first, so no stop can reach a server being destroyed.
+  auto stop_subscription = stop_signals.OnStop([server = server->get()] { server->Stop(); });
   if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());
   std::printf("READY %s %s\n", (*server)->endpoint().c_str(), (*server)->metrics_url().c_str());
   std::fflush(stdout);
   (*server)->Run();
+  spdlog::info("stopped");
   return 0;
 }

@@ -52,6 +52,8 @@ class OutboundServer {
   std::string endpoint() const;
   // "http://HOST:PORT/metrics" (OutboundMetrics), or "" when --metrics-listen is not set.
   std::string metrics_url() const { return exposer_ ? exposer_->url() : std::string(); }
+  // Serves until Stop(), or until the database connection fails (logged; Run returns and
+  // the process exits for its supervisor to restart it: issue 13 makes it reconnect).
   void Run();
   void Stop() { stopping_ = true; }
 

@@ -1,4 +1,5 @@
-// A change waiting in the outbound queue for one target, and its position. Pure.
+// A change waiting in the outbound queue for one target, and its position. Pure; thread
+// safety: none needed (no state).
 #pragma once
 
 #include <cstdint>

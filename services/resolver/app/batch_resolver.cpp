@@ -13,7 +13,7 @@
 namespace synchub {
 
 BatchResolver::BatchResolver(pqxx::connection& connection, BatchResolverOptions options)
-    : connection_(connection), options_(std::move(options)) {}
+    : connection_(connection), options_(options) {}
 
 StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>* items,
                                                           int claim_limit, const Catalog& catalog) {
@@ -59,7 +59,7 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       if (!verified.ok()) return verified;
       // The app layer decides what becomes of deferred events; the adapter writes it.
       auto written = tx.WritePlan(plan, attempts,
-                                  DecideDeferrals(plan, attempts, options_.deferral, JitterDraw()));
+                                  DecideDeferrals(plan, attempts, options_.deferral, JitterDraw));
       if (written.status().code() == StatusCode::kAborted) {
         last = written.status();
         continue;

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", server.status().message());
     return server.status().code() == synchub::StatusCode::kFailedPrecondition ? 3 : 2;
   }
-  stop_signals.OnStop([server = server->get()] { server->Stop(); });
+  // Declared after `server`: destroyed first, so no stop can reach a server being destroyed.
+  auto stop_subscription = stop_signals.OnStop([server = server->get()] { server->Stop(); });
   spdlog::info("listening on {}, dead letters on {}, {} workers", (*server)->endpoint(),
                (*server)->dead_letter_endpoint(), options.workers);
   if (!(*server)->metrics_url().empty()) spdlog::info("metrics at {}", (*server)->metrics_url());

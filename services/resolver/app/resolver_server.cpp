@@ -12,6 +12,7 @@
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/event_ids.hpp"
+#include "common/runtime/steady_clock.hpp"
 #include "common/zmq/poll.hpp"
 #include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
@@ -273,14 +274,9 @@ void ResolverServer::WorkerLoop(int index) {
     std::size_t first = 0;
   };
   while (!stopping_) {
-    zmq::pollitem_t item = {inbox.handle(), 0, ZMQ_POLLIN, 0};
-    try {
-      zmq::poll(&item, 1, kPollInterval);
-    } catch (const zmq::error_t& error) {
-      if (error.num() == EINTR) continue;
-      throw;
-    }
-    if (!(item.revents & ZMQ_POLLIN)) continue;
+    zmq::pollitem_t items[] = {{inbox.handle(), 0, ZMQ_POLLIN, 0}};
+    PollFor(items, kPollInterval);
+    if (!(items[0].revents & ZMQ_POLLIN)) continue;
 
     // Gather a micro-batch: whatever parts are waiting, up to max_batch_events events.
     std::vector<Part> parts;
@@ -364,6 +360,7 @@ void ResolverServer::DeferredLoop() {
   constexpr int kClaimLimit = 100;
   std::unique_ptr<pqxx::connection> connection;
   std::unique_ptr<DeferredWakeup> wakeup;
+  Backoff backoff(ReconnectPolicy());
   while (!stopping_) {
     try {
       if (!connection || !connection->is_open()) {
@@ -386,13 +383,14 @@ void ResolverServer::DeferredLoop() {
         }
         if (static_cast<int>(due->size()) < kClaimLimit) break;
       }
+      backoff.Succeeded();
       const auto poll_us =
           std::chrono::duration_cast<std::chrono::microseconds>(options_.deferred_poll).count();
       connection->await_notification(poll_us / 1000000, poll_us % 1000000);
     } catch (const std::exception& error) {
       spdlog::warn("deferred scheduler: {}", error.what());
       connection.reset();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(backoff.Failed(JitterDraw()).value_or(std::chrono::seconds(1)));
     }
   }
 }

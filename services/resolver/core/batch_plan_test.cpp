@@ -140,14 +140,14 @@ TEST(DecideDeferrals, RequeuesDeferredEventsAndDeadLettersThoseOutOfAttempts) {
   StoredRecords stored;  // no client: every order is deferred
   auto plan = PlanBatch({OrderEvent("O1", "C1"), OrderEvent("O2", "C2")}, stored, Catalog::Demo());
   RetryPolicy policy{std::chrono::milliseconds(50), std::chrono::milliseconds(120), 2.0, 0.0, 3};
-  auto steps = DecideDeferrals(plan, {0, 2}, policy, 0.0);
+  auto steps = DecideDeferrals(plan, {0, 2}, policy, [] { return 0.0; });
   ASSERT_EQ(steps.size(), 2u);
   EXPECT_EQ(steps[0].kind, DeferralStep::Kind::kRequeue);
   EXPECT_EQ(steps[0].attempts, 1);
   EXPECT_EQ(steps[0].delay, std::chrono::milliseconds(50));
   EXPECT_EQ(steps[1].kind, DeferralStep::Kind::kDeadLetter);
   EXPECT_EQ(steps[1].attempts, 3);
-  auto first = DecideDeferrals(plan, {}, policy, 0.0);
+  auto first = DecideDeferrals(plan, {}, policy, [] { return 0.0; });
   EXPECT_EQ(first[1].kind, DeferralStep::Kind::kRequeue);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include "common/core/retry_policy.hpp"
@@ -30,10 +31,12 @@ struct DeferralStep {
 };
 
 // One step per plan event, in order: kNone unless the ladder deferred it. `prior_attempts[i]`
-// (empty: all 0) is plan.events[i]'s attempts before this one; `unit_random` draws the
-// jitter (RetryDelay).
+// (empty: all 0) is plan.events[i]'s attempts before this one; `unit_random` is called once
+// per deferred event for its jitter (RetryDelay: a value in [0, 1)).
+// Thread safety: none needed (pure).
 std::vector<DeferralStep> DecideDeferrals(const BatchPlan& plan,
                                           const std::vector<int>& prior_attempts,
-                                          const RetryPolicy& policy, double unit_random);
+                                          const RetryPolicy& policy,
+                                          const std::function<double()>& unit_random);
 
 }  // namespace synchub

@@ -38,7 +38,7 @@ rc::Gen<FieldMap> GenFields() {
   });
 }
 
-rc::Gen<Event> GenEvent(std::string external_id) {
+rc::Gen<Event> GenEvent(const std::string& external_id) {
   return rc::gen::exec([external_id] {
     Event event;
     event.event_id = "e";

@@ -30,6 +30,7 @@ namespace synchub {
 class PgHubTransaction {
  public:
   // Begins a read-committed transaction on `connection` (which must outlive this object).
+  // Throws pqxx::broken_connection when the connection is gone (BEGIN is sent here).
   explicit PgHubTransaction(pqxx::connection& connection);
 
   // Locks up to `limit` deferred events that are due and not locked by another resolver

@@ -1,0 +1,99 @@
+#include "connector/app/outbox_pusher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/core/dead_letter_reason.hpp"
+#include "common/core/json.hpp"
+#include "common/runtime/steady_clock.hpp"
+
+namespace synchub {
+
+connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result) {
+  switch (result.error().code()) {
+    case v1::STATUS_CODE_OK:
+      return result.outcome() == v1::OUTCOME_DEFERRED ? connector::PushAnswer::kDeferred
+                                                      : connector::PushAnswer::kDecided;
+    case v1::STATUS_CODE_INVALID_ARGUMENT:
+      return connector::PushAnswer::kRejected;
+    default:
+      return connector::PushAnswer::kNotDecided;
+  }
+}
+
+OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context)
+    : config_(config),
+      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}),
+      outbox_(config),
+      settler_(config),
+      rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)) {}
+
+StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
+  auto due = outbox_.ReadDue(connection);
+  if (!due.ok()) return due.status();
+  if (due->empty()) return 0;
+  std::vector<v1::Event> events;
+  events.reserve(due->size());
+  for (const auto& change : *due) events.push_back(change.event);
+  auto reply = hub_.Submit(std::move(events));
+
+  std::vector<PgOutbox::PushedRow> rows;
+  rows.reserve(due->size());
+  std::vector<InboundApplier::Incoming> answers;
+  int sent = 0;
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    const PgOutbox::DueChange& change = (*due)[i];
+    const bool answered = reply.ok() && i < static_cast<std::size_t>(reply->results_size());
+    const v1::ResolutionResult* result =
+        answered ? &reply->results(static_cast<int>(i)) : nullptr;
+    const connector::PushAnswer answer =
+        result != nullptr ? ClassifyPushAnswer(*result) : connector::PushAnswer::kNotDecided;
+    PgOutbox::PushedRow row;
+    row.id = change.id;
+    row.step = connector::DecidePush(answer, change.failures, rejection_policy_, JitterDraw());
+    if (result != nullptr) row.error = result->error().message();
+    if (row.step.kind == connector::PushStep::Kind::kSent) {
+      ++sent;  // decided at the hub (any outcome, dead letters too)
+      // What the change resolved to: held, then applied once nothing of the key is pending.
+      Json record =
+          result->record_json().empty() ? Json() : TryParseStoredJson(result->record_json());
+      if (record.is_object()) {
+        answers.push_back({change.event.entity(), change.event.external_id(), result->etag(),
+                           std::move(record), true});
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  if (Status recorded = outbox_.RecordPush(connection, rows, answers); !recorded.ok()) {
+    return recorded;
+  }
+  if (!reply.ok()) return reply.status();
+  // Apply what the answers resolved to in a transaction of its own: a failure there must not
+  // hold back the push (the pull side's sweep tries again).
+  if (auto settled = settler_.SettleHeld(connection); !settled.ok()) {
+    spdlog::warn("{}", settled.status().message());
+  }
+  return sent;
+}
+
+StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
+  auto unreported = outbox_.ReadUnreported(connection);
+  if (!unreported.ok()) return unreported.status();
+  int reported = 0;
+  for (const auto& parked : *unreported) {
+    v1::DeadLetterReport report;
+    report.set_event_id(parked.event_id);
+    report.set_event_json(parked.event_json);
+    report.set_reason(std::string(DeadLetterReasonName(
+        parked.inbound ? DeadLetterReason::kConnectorApplyFailed
+                       : DeadLetterReason::kConnectorPushFailed)));
+    report.set_detail(parked.detail);
+    report.set_attempts(parked.attempts);
+    auto id = hub_.ReportDeadLetter(report);
+    if (!id.ok()) break;  // the hub is away: report on a later round
+    if (Status marked = outbox_.MarkReported(connection, parked); !marked.ok()) return marked;
+    ++reported;
+  }
+  return reported;
+}
+
+}  // namespace synchub

@@ -1,5 +1,6 @@
 #include "common/zmq/resolver_client.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "common/runtime/event_ids.hpp"
@@ -31,9 +32,14 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     while (true) {
+      if (options_.stop != nullptr && *options_.stop) {
+        Reconnect();  // the request may still be answered: this socket must not see it
+        return Status::Unavailable("stopping: no reply awaited");
+      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
+      if (options_.stop != nullptr) left = std::min(left, std::chrono::milliseconds(100));
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       try {
         PollFor(items, left);

@@ -9,6 +9,7 @@
 // Thread safety: none; one client per thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -24,6 +25,9 @@ struct ResolverClientOptions {
   std::vector<std::string> endpoints;  // resolver ROUTER endpoints
   std::chrono::milliseconds timeout{5000};
   int attempts = 3;
+  // When set and true, a call waiting for a reply gives up within 100 ms (kUnavailable), so
+  // a stopping service is not held up for `timeout` * `attempts`. Must outlive the client.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 class ResolverClient {

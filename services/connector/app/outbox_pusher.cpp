@@ -20,9 +20,10 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result) {
   }
 }
 
-OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context)
+OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
+                           const std::atomic<bool>& stop)
     : config_(config),
-      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2}),
+      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2, &stop}),
       outbox_(config),
       settler_(config),
       rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)) {}
@@ -43,8 +44,7 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
   for (std::size_t i = 0; i < due->size(); ++i) {
     const PgOutbox::DueChange& change = (*due)[i];
     const bool answered = reply.ok() && i < static_cast<std::size_t>(reply->results_size());
-    const v1::ResolutionResult* result =
-        answered ? &reply->results(static_cast<int>(i)) : nullptr;
+    const v1::ResolutionResult* result = answered ? &reply->results(static_cast<int>(i)) : nullptr;
     const connector::PushAnswer answer =
         result != nullptr ? ClassifyPushAnswer(*result) : connector::PushAnswer::kNotDecided;
     PgOutbox::PushedRow row;
@@ -83,9 +83,9 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
     v1::DeadLetterReport report;
     report.set_event_id(parked.event_id);
     report.set_event_json(parked.event_json);
-    report.set_reason(std::string(DeadLetterReasonName(
-        parked.inbound ? DeadLetterReason::kConnectorApplyFailed
-                       : DeadLetterReason::kConnectorPushFailed)));
+    report.set_reason(
+        std::string(DeadLetterReasonName(parked.inbound ? DeadLetterReason::kConnectorApplyFailed
+                                                        : DeadLetterReason::kConnectorPushFailed)));
     report.set_detail(parked.detail);
     report.set_attempts(parked.attempts);
     auto id = hub_.ReportDeadLetter(report);

@@ -29,8 +29,10 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result);
 
 class OutboxPusher {
  public:
-  // REQUIRES: `config` and `context` outlive this object.
-  OutboxPusher(const ConnectorConfig& config, zmq::context_t& context);
+  // REQUIRES: `config`, `context` and `stop` outlive this object. When `stop` becomes true a
+  // push waiting for the hub gives up within 100 ms (kUnavailable; the rows stay pending).
+  OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
+               const std::atomic<bool>& stop);
 
   // Pushes one batch of due rows. Returns how many were decided at the hub (marked sent), or
   // the error that stopped the round: kUnavailable when the hub did not answer (the rows are

@@ -42,7 +42,7 @@ void SyncLoops::Join() {
 }
 
 void SyncLoops::PushLoop() {
-  OutboxPusher pusher(config_, context_);
+  OutboxPusher pusher(config_, context_, stop_);
   Backoff backoff(timings_.push_retry);
   while (!stop_) {
     auto connection = ConnectPgWithRetry(config_.database, stop_);

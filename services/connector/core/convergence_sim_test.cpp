@@ -180,7 +180,7 @@ class Simulation {
       std::map<std::string, Json> fields;
       for (const auto& field : kFields) fields[field] = RandomValue();
       Log(source.name + " inserts " + key);
-      Insert(source, key, std::move(fields));
+      Insert(source, key, fields);
       return;
     }
     const int kind = Pick(10);
@@ -196,7 +196,7 @@ class Simulation {
         Log(source.name + " renames " + key + " to " + other);
         std::map<std::string, Json> fields = row->second.fields;
         Delete(source, key);
-        Insert(source, other, std::move(fields));
+        Insert(source, other, fields);
         return;
       }
     }

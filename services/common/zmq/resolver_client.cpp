@@ -24,7 +24,9 @@ void ResolverClient::Reconnect() {
 StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& request,
                                                  std::uint64_t request_id) {
   const std::string payload = request.SerializeAsString();
+  auto stopping = [this] { return options_.stop != nullptr && options_.stop->load(); };
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    if (stopping()) return Status::Unavailable("stopping: not sent");
     if (attempt > 1) ++resends_;
     if (!socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
       Reconnect();
@@ -32,21 +34,29 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     while (true) {
-      if (options_.stop != nullptr && *options_.stop) {
-        Reconnect();  // the request may still be answered: this socket must not see it
-        return Status::Unavailable("stopping: no reply awaited");
-      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
-      if (options_.stop != nullptr) left = std::min(left, std::chrono::milliseconds(100));
+      // While a stop may come, wait in slices of 100 ms; once it came, only take a reply
+      // that is already here (a zero wait) before giving up.
+      if (stopping()) {
+        left = std::chrono::milliseconds(0);
+      } else if (options_.stop != nullptr) {
+        left = std::min(left, std::chrono::milliseconds(100));
+      }
       zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
       try {
         PollFor(items, left);
       } catch (const zmq::error_t& error) {
         return Status::Internal(error.what());
       }
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      if (!(items[0].revents & ZMQ_POLLIN)) {
+        if (stopping()) {
+          Reconnect();  // the request may still be answered: this socket must not see it
+          return Status::Unavailable("stopping: no reply awaited");
+        }
+        continue;
+      }
       zmq::message_t message;
       if (!socket_.recv(message, zmq::recv_flags::dontwait)) continue;
       v1::ResolverReply reply;
@@ -108,7 +118,11 @@ StatusOr<std::int64_t> ResolverClient::ReportDeadLetter(const v1::DeadLetterRepo
   if (!reply.ok()) return reply.status();
   if (!reply->has_receipt()) return Status::Internal("malformed reply from the resolver");
   if (reply->receipt().has_error() && reply->receipt().error().code() != v1::STATUS_CODE_OK) {
-    return Status::Unavailable(reply->receipt().error().message());
+    const v1::Status& error = reply->receipt().error();
+    if (error.code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
+      return Status::InvalidArgument(error.key(), error.reason(), error.message());
+    }
+    return Status::Unavailable(error.message());
   }
   return reply->receipt().dead_letter_id();
 }

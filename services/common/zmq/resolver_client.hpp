@@ -25,8 +25,9 @@ struct ResolverClientOptions {
   std::vector<std::string> endpoints;  // resolver ROUTER endpoints
   std::chrono::milliseconds timeout{5000};
   int attempts = 3;
-  // When set and true, a call waiting for a reply gives up within 100 ms (kUnavailable), so
-  // a stopping service is not held up for `timeout` * `attempts`. Must outlive the client.
+  // When set and true, no request is sent, and a call waiting for a reply takes one that is
+  // already here or gives up within 100 ms (kUnavailable), so a stopping service is not held
+  // up for `timeout` * `attempts`. Must outlive the client.
   const std::atomic<bool>* stop = nullptr;
 };
 
@@ -44,7 +45,8 @@ class ResolverClient {
   Status Ping();
 
   // Hands the hub a dead letter (an event a connector gave up pushing). Returns its id, or
-  // kUnavailable / the hub's error. Idempotent by event id: a live dead letter of the same
+  // kInvalidArgument when the hub refuses the report, or kUnavailable (no answer, or the hub
+  // could not store it: report again later). Idempotent by event id: a live dead letter of the same
   // event id is updated, not duplicated.
   StatusOr<std::int64_t> ReportDeadLetter(const v1::DeadLetterReport& report);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
 
 namespace synchub {
 namespace {
@@ -29,6 +30,13 @@ StopSignals::StopSignals() {
 StopSignals::~StopSignals() {
   closing_ = true;  // the waiter sees it within its 100 ms wait
   waiter_.join();
+  if (stopper_.joinable()) stopper_.join();
+  // A stop signal that came after the waiter ended is dropped here: restoring the mask would
+  // deliver it with its default action (termination) while the process is ending anyway.
+  const sigset_t set = StopSet();
+  const timespec now = {0, 0};
+  while (sigtimedwait(&set, nullptr, &now) > 0) {
+  }
   pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
@@ -43,7 +51,10 @@ void StopSignals::Wait() {
       std::fflush(stderr);
       std::_Exit(128 + signal);
     }
-    RequestStop();
+    // The callbacks run on a thread of their own: this one keeps listening for a second
+    // signal, whatever they do.
+    stopper_ = std::thread([this] { RequestStop(); });
+    while (!stop_requested_) std::this_thread::yield();
   }
 }
 
@@ -52,14 +63,34 @@ void StopSignals::RequestStop() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stop_requested_.exchange(true)) return;
   }
-  stopped_.notify_all();
-  std::lock_guard<std::mutex> running(running_);
-  std::map<std::uint64_t, std::function<void()>> callbacks;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    callbacks.swap(callbacks_);
+    std::lock_guard<std::mutex> running(running_);
+    callbacks_thread_ = std::this_thread::get_id();
+    // One at a time, so that a callback that ends another's subscription keeps it from
+    // being called.
+    while (true) {
+      std::function<void()> callback;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (callbacks_.empty()) break;
+        callback = std::move(callbacks_.begin()->second);
+        callbacks_.erase(callbacks_.begin());
+      }
+      try {
+        callback();
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "a stop callback failed: %s\n", error.what());
+      } catch (...) {
+        std::fprintf(stderr, "a stop callback failed\n");
+      }
+    }
+    callbacks_thread_ = std::thread::id();
   }
-  for (auto& [id, callback] : callbacks) callback();
+  // Under the lock: a waiter that wakes may destroy this object, so nothing of it is used
+  // after the unlock.
+  std::lock_guard<std::mutex> lock(mutex_);
+  callbacks_done_ = true;
+  stopped_.notify_all();
 }
 
 StopSignals::Subscription StopSignals::OnStop(std::function<void()> callback) {
@@ -76,7 +107,13 @@ StopSignals::Subscription StopSignals::OnStop(std::function<void()> callback) {
 }
 
 void StopSignals::Unsubscribe(std::uint64_t id) {
-  // Waits for callbacks that are running: after this, the callback is never called.
+  if (callbacks_thread_.load() == std::this_thread::get_id()) {
+    // Called from a running callback: those not run yet are still in callbacks_.
+    std::lock_guard<std::mutex> lock(mutex_);
+    callbacks_.erase(id);
+    return;
+  }
+  // Waits for callbacks running on another thread: after this, the callback is never called.
   std::lock_guard<std::mutex> running(running_);
   std::lock_guard<std::mutex> lock(mutex_);
   callbacks_.erase(id);
@@ -88,7 +125,7 @@ StopSignals::Subscription::~Subscription() {
 
 void StopSignals::WaitForStop() {
   std::unique_lock<std::mutex> lock(mutex_);
-  stopped_.wait(lock, [this] { return stop_requested_.load(); });
+  stopped_.wait(lock, [this] { return callbacks_done_; });
 }
 
 }  // namespace synchub

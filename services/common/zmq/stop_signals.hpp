@@ -2,10 +2,11 @@
 //
 // The constructor blocks both signals in the calling thread, so every thread it starts later
 // inherits the mask, and starts a thread that takes them with sigtimedwait(2): a stop is an
-// ordinary function call on that thread, not a signal handler, so no async-signal-safety
-// rules apply to the callbacks (POSIX.1-2017, "Signal Concepts"). The first signal requests
-// the stop; a second one, while the stop is under way, ends the process at once
-// (_Exit(128 + signal)), so an operator can always end a shutdown that hangs.
+// ordinary function call, not a signal handler, so no async-signal-safety rules apply to the
+// callbacks (POSIX.1-2017, "Signal Concepts"). The first signal requests the stop (the
+// callbacks run on a thread of their own, so the waiter keeps listening); a second one, while
+// the stop is under way, ends the process at once (_Exit(128 + signal)), so an operator can
+// always end a shutdown that hangs, also one hanging in a callback.
 //
 // REQUIRES: constructed in main() before any other thread is started (a thread started
 // earlier keeps the default action: termination); destroyed on the thread that made it (the
@@ -29,7 +30,8 @@ namespace synchub {
 
 class StopSignals {
  public:
-  // Unregisters its callback when destroyed; waits for the callback if it is running.
+  // Unregisters its callback when destroyed; waits for the callback if it is running on
+  // another thread (a callback may destroy Subscriptions, its own too).
   class Subscription {
    public:
     Subscription(StopSignals* owner, std::uint64_t id) : owner_(owner), id_(id) {}
@@ -61,10 +63,12 @@ class StopSignals {
   bool stop_requested() const { return stop_requested_; }
   const std::atomic<bool>& flag() const { return stop_requested_; }
 
-  // Blocks until a stop is requested.
+  // Blocks until a stop was requested and its callbacks have run.
   void WaitForStop();
 
-  // Acts as if a stop signal arrived (for a service that decides to end by itself).
+  // Acts as if a stop signal arrived (for a service that decides to end by itself): runs the
+  // callbacks on the calling thread (once; later calls return at once). An exception from a
+  // callback is written to stderr and does not stop the others.
   void RequestStop();
 
  private:
@@ -73,6 +77,8 @@ class StopSignals {
 
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> closing_{false};
+  bool callbacks_done_ = false;                      // guarded by mutex_
+  std::atomic<std::thread::id> callbacks_thread_{};  // the thread running the callbacks
   sigset_t previous_mask_{};
   std::mutex mutex_;    // guards callbacks_, next_id_
   std::mutex running_;  // held while callbacks run
@@ -80,6 +86,7 @@ class StopSignals {
   std::map<std::uint64_t, std::function<void()>> callbacks_;
   std::uint64_t next_id_ = 1;
   std::thread waiter_;
+  std::thread stopper_;  // runs RequestStop for a signal (started by the waiter)
 };
 
 }  // namespace synchub

@@ -6,6 +6,9 @@
 
 #include <csignal>
 #include <future>
+#include <memory>
+#include <optional>
+#include <thread>
 
 namespace synchub {
 namespace {
@@ -45,6 +48,25 @@ TEST(StopSignals, ACallbackWhoseSubscriptionEndedIsNotCalled) {
   signals.RequestStop();
   EXPECT_TRUE(signals.stop_requested());
   EXPECT_FALSE(called);
+}
+
+TEST(StopSignals, ACallbackMayEndSubscriptionsAndAnotherThreadMayRequestTheStop) {
+  StopSignals signals;
+  std::optional<StopSignals::Subscription> other;
+  bool other_called = false;
+  auto own = std::make_unique<std::optional<StopSignals::Subscription>>();
+  // The first callback ends a later one's subscription and its own: no deadlock, and the
+  // ended one is not called.
+  own->emplace(signals.OnStop([&] {
+    other.reset();
+    own->reset();
+  }));
+  other.emplace(signals.OnStop([&] { other_called = true; }));
+  std::thread requester([&] { signals.RequestStop(); });
+  signals.WaitForStop();  // returns once the callbacks ran
+  requester.join();
+  EXPECT_TRUE(signals.stop_requested());
+  EXPECT_FALSE(other_called);
 }
 
 TEST(StopSignals, EndsQuietlyWithoutASignalAndRestoresTheMask) {

@@ -89,6 +89,11 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
     report.set_detail(parked.detail);
     report.set_attempts(parked.attempts);
     auto id = hub_.ReportDeadLetter(report);
+    if (id.status().code() == StatusCode::kInvalidArgument) {
+      spdlog::error("the hub refuses the report of parked change {}: {}", parked.event_id,
+                    id.status().message());
+      continue;  // the others still go
+    }
     if (!id.ok()) break;  // the hub is away: report on a later round
     if (Status marked = outbox_.MarkReported(connection, parked); !marked.ok()) return marked;
     ++reported;

@@ -58,6 +58,7 @@ void SyncLoops::PushLoop() {
         continue;
       }
       backoff.Succeeded();
+      if (stop_) break;  // nothing more is reported or pushed once a stop came
       if (auto reported = pusher.ReportParked(*connection); !reported.ok()) {
         spdlog::warn("reporting parked rows: {}", reported.status().message());
       }

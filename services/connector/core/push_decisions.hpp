@@ -1,7 +1,7 @@
 // What becomes of a pushed outbox row after the hub's answer (SPEC section 5: "A failed push
 // increments the outbox row's retry_count; at 5 it is parked (dead) and listed for an
-// operator, never retried silently"). Pure: the push adapter (pg/connector_sync.cpp) reports
-// what the hub answered and writes what is decided here. Thread-safe (no state).
+// operator, never retried silently"). Pure: the app layer (app/outbox_pusher.cpp) classifies
+// what the hub answered, asks here, and has pg/PgOutbox write it. Thread-safe (no state).
 #pragma once
 
 #include <chrono>

@@ -57,6 +57,11 @@ HttpAnswer ProblemFromStatus(const Status& status) {
     case StatusCode::kNotFound:
       return Problem(404, "not_found", status.message());
     case StatusCode::kAlreadyExists:
+      // A reused key (event_id_reused, SPEC section 4) names it; other refusals are "conflict".
+      if (!status.key().empty()) {
+        return Problem(409, status.reason(), status.message(), status.key());
+      }
+      return Problem(409, "conflict", status.message());
     case StatusCode::kAborted:
       return Problem(409, "conflict", status.message());
     case StatusCode::kFailedPrecondition:

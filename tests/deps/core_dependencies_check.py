@@ -4,7 +4,7 @@
 A pure core is every library built from a services/**/core/ folder (services/common/core,
 resolver/core, connector/core, outbound/core, ingest/core). For each it checks
   - what it links, directly and through the project's own libraries it links: only other
-    cores and header-only pure libraries (nlohmann-json);
+    cores and pure libraries (nlohmann-json, libsodium for hashes);
   - what its files include: no libpqxx, libzmq/cppzmq, spdlog, cpp-httplib, prometheus, and
     none of the project's adapter folders (common/pg, common/zmq, common/runtime, */pg/,
     */app/).
@@ -14,7 +14,8 @@ import pathlib
 import re
 import sys
 
-ALLOWED_EXTERNAL = {"nlohmann_json::nlohmann_json"}
+# libsodium: pure computation (hashes); no I/O is used from it.
+ALLOWED_EXTERNAL = {"nlohmann_json::nlohmann_json", "PkgConfig::SODIUM"}
 KEYWORDS = {"PUBLIC", "PRIVATE", "INTERFACE"}
 FORBIDDEN_INCLUDES = re.compile(
     r'#include\s*[<"]('

@@ -34,6 +34,9 @@ Status Status::NotFound(std::string message) {
 Status Status::AlreadyExists(std::string message) {
   return Status(StatusCode::kAlreadyExists, "", "already_exists", std::move(message));
 }
+Status Status::AlreadyExists(std::string key, std::string reason, std::string message) {
+  return Status(StatusCode::kAlreadyExists, std::move(key), std::move(reason), std::move(message));
+}
 Status Status::Aborted(std::string message) {
   return Status(StatusCode::kAborted, "", "aborted", std::move(message));
 }

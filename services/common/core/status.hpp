@@ -45,6 +45,9 @@ class [[nodiscard]] Status {
   static Status InvalidArgument(std::string key, std::string reason, std::string message);
   static Status NotFound(std::string message);
   static Status AlreadyExists(std::string message);
+  // `key` is already used for something else (e.g. an event id reused with other content:
+  // reason "event_id_reused"); the request is refused, never retried as is.
+  static Status AlreadyExists(std::string key, std::string reason, std::string message);
   static Status Aborted(std::string message);
   static Status Unavailable(std::string message);
   static Status FailedPrecondition(std::string message);

@@ -14,6 +14,7 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result) {
       return result.outcome() == v1::OUTCOME_DEFERRED ? connector::PushAnswer::kDeferred
                                                       : connector::PushAnswer::kDecided;
     case v1::STATUS_CODE_INVALID_ARGUMENT:
+    case v1::STATUS_CODE_ALREADY_EXISTS:  // event_id_reused: the hub will never take it as is
       return connector::PushAnswer::kRejected;
     default:
       return connector::PushAnswer::kNotDecided;

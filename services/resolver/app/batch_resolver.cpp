@@ -8,6 +8,8 @@
 #include "common/core/event_parse.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "resolver/core/batch_plan.hpp"
+#include "resolver/core/event_digest.hpp"
+#include "resolver/core/idempotency.hpp"
 #include "resolver/pg/hub_transaction.hpp"
 
 namespace synchub {
@@ -15,36 +17,63 @@ namespace synchub {
 BatchResolver::BatchResolver(pqxx::connection& connection, BatchResolverOptions options)
     : connection_(connection), options_(options) {}
 
+namespace {
+
+// The answer to an event whose key names other content (SPEC section 4): 409 over HTTP.
+EventResult ReusedResult(const Event& event) {
+  EventResult result;
+  result.event_id = event.event_id;
+  result.error = Status::AlreadyExists(
+      "eventId", "event_id_reused",
+      "eventId '" + event.event_id + "' of source " + event.source +
+          " was already used for an event with other content; nothing of this one was "
+          "applied. Send new content under a new eventId");
+  return result;
+}
+
+}  // namespace
+
 StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>* items,
                                                           int claim_limit, const Catalog& catalog) {
   Status last = Status::Aborted("no attempt made");
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     PgHubTransaction tx(connection_);
+    if (!tx.begun().ok()) return tx.begun();
     if (claim_limit > 0) {
       auto claimed = tx.ClaimDueDeferred(claim_limit);
       if (!claimed.ok()) return claimed.status();
       *items = std::move(claimed).value();
       if (items->empty()) return std::vector<EventResult>{};
     }
-    std::vector<std::string> ids;
-    std::set<std::string> reruns;
+    std::vector<EventKey> keys;
+    std::set<EventKey> reruns;
+    std::vector<KeyedEvent> keyed;
     for (const auto& item : *items) {
-      ids.push_back(item.event.event_id);
-      if (item.prior_attempts > 0) reruns.insert(item.event.event_id);
+      keys.push_back(KeyOf(item.event));
+      if (item.prior_attempts > 0) reruns.insert(KeyOf(item.event));
+      keyed.push_back({KeyOf(item.event), EventDigest(item.event), item.prior_attempts > 0});
     }
-    auto decided = tx.FindDecided(ids, reruns);
-    if (!decided.ok()) return decided.status();
+    auto known = tx.FindKnown(keys, reruns);
+    if (!known.ok()) return known.status();
+    const std::vector<KeyVerdict> verdicts = CheckKeys(keyed, known->digests, known->decided);
 
-    // Fresh events, each event id once (a repeat inside the batch gets the first's answer).
+    // Fresh events are resolved; the rest are answered from what is recorded.
     std::vector<Event> fresh;
     std::vector<int> attempts;
-    std::map<std::string, std::size_t> fresh_index;
-    for (const auto& item : *items) {
-      const std::string& id = item.event.event_id;
-      if (decided->count(id) != 0 || fresh_index.count(id) != 0) continue;
-      fresh_index.emplace(id, fresh.size());
+    std::vector<std::size_t> fresh_index(items->size(), 0);
+    std::vector<std::pair<EventKey, std::string>> new_keys;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const WorkItem& item = (*items)[i];
+      if (verdicts[i].kind == KeyVerdict::Kind::kReused) {
+        Status recorded = tx.RecordReuse(item.event, verdicts[i].kept_digest, keyed[i].digest);
+        if (!recorded.ok()) return recorded;
+        continue;
+      }
+      if (verdicts[i].kind != KeyVerdict::Kind::kFresh) continue;
+      fresh_index[i] = fresh.size();
       fresh.push_back(item.event);
       attempts.push_back(item.prior_attempts);
+      if (item.prior_attempts == 0) new_keys.emplace_back(keyed[i].key, keyed[i].digest);
     }
     std::vector<EventResult> fresh_results;
     if (!fresh.empty()) {
@@ -66,6 +95,7 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       }
       if (!written.ok()) return written.status();
       fresh_results = std::move(written).value();
+      if (Status kept = tx.InsertKeys(new_keys); !kept.ok()) return kept;
     }
     Status committed = tx.Commit();
     if (committed.code() == StatusCode::kAborted) {
@@ -75,17 +105,24 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
     if (!committed.ok()) return committed;
 
     std::vector<EventResult> results;
-    std::set<std::string> answered;
-    for (const auto& item : *items) {
-      const std::string& id = item.event.event_id;
-      auto known = decided->find(id);
-      if (known != decided->end()) {
-        results.push_back(known->second);
-        continue;
+    results.reserve(items->size());
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const KeyVerdict& verdict = verdicts[i];
+      switch (verdict.kind) {
+        case KeyVerdict::Kind::kFresh:
+          results.push_back(fresh_results[fresh_index[i]]);
+          break;
+        case KeyVerdict::Kind::kDuplicate:
+          results.push_back(known->decided.at(keys[i]));
+          break;
+        case KeyVerdict::Kind::kRepeat:
+          results.push_back(results[verdict.first]);
+          results.back().duplicate = true;
+          break;
+        case KeyVerdict::Kind::kReused:
+          results.push_back(ReusedResult((*items)[i].event));
+          break;
       }
-      EventResult result = fresh_results[fresh_index.at(id)];
-      if (!answered.insert(id).second) result.duplicate = true;
-      results.push_back(std::move(result));
     }
     return results;
   }
@@ -97,12 +134,16 @@ StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, DeadLetter
   const std::string event_json = JsonText(EventToJson(item.event));
   for (bool as_raw : {false, true}) {
     PgHubTransaction tx(connection_);
-    auto id = tx.InsertDeadLetter(item.event.event_id, as_raw ? "" : event_json,
+    if (!tx.begun().ok()) return tx.begun();
+    auto id = tx.InsertDeadLetter(item.event.source, item.event.event_id, as_raw ? "" : event_json,
                                   as_raw ? event_json : "", reason, detail, 1);
     if (id.status().code() == StatusCode::kInvalidArgument && !as_raw) continue;
     if (!id.ok()) return id.status();
     if (item.prior_attempts > 0) {
-      if (Status removed = tx.DeleteDeferred({item.event.event_id}); !removed.ok()) return removed;
+      if (Status removed = tx.DeleteDeferred({KeyOf(item.event)}); !removed.ok()) return removed;
+    } else if (Status kept = tx.InsertKeys({{KeyOf(item.event), EventDigest(item.event)}});
+               !kept.ok()) {
+      return kept;
     }
     if (Status committed = tx.Commit(); !committed.ok()) return committed;
     spdlog::warn("dead letter {} for event {}: {} ({})", *id, item.event.event_id,

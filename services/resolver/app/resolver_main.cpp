@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
                  "attempts before DEPENDENCY_UNMET")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  int idempotency_window_hours = 24 * 7;
+  app.add_option("--idempotency-window-hours", idempotency_window_hours,
+                 "how long an event id and its content digest are kept (SPEC section 4)")
+      ->check(CLI::Range(1, 24 * 3650))
+      ->capture_default_str();
   app.add_option("--catalog-refresh-ms", catalog_refresh_ms, "catalog reload interval")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
@@ -65,6 +70,7 @@ int main(int argc, char** argv) {
   options.resolver.deferral.initial_delay = std::chrono::milliseconds(defer_initial_ms);
   options.resolver.deferral.max_delay = std::chrono::milliseconds(defer_max_ms);
   options.catalog_refresh = std::chrono::milliseconds(catalog_refresh_ms);
+  options.idempotency_window = std::chrono::hours(idempotency_window_hours);
 
   auto server = synchub::ResolverServer::Start(options);
   if (!server.ok()) {

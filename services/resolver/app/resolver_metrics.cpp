@@ -34,7 +34,23 @@ ResolverMetrics::ResolverMetrics()
                            .Name("synchub_resolver_deferred_reruns_total")
                            .Help("Deferred events re-run by the scheduler")
                            .Register(*registry_)
-                           .Add({})) {}
+                           .Add({})),
+      workers_disconnected_(prometheus::BuildGauge()
+                                .Name("synchub_resolver_workers_disconnected")
+                                .Help("Workers without a database connection (they answer "
+                                      "UNAVAILABLE until it is back)")
+                                .Register(*registry_)
+                                .Add({})),
+      reconnects_(prometheus::BuildCounter()
+                      .Name("synchub_resolver_database_reconnects_total")
+                      .Help("Database connections opened by workers after the first")
+                      .Register(*registry_)
+                      .Add({})),
+      keys_pruned_(prometheus::BuildCounter()
+                       .Name("synchub_resolver_idempotency_keys_pruned_total")
+                       .Help("Idempotency keys forgotten past the idempotency window")
+                       .Register(*registry_)
+                       .Add({})) {}
 
 void ResolverMetrics::Answered(const std::string& outcome, int events) {
   events_.Add({{"outcome", outcome}}).Increment(events);
@@ -54,5 +70,15 @@ void ResolverMetrics::Batch(std::size_t events, double seconds, bool decided) {
 }
 
 void ResolverMetrics::DeferredRerun() { deferred_reruns_.Increment(); }
+
+void ResolverMetrics::WorkerDisconnected(int delta) {
+  workers_disconnected_.Increment(static_cast<double>(delta));
+}
+
+void ResolverMetrics::DatabaseReconnected() { reconnects_.Increment(); }
+
+void ResolverMetrics::KeysPruned(std::int64_t count) {
+  keys_pruned_.Increment(static_cast<double>(count));
+}
 
 }  // namespace synchub

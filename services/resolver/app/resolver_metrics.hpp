@@ -7,15 +7,21 @@
 //   synchub_resolver_batch_seconds                  time to decide and commit one micro-batch
 //   synchub_resolver_batches_failed_total           micro-batches not decided (database down)
 //   synchub_resolver_deferred_reruns_total          deferred events re-run by the scheduler
+//   synchub_resolver_workers_disconnected           workers without a database connection now
+//                                                   (they answer UNAVAILABLE at once)
+//   synchub_resolver_database_reconnects_total      database connections (re)opened by workers
+//   synchub_resolver_idempotency_keys_pruned_total  keys forgotten past --idempotency-window
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -31,6 +37,10 @@ class ResolverMetrics {
   void DeadLetter(DeadLetterReason reason);
   void Batch(std::size_t events, double seconds, bool decided);
   void DeferredRerun();
+  // A worker lost (+1) or regained (-1) its database connection.
+  void WorkerDisconnected(int delta);
+  void DatabaseReconnected();
+  void KeysPruned(std::int64_t count);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -42,6 +52,9 @@ class ResolverMetrics {
   prometheus::Histogram& batch_seconds_;
   prometheus::Counter& batches_failed_;
   prometheus::Counter& deferred_reruns_;
+  prometheus::Gauge& workers_disconnected_;
+  prometheus::Counter& reconnects_;
+  prometheus::Counter& keys_pruned_;
 };
 
 }  // namespace synchub

@@ -159,6 +159,80 @@ TEST_F(ResolverTest, TheSameEventIdGetsTheSameRecordedOutcomeAndIsAppliedOnce) {
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id = 'twice'"), "1");
 }
 
+// SPEC section 4: the key is (source, eventId), and a reuse with other content is refused.
+TEST_F(ResolverTest, AnEventIdReusedWithOtherContentIsRefusedAndRecordedNothingApplied) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  auto first = SubmitOne(
+      *client,
+      WireEvent(R"({"externalId":"D1","source":"CRM","version":1,"email":"first"})", "DUP-1"));
+  EXPECT_EQ(first.outcome(), v1::OUTCOME_NEW_RECORD);
+  const std::vector<std::string> reuses = {
+      R"({"externalId":"D1","source":"CRM","version":1,"email":"SECOND"})",  // other value
+      R"({"externalId":"D2","source":"CRM","version":1,"email":"first"})",   // other record
+      R"({"externalId":"D1","source":"CRM","version":2,"email":"first"})",   // other version
+      R"({"externalId":"D1","source":"CRM","version":1,"email":"first","x":1})",
+      R"({"externalId":"D1","source":"CRM","version":1,"op":"delete"})",
+  };
+  for (const auto& reuse : reuses) {
+    auto refused = SubmitOne(*client, WireEvent(reuse, "DUP-1"));
+    EXPECT_EQ(refused.error().code(), v1::STATUS_CODE_ALREADY_EXISTS) << reuse;
+    EXPECT_EQ(refused.error().reason(), "event_id_reused") << reuse;
+    EXPECT_EQ(refused.error().key(), "eventId") << reuse;
+  }
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'email' FROM canonical_record WHERE external_id='D1'"),
+            "first");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM canonical_record WHERE external_id='D2'"), "0");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id='DUP-1'"), "1");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM event_id_reuse WHERE event_id='DUP-1'"),
+            std::to_string(reuses.size()));
+  // The same content again (numbers by value, keys in another order): the first answer.
+  auto again = SubmitOne(
+      *client,
+      WireEvent(R"({"email":"first","version":1,"source":"CRM","externalId":"D1"})", "DUP-1"));
+  EXPECT_EQ(again.outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.log_seq(), first.log_seq());
+  // Reuse and repeat inside one request.
+  auto reply = client->Submit(
+      {WireEvent(R"({"externalId":"B1","source":"ERP","version":1,"n":1.50})", "IN-BATCH"),
+       WireEvent(R"({"externalId":"B1","source":"ERP","version":1,"n":1.5})", "IN-BATCH"),
+       WireEvent(R"({"externalId":"B1","source":"ERP","version":1,"n":2})", "IN-BATCH")});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_TRUE(reply->results(1).duplicate());
+  EXPECT_EQ(reply->results(2).error().reason(), "event_id_reused");
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'n' FROM canonical_record WHERE external_id='B1'"),
+            "1.50");
+}
+
+TEST_F(ResolverTest, TheSameEventIdFromTwoSourcesNamesTwoEventsBothApplied) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  auto crm = SubmitOne(
+      *client, WireEvent(R"({"externalId":"S1","source":"CRM","version":1,"a":"crm"})", "42"));
+  auto erp = SubmitOne(
+      *client, WireEvent(R"({"externalId":"S2","source":"ERP","version":1,"a":"erp"})", "42"));
+  EXPECT_EQ(crm.outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(erp.outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_FALSE(erp.duplicate());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id='42'"), "2");
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM idempotency_key WHERE event_id='42'"), "2");
+  // Both in one request, with a deferral and a conflict under the same id too.
+  auto reply =
+      client->Submit({WireEvent(R"({"entity":"order","externalId":"O1","source":"CRM","version":1,)"
+                                R"("clientId":"NOPE"})",
+                                "43"),
+                      WireEvent(R"({"entity":"order","externalId":"O2","source":"ERP","version":1,)"
+                                R"("clientId":"NOPE"})",
+                                "43")});
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->results(0).outcome(), v1::OUTCOME_DEFERRED);
+  EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_DEFERRED);
+  EXPECT_FALSE(reply->results(1).duplicate());
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM deferred_event WHERE event_id='43'"), "2");
+}
+
 TEST_F(ResolverTest, AnInvalidEventIsRejectedNamingTheKeyAndStoresNothing) {
   auto resolver = StartResolver(db_);
   auto client = ClientFor(context_, {resolver.endpoint});

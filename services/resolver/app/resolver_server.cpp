@@ -37,6 +37,7 @@ std::string NewHubEventId() { return NewEventId("hub"); }
 std::string AnswerName(const EventResult& result) {
   if (result.outcome) return std::string(OutcomeName(*result.outcome));
   if (result.dead_letter_reason) return "DEAD_LETTER";
+  if (result.error.code() == StatusCode::kAlreadyExists) return "EVENT_ID_REUSED";
   return result.error.code() == StatusCode::kInvalidArgument ? "REJECTED" : "UNAVAILABLE";
 }
 
@@ -129,11 +130,13 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
   }
   Json event = TryParseStoredJson(report.event_json());
   PgHubTransaction tx(*report_connection_);
-  auto id = tx.InsertDeadLetter(report.event_id(), event.is_object() ? JsonText(event) : "",
+  const std::string source = event.is_object() ? event.value("source", std::string()) : "";
+  auto id = tx.InsertDeadLetter(source, report.event_id(), event.is_object() ? JsonText(event) : "",
                                 event.is_object() ? "" : report.event_json(), *reason,
                                 report.detail(), std::max(1, report.attempts()));
   Status committed = id.ok() ? tx.Commit() : id.status();
   if (!committed.ok()) {
+    if (committed.code() == StatusCode::kUnavailable) report_connection_.reset();
     *receipt.mutable_error() = StatusToProto(committed);
     return receipt;
   }
@@ -263,10 +266,22 @@ void ResolverServer::WorkerLoop(int index) {
   zmq::socket_t outbox(context_, zmq::socket_type::push);
   outbox.set(zmq::sockopt::linger, 0);
   outbox.connect(kResultsEndpoint);
-  std::unique_ptr<pqxx::connection> connection = ConnectPgWithRetry(options_.conninfo, stopping_);
-  if (!connection) return;
-  auto resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
-  spdlog::debug("worker {} ready", index);
+  // The worker's database connection. While there is none (PostgreSQL restarting or away) the
+  // worker keeps answering: every event UNAVAILABLE at once (the submitter resends), and it
+  // reconnects on ReconnectPolicy()'s schedule. It never blocks on the database between polls.
+  std::unique_ptr<pqxx::connection> connection;
+  std::unique_ptr<BatchResolver> resolver;
+  Backoff reconnect(ReconnectPolicy());
+  auto next_connect = std::chrono::steady_clock::now();
+  bool connected_once = false;
+  metrics_.WorkerDisconnected(+1);
+  auto disconnect = [&] {
+    if (!resolver) return;
+    resolver.reset();
+    connection.reset();
+    metrics_.WorkerDisconnected(+1);
+    next_connect = std::chrono::steady_clock::now();
+  };
 
   struct Part {
     std::uint64_t part_id = 0;
@@ -274,6 +289,25 @@ void ResolverServer::WorkerLoop(int index) {
     std::size_t first = 0;
   };
   while (!stopping_) {
+    if (!resolver && std::chrono::steady_clock::now() >= next_connect) {
+      auto opened = ConnectPg(options_.conninfo);
+      if (opened.ok()) {
+        connection = std::move(opened).value();
+        resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
+        reconnect.Succeeded();
+        metrics_.WorkerDisconnected(-1);
+        if (connected_once) {
+          metrics_.DatabaseReconnected();
+          spdlog::info("worker {}: connected to PostgreSQL again", index);
+        }
+        connected_once = true;
+      } else {
+        const auto delay = reconnect.Failed(JitterDraw()).value_or(std::chrono::seconds(5));
+        next_connect = std::chrono::steady_clock::now() + delay;
+        spdlog::warn("worker {}: {}; answering UNAVAILABLE, retrying in {} ms", index,
+                     opened.status().message(), delay.count());
+      }
+    }
     zmq::pollitem_t items[] = {{inbox.handle(), 0, ZMQ_POLLIN, 0}};
     PollFor(items, kPollInterval);
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
@@ -314,7 +348,9 @@ void ResolverServer::WorkerLoop(int index) {
       work_index.push_back(i);
     }
     const auto started = std::chrono::steady_clock::now();
-    auto resolved = resolver->Resolve(work, *catalog);
+    auto resolved = resolver ? resolver->Resolve(work, *catalog)
+                             : StatusOr<std::vector<EventResult>>(Status::Unavailable(
+                                   "the hub's database is unreachable; resend later"));
     metrics_.Batch(
         work.size(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
@@ -334,13 +370,12 @@ void ResolverServer::WorkerLoop(int index) {
     std::map<std::string, int> answered;  // one metrics update per outcome, not per event
     for (const EventResult& result : results) ++answered[AnswerName(result)];
     for (const auto& [name, count] : answered) metrics_.Answered(name, count);
-    if (!resolved.ok()) {
+    if (!resolved.ok() && resolver) {
       spdlog::error("worker {}: batch not decided: {}", index, resolved.status().message());
-      if (!connection->is_open()) {
-        resolver.reset();
-        connection = ConnectPgWithRetry(options_.conninfo, stopping_);
-        if (!connection) return;
-        resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
+      // Unavailable: the connection broke, or a statement timed out. A new connection is
+      // opened before the next batch (a fresh session: no half-state, statements re-prepared).
+      if (resolved.status().code() == StatusCode::kUnavailable || !connection->is_open()) {
+        disconnect();
       }
     }
     for (const auto& part : parts) {
@@ -356,11 +391,29 @@ void ResolverServer::WorkerLoop(int index) {
   }
 }
 
+void ResolverServer::PruneIdempotencyKeys(pqxx::connection& connection) {
+  constexpr int kPruneChunk = 10000;  // keys per transaction: short locks, bounded WAL
+  const auto window =
+      std::chrono::duration_cast<std::chrono::seconds>(options_.idempotency_window).count();
+  while (!stopping_) {
+    PgHubTransaction tx(connection);
+    auto pruned = tx.PruneKeys(window, kPruneChunk);
+    Status committed = pruned.ok() ? tx.Commit() : pruned.status();
+    if (!committed.ok()) {
+      spdlog::warn("forgetting old idempotency keys: {}", committed.message());
+      return;
+    }
+    metrics_.KeysPruned(*pruned);
+    if (*pruned < kPruneChunk) return;
+  }
+}
+
 void ResolverServer::DeferredLoop() {
   constexpr int kClaimLimit = 100;
   std::unique_ptr<pqxx::connection> connection;
   std::unique_ptr<DeferredWakeup> wakeup;
   Backoff backoff(ReconnectPolicy());
+  auto next_prune = std::chrono::steady_clock::now();
   while (!stopping_) {
     try {
       if (!connection || !connection->is_open()) {
@@ -382,6 +435,10 @@ void ResolverServer::DeferredLoop() {
           publisher_->Publish(result, "", options_.resolver.deferral.max_attempts);
         }
         if (static_cast<int>(due->size()) < kClaimLimit) break;
+      }
+      if (std::chrono::steady_clock::now() >= next_prune) {
+        PruneIdempotencyKeys(*connection);
+        next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
       }
       backoff.Succeeded();
       const auto poll_us =

@@ -38,6 +38,10 @@ struct ResolverServerOptions {
   std::chrono::milliseconds catalog_refresh{500};
   std::chrono::milliseconds deferred_poll{250};  // fallback when no NOTIFY arrives
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
+  // How long an idempotency key (source, event id) and its content digest are kept (SPEC
+  // section 4): a resend within it is answered as a duplicate, a reuse with other content is
+  // refused. Older keys are forgotten by the deferred scheduler's thread, hourly.
+  std::chrono::hours idempotency_window{24 * 7};
 };
 
 class ResolverServer {
@@ -63,6 +67,8 @@ class ResolverServer {
   void WorkerLoop(int index);
   v1::DeadLetterReceipt StoreReport(const v1::DeadLetterReport& report);
   void DeferredLoop();
+  // Forgets idempotency keys older than options_.idempotency_window, in chunks.
+  void PruneIdempotencyKeys(pqxx::connection& connection);
 
   ResolverServerOptions options_;
   zmq::context_t context_;

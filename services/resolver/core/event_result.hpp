@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/core/dead_letter_reason.hpp"
@@ -13,6 +14,12 @@
 #include "resolver/core/outcome.hpp"
 
 namespace synchub {
+
+// The idempotency key of an event (SPEC section 4): (source, event id). Event ids are chosen
+// by each source: the same id from two sources names two events.
+using EventKey = std::pair<std::string, std::string>;
+
+inline EventKey KeyOf(const Event& event) { return {event.source, event.event_id}; }
 
 // An event to resolve, with the attempts it already had as a DEFERRED event (0 when new).
 struct WorkItem {

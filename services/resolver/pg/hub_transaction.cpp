@@ -4,6 +4,7 @@
 #include "common/core/json_writer.hpp"
 #include "common/pg/pg_array.hpp"
 #include "common/pg/pg_errors.hpp"
+#include "resolver/core/event_digest.hpp"
 #include "resolver/pg/sql.hpp"
 
 namespace synchub {
@@ -17,10 +18,21 @@ Json KeysJson(const std::vector<RecordKey>& keys) {
   return array;
 }
 
-Json StringsJson(const std::vector<std::string>& values) {
+Json EventKeysJson(const std::vector<EventKey>& keys) {
   Json array = Json::array();
-  for (const auto& value : values) array.push_back(value);
+  for (const auto& [source, event_id] : keys) {
+    array.push_back({{"source", source}, {"event_id", event_id}});
+  }
   return array;
+}
+
+std::string HexToBytes(const std::string& hex) {
+  std::string bytes;
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  }
+  return bytes;
 }
 
 StoredRecord RecordFromRow(const pqxx::row& row) {
@@ -74,6 +86,9 @@ static pqxx::connection& WithPreparedStatements(pqxx::connection& connection) {
       {"kClaimDueDeferred", resolver_sql::kClaimDueDeferred},
       {"kDeleteDeferred", resolver_sql::kDeleteDeferred},
       {"kFindDecided", resolver_sql::kFindDecided},
+      {"kInsertKeys", resolver_sql::kInsertKeys},
+      {"kInsertReuse", resolver_sql::kInsertReuse},
+      {"kPruneKeys", resolver_sql::kPruneKeys},
       {"kInsertConflicts", resolver_sql::kInsertConflicts},
       {"kInsertDeadLetter", resolver_sql::kInsertDeadLetter},
       {"kInsertLog", resolver_sql::kInsertLog},
@@ -90,13 +105,20 @@ static pqxx::connection& WithPreparedStatements(pqxx::connection& connection) {
   return connection;
 }
 
-PgHubTransaction::PgHubTransaction(pqxx::connection& connection)
-    : tx_(WithPreparedStatements(connection)) {}
+PgHubTransaction::PgHubTransaction(pqxx::connection& connection) {
+  try {
+    tx_.emplace(WithPreparedStatements(connection));
+  } catch (const std::exception& error) {
+    begun_ = StatusFromPgException(error, "beginning a transaction");
+    if (begun_.ok()) begun_ = Status::Unavailable("beginning a transaction failed");
+  }
+}
 
 StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
+  if (!tx_) return begun_;
   try {
     std::vector<WorkItem> items;
-    for (const auto& row : tx_.exec_prepared("kClaimDueDeferred", limit)) {
+    for (const auto& row : tx_->exec_prepared("kClaimDueDeferred", limit)) {
       WorkItem item;
       item.event = EventFromStoredJson(ParseStoredJson(row[1].as<std::string>()));
       item.event.event_id = row[0].as<std::string>();
@@ -109,48 +131,101 @@ StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
   }
 }
 
-StatusOr<std::map<std::string, EventResult>> PgHubTransaction::FindDecided(
-    const std::vector<std::string>& ids, const std::set<std::string>& reruns) {
+StatusOr<PgHubTransaction::KnownEvents> PgHubTransaction::FindKnown(
+    const std::vector<EventKey>& keys, const std::set<EventKey>& reruns) {
+  if (!tx_) return begun_;
   try {
-    std::map<std::string, EventResult> decided;
-    const std::vector<std::string> rerun_ids(reruns.begin(), reruns.end());
-    for (const auto& row : tx_.exec_prepared("kFindDecided", JsonText(StringsJson(ids)),
-                                             JsonText(StringsJson(rerun_ids)))) {
+    KnownEvents known;
+    std::map<EventKey, std::string> stored_events;
+    const std::vector<EventKey> rerun_keys(reruns.begin(), reruns.end());
+    for (const auto& row : tx_->exec_prepared("kFindDecided", JsonText(EventKeysJson(keys)),
+                                              JsonText(EventKeysJson(rerun_keys)))) {
       const std::string kind = row[0].as<std::string>();
+      EventKey key(row[1].as<std::string>(), row[2].as<std::string>());
+      if (kind == "key") {
+        known.digests.insert_or_assign(key, HexToBytes(row[10].as<std::string>()));
+        continue;
+      }
+      if (!row[10].is_null()) stored_events.emplace(key, row[10].as<std::string>());
       EventResult result;
-      result.event_id = row[1].as<std::string>();
+      result.event_id = key.second;
       result.duplicate = true;
       if (kind == "dead") {
-        result.dead_letter_reason = ParseDeadLetterReason(row[2].as<std::string>())
+        result.dead_letter_reason = ParseDeadLetterReason(row[3].as<std::string>())
                                         .value_or(DeadLetterReason::kInternalError);
-        result.dead_letter_id = row[7].as<std::int64_t>();
+        result.dead_letter_id = row[8].as<std::int64_t>();
       } else {
-        result.outcome = OutcomeFromName(row[2].as<std::string>());
-        result.changed = row[3].as<bool>();
-        if (!row[4].is_null()) result.etag = row[4].as<std::int64_t>();
-        if (!row[5].is_null()) result.record_json = row[5].as<std::string>();
-        result.log_seq = row[6].as<std::int64_t>();
-        if (!row[7].is_null()) result.conflict_id = row[7].as<std::int64_t>();
-        if (!row[8].is_null()) {
-          for (const auto& conflict : ParseStoredJson(row[8].as<std::string>())) {
+        result.outcome = OutcomeFromName(row[3].as<std::string>());
+        result.changed = row[4].as<bool>();
+        if (!row[5].is_null()) result.etag = row[5].as<std::int64_t>();
+        if (!row[6].is_null()) result.record_json = row[6].as<std::string>();
+        result.log_seq = row[7].as<std::int64_t>();
+        if (!row[8].is_null()) result.conflict_id = row[8].as<std::int64_t>();
+        if (!row[9].is_null()) {
+          for (const auto& conflict : ParseStoredJson(row[9].as<std::string>())) {
             result.conflicting_fields.push_back(conflict.at("field").get<std::string>());
           }
         }
       }
-      decided.insert_or_assign(result.event_id, std::move(result));
+      known.decided.insert_or_assign(key, std::move(result));
     }
-    return decided;
+    // Keys decided before digests were kept: the digest of the event as stored.
+    for (const auto& [key, text] : stored_events) {
+      if (known.digests.count(key) != 0) continue;
+      const Json stored = TryParseStoredJson(text);
+      if (stored.is_object()) known.digests.emplace(key, EventDigest(EventFromStoredJson(stored)));
+    }
+    return known;
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "looking up decided events");
   }
 }
 
+Status PgHubTransaction::InsertKeys(const std::vector<std::pair<EventKey, std::string>>& digests) {
+  if (!tx_) return begun_;
+  if (digests.empty()) return Status::Ok();
+  try {
+    Json rows = Json::array();
+    for (const auto& [key, digest] : digests) {
+      rows.push_back(
+          {{"source", key.first}, {"event_id", key.second}, {"digest", DigestHex(digest)}});
+    }
+    tx_->exec_prepared("kInsertKeys", JsonText(rows));
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "keeping idempotency keys");
+  }
+}
+
+Status PgHubTransaction::RecordReuse(const Event& event, const std::string& first_digest,
+                                     const std::string& digest) {
+  if (!tx_) return begun_;
+  try {
+    tx_->exec_prepared("kInsertReuse", event.source, event.event_id, EventJsonText(event),
+                       DigestHex(first_digest), DigestHex(digest));
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "recording a reused event id");
+  }
+}
+
+StatusOr<std::int64_t> PgHubTransaction::PruneKeys(std::int64_t window_seconds, int limit) {
+  if (!tx_) return begun_;
+  try {
+    return static_cast<std::int64_t>(
+        tx_->exec_prepared("kPruneKeys", window_seconds, limit).affected_rows());
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "forgetting old idempotency keys");
+  }
+}
+
 StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKey>& keys,
                                                       bool lock) {
+  if (!tx_) return begun_;
   try {
     StoredRecords records;
     const char* statement = lock ? "kSelectRecordsForUpdate" : "kSelectRecords";
-    for (const auto& row : tx_.exec_prepared(statement, JsonText(KeysJson(keys)))) {
+    for (const auto& row : tx_->exec_prepared(statement, JsonText(KeysJson(keys)))) {
       StoredRecord stored = RecordFromRow(row);
       RecordKey key(stored.record.entity, stored.record.external_id);
       records.emplace(std::move(key), std::move(stored));
@@ -162,6 +237,7 @@ StatusOr<StoredRecords> PgHubTransaction::ReadRecords(const std::vector<RecordKe
 }
 
 Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
+  if (!tx_) return begun_;
   // Every existing record the plan read, written or not, locked in one statement in key
   // order (so that concurrent batches queue instead of deadlocking) and checked against the
   // etag read. The UPDATE after it is conditional on the same etag.
@@ -174,7 +250,7 @@ Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
   for (const auto& [key, etag] : expected) keys.push_back(key);
   try {
     std::size_t seen = 0;
-    for (const auto& row : tx_.exec_prepared("kLockRecords", JsonText(KeysJson(keys)))) {
+    for (const auto& row : tx_->exec_prepared("kLockRecords", JsonText(KeysJson(keys)))) {
       RecordKey key(row[0].as<std::string>(), row[1].as<std::string>());
       ++seen;
       if (row[2].as<std::int64_t>() != expected.at(key)) {
@@ -191,6 +267,7 @@ Status PgHubTransaction::LockAndVerify(const BatchPlan& plan) {
 StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     const BatchPlan& plan, const std::vector<int>& prior_attempts,
     const std::vector<DeferralStep>& deferral_steps) {
+  if (!tx_) return begun_;
   std::vector<EventResult> results(plan.events.size());
   try {
     // 1. Records, each conditional on the etag it was read with.
@@ -229,13 +306,13 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     inserts.EndArray();
     updates.EndArray();
     if (insert_count > 0) {
-      auto inserted = tx_.exec_prepared("kInsertRecords", inserts.text());
+      auto inserted = tx_->exec_prepared("kInsertRecords", inserts.text());
       if (inserted.affected_rows() != insert_count) {
         return Status::Aborted("a new record was inserted concurrently");
       }
     }
     if (update_count > 0) {
-      auto updated = tx_.exec_prepared("kUpdateRecords", updates.text());
+      auto updated = tx_->exec_prepared("kUpdateRecords", updates.text());
       if (updated.affected_rows() != update_count) {
         return Status::Aborted("a record's etag moved before the update");
       }
@@ -247,7 +324,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
     bool any_outbound = false;
     Json conflicts = Json::array();
     Json deferrals = Json::array();
-    std::vector<std::string> decided_reruns;
+    std::vector<EventKey> decided_reruns;
     std::vector<std::size_t> dead_by_deferral;
     for (std::size_t i = 0; i < plan.events.size(); ++i) {
       const PlannedEvent& planned = plan.events[i];
@@ -268,7 +345,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         }
         result.outcome = Outcome::kDeferred;
         if (planned.record_after) result.record_json = RecordJsonText(*planned.record_after);
-        deferrals.push_back({{"event_id", event.event_id},
+        deferrals.push_back({{"source", event.source},
+                             {"event_id", event.event_id},
                              {"entity", event.entity},
                              {"external_id", event.external_id},
                              {"event", EventToJson(event)},
@@ -280,7 +358,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       }
       result.outcome = decision.outcome;
       if (planned.record_after) result.record_json = RecordJsonText(*planned.record_after);
-      if (attempts > 0) decided_reruns.push_back(event.event_id);
+      if (attempts > 0) decided_reruns.push_back(KeyOf(event));
       const std::string event_json = EventJsonText(event);
       ++log_count;
       log.event_id.Add(event.event_id);
@@ -316,7 +394,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
         for (const auto& conflict : conflicting) {
           result.conflicting_fields.push_back(conflict["field"].get<std::string>());
         }
-        conflicts.push_back({{"event_id", event.event_id},
+        conflicts.push_back({{"source", event.source},
+                             {"event_id", event.event_id},
                              {"entity", event.entity},
                              {"external_id", event.external_id},
                              {"event", ParseStoredJson(event_json)},
@@ -325,50 +404,53 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       }
     }
     if (log_count > 0) {
-      std::map<std::string, std::int64_t> seqs;
-      for (const auto& row : tx_.exec_prepared(
+      std::map<EventKey, std::int64_t> seqs;
+      for (const auto& row : tx_->exec_prepared(
                "kInsertLog", log.event_id.Text(), log.entity.Text(), log.external_id.Text(),
                log.source.Text(), log.version.Text(), log.event.Text(), log.outcome.Text(),
                log.changed.Text(), log.etag_before.Text(), log.etag_after.Text(),
                log.record_after.Text(), log.targets.Text())) {
-        seqs.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+        seqs.emplace(EventKey(row[0].as<std::string>(), row[1].as<std::string>()),
+                     row[2].as<std::int64_t>());
       }
-      for (auto& result : results) {
-        auto seq = seqs.find(result.event_id);
-        if (seq != seqs.end()) result.log_seq = seq->second;
+      for (std::size_t i = 0; i < plan.events.size(); ++i) {
+        auto seq = seqs.find(KeyOf(plan.events[i].event));
+        if (seq != seqs.end()) results[i].log_seq = seq->second;
       }
-      if (any_outbound) tx_.exec(resolver_sql::kNotifyOutbound);
+      if (any_outbound) tx_->exec(resolver_sql::kNotifyOutbound);
     }
     if (!conflicts.empty()) {
-      std::map<std::string, std::int64_t> ids;
-      for (const auto& row : tx_.exec_prepared("kInsertConflicts", JsonText(conflicts))) {
-        ids.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+      std::map<EventKey, std::int64_t> ids;
+      for (const auto& row : tx_->exec_prepared("kInsertConflicts", JsonText(conflicts))) {
+        ids.emplace(EventKey(row[0].as<std::string>(), row[1].as<std::string>()),
+                    row[2].as<std::int64_t>());
       }
-      for (auto& result : results) {
-        auto id = ids.find(result.event_id);
-        if (id != ids.end()) result.conflict_id = id->second;
+      for (std::size_t i = 0; i < plan.events.size(); ++i) {
+        auto id = ids.find(KeyOf(plan.events[i].event));
+        if (id != ids.end()) results[i].conflict_id = id->second;
       }
     }
-    if (!deferrals.empty()) tx_.exec_prepared("kUpsertDeferred", JsonText(deferrals));
+    if (!deferrals.empty()) tx_->exec_prepared("kUpsertDeferred", JsonText(deferrals));
     for (std::size_t i : dead_by_deferral) {
       const PlannedEvent& planned = plan.events[i];
       const UnmetDependency& unmet = planned.decision.unmet_dependencies.front();
-      auto id = InsertDeadLetter(planned.event.event_id, EventJsonText(planned.event), "",
-                                 DeadLetterReason::kDependencyUnmet,
-                                 unmet.field + " -> " + unmet.target_entity + "/" +
-                                     unmet.target_external_id + " is missing or deleted",
-                                 deferral_steps.at(i).attempts);
+      auto id =
+          InsertDeadLetter(planned.event.source, planned.event.event_id,
+                           EventJsonText(planned.event), "", DeadLetterReason::kDependencyUnmet,
+                           unmet.field + " -> " + unmet.target_entity + "/" +
+                               unmet.target_external_id + " is missing or deleted",
+                           deferral_steps.at(i).attempts);
       if (!id.ok()) return id.status();
       results[i].dead_letter_reason = DeadLetterReason::kDependencyUnmet;
       results[i].dead_letter_id = *id;
-      decided_reruns.push_back(planned.event.event_id);
+      decided_reruns.push_back(KeyOf(planned.event));
     }
     if (!decided_reruns.empty()) {
-      tx_.exec_prepared("kDeleteDeferred", JsonText(StringsJson(decided_reruns)));
+      tx_->exec_prepared("kDeleteDeferred", JsonText(EventKeysJson(decided_reruns)));
     }
     if (!written.empty()) {
-      auto woken = tx_.exec_prepared("kWakeDeferred", JsonText(KeysJson(written)));
-      if (woken.affected_rows() > 0) tx_.exec(resolver_sql::kNotifyDeferred);
+      auto woken = tx_->exec_prepared("kWakeDeferred", JsonText(KeysJson(written)));
+      if (woken.affected_rows() > 0) tx_->exec(resolver_sql::kNotifyDeferred);
     }
     return results;
   } catch (const std::exception& error) {
@@ -376,23 +458,24 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
   }
 }
 
-StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(const std::string& event_id,
-                                                          const std::string& event_json,
-                                                          const std::string& raw,
-                                                          DeadLetterReason reason,
-                                                          const std::string& detail, int attempts) {
+StatusOr<std::int64_t> PgHubTransaction::InsertDeadLetter(
+    const std::string& source, const std::string& event_id, const std::string& event_json,
+    const std::string& raw, DeadLetterReason reason, const std::string& detail, int attempts) {
+  if (!tx_) return begun_;
   try {
-    auto row = tx_.exec_prepared1("kInsertDeadLetter", event_id, event_json, raw,
-                                  std::string(DeadLetterReasonName(reason)), detail, attempts);
+    auto row =
+        tx_->exec_prepared1("kInsertDeadLetter", event_id, event_json, raw,
+                            std::string(DeadLetterReasonName(reason)), detail, attempts, source);
     return row[0].as<std::int64_t>();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "writing a dead letter");
   }
 }
 
-Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_ids) {
+Status PgHubTransaction::DeleteDeferred(const std::vector<EventKey>& keys) {
+  if (!tx_) return begun_;
   try {
-    tx_.exec_prepared("kDeleteDeferred", JsonText(StringsJson(event_ids)));
+    tx_->exec_prepared("kDeleteDeferred", JsonText(EventKeysJson(keys)));
     return Status::Ok();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "removing deferred events");
@@ -400,8 +483,9 @@ Status PgHubTransaction::DeleteDeferred(const std::vector<std::string>& event_id
 }
 
 Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string& take) {
+  if (!tx_) return begun_;
   try {
-    auto updated = tx_.exec_prepared("kResolveConflict", id, take);
+    auto updated = tx_->exec_prepared("kResolveConflict", id, take);
     if (updated.affected_rows() == 0) {
       return Status::AlreadyExists("conflict " + std::to_string(id) + " is not open");
     }
@@ -412,8 +496,9 @@ Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string
 }
 
 Status PgHubTransaction::Commit() {
+  if (!tx_) return begun_;
   try {
-    tx_.commit();
+    tx_->commit();
     return Status::Ok();
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "committing");

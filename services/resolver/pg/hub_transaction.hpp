@@ -14,9 +14,11 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/core/dead_letter_reason.hpp"
@@ -30,17 +32,42 @@ namespace synchub {
 class PgHubTransaction {
  public:
   // Begins a read-committed transaction on `connection` (which must outlive this object).
-  // Throws pqxx::broken_connection when the connection is gone (BEGIN is sent here).
+  // Never throws: when BEGIN fails (the connection is gone), every method returns that
+  // failure (kUnavailable) and nothing is written.
   explicit PgHubTransaction(pqxx::connection& connection);
+
+  // OK when the transaction began; else why not (kUnavailable when the connection is gone).
+  const Status& begun() const { return begun_; }
 
   // Locks up to `limit` deferred events that are due and not locked by another resolver
   // (FOR UPDATE SKIP LOCKED) and returns them with their attempts so far.
   StatusOr<std::vector<WorkItem>> ClaimDueDeferred(int limit);
 
-  // The recorded answers of events already decided (logged, pending as deferred, or dead
-  // letters), by event id. Deferred events whose ids are in `reruns` are not reported.
-  StatusOr<std::map<std::string, EventResult>> FindDecided(const std::vector<std::string>& ids,
-                                                           const std::set<std::string>& reruns);
+  // What the hub knows of events by idempotency key (SPEC section 4).
+  struct KnownEvents {
+    // The recorded answers of events already decided (logged, pending as deferred, or dead
+    // letters), each with duplicate = true.
+    std::map<EventKey, EventResult> decided;
+    // The content digest (EventDigest, 32 bytes) of each known key: the one kept with the key,
+    // or, for a key decided before digests were kept, the digest of the stored event.
+    std::map<EventKey, std::string> digests;
+  };
+  // Looks up `keys`. Deferred events whose keys are in `reruns` are not reported as decided.
+  StatusOr<KnownEvents> FindKnown(const std::vector<EventKey>& keys,
+                                  const std::set<EventKey>& reruns);
+
+  // Keeps the idempotency key of each event with its digest (EventDigest). A key kept
+  // already keeps its first digest.
+  Status InsertKeys(const std::vector<std::pair<EventKey, std::string>>& digests);
+
+  // Records a refused reuse of `event`'s key: what was sent, the digest kept with the key and
+  // the refused event's digest (both raw, 32 bytes).
+  Status RecordReuse(const Event& event, const std::string& first_digest,
+                     const std::string& digest);
+
+  // Forgets idempotency keys first seen more than `window_seconds` ago, at most `limit`.
+  // Returns how many were forgotten.
+  StatusOr<std::int64_t> PruneKeys(std::int64_t window_seconds, int limit);
 
   // Reads the records of `keys` that exist; with `lock`, locks them in key order first.
   StatusOr<StoredRecords> ReadRecords(const std::vector<RecordKey>& keys, bool lock);
@@ -62,13 +89,14 @@ class PgHubTransaction {
   // Persists a dead letter for `event` (upserting the live one of the same event id).
   // `event_json` is its canonical JSON text; when the database refuses it as jsonb the caller
   // passes it as `raw` with an empty `event_json`. Returns the dead letter's id.
-  StatusOr<std::int64_t> InsertDeadLetter(const std::string& event_id,
+  // `source` is the event's source ('' when it could not be decoded).
+  StatusOr<std::int64_t> InsertDeadLetter(const std::string& source, const std::string& event_id,
                                           const std::string& event_json, const std::string& raw,
                                           DeadLetterReason reason, const std::string& detail,
                                           int attempts);
 
-  // Removes the deferred rows of `event_ids` (an event that became a dead letter).
-  Status DeleteDeferred(const std::vector<std::string>& event_ids);
+  // Removes the deferred rows of `keys` (an event that became a dead letter).
+  Status DeleteDeferred(const std::vector<EventKey>& keys);
 
   // Marks open conflict `id` resolved with `take` ("incoming" | "canonical"). Returns
   // kAlreadyExists when it is not open (resolved before, or by a concurrent operator).
@@ -78,7 +106,8 @@ class PgHubTransaction {
   Status Commit();
 
  private:
-  pqxx::work tx_;
+  Status begun_;
+  std::optional<pqxx::work> tx_;  // empty when BEGIN failed
 };
 
 }  // namespace synchub

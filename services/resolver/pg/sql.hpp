@@ -4,18 +4,49 @@
 
 namespace synchub::resolver_sql {
 
+// What the hub knows of events by idempotency key (source, event id): the digest kept with
+// the key ('key' rows), and the recorded answer of those already decided: logged (with the
+// conflict of a MANUAL outcome), pending as deferred (except re-runs, $2), or dead letters.
+// Decided rows carry the stored event (for keys decided before digests were kept).
 inline constexpr const char* kFindDecided = R"sql(
-WITH ids AS (SELECT jsonb_array_elements_text($1::jsonb) AS event_id)
-SELECT 'log' AS kind, r.event_id, r.outcome, r.changed, r.etag_after, r.record_after::text,
-       r.seq, c.id, c.conflicting_fields::text
-  FROM resolution_log r JOIN ids USING (event_id) LEFT JOIN conflict_log c USING (event_id)
+WITH ids AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS k(source text, event_id text)),
+     reruns AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS k(source text, event_id text))
+SELECT 'key' AS kind, k.source, k.event_id, NULL, NULL::boolean, NULL::bigint, NULL,
+       NULL::bigint, NULL::bigint, NULL, encode(k.digest, 'hex')
+  FROM idempotency_key k JOIN ids USING (source, event_id)
 UNION ALL
-SELECT 'deferred', d.event_id, 'DEFERRED', false, NULL, NULL, 0, NULL, NULL
-  FROM deferred_event d JOIN ids USING (event_id)
- WHERE NOT (d.event_id IN (SELECT jsonb_array_elements_text($2::jsonb)))
+SELECT 'log', r.source, r.event_id, r.outcome, r.changed, r.etag_after, r.record_after::text,
+       r.seq, c.id, c.conflicting_fields::text, r.event::text
+  FROM resolution_log r JOIN ids USING (source, event_id)
+  LEFT JOIN conflict_log c USING (source, event_id)
 UNION ALL
-SELECT 'dead', l.event_id, l.reason, false, NULL, NULL, 0, l.id, NULL
-  FROM dead_letter l JOIN ids USING (event_id) WHERE l.status = 'dead')sql";
+SELECT 'deferred', d.source, d.event_id, 'DEFERRED', false, NULL, NULL, 0, NULL, NULL,
+       d.event::text
+  FROM deferred_event d JOIN ids USING (source, event_id)
+ WHERE NOT EXISTS (SELECT 1 FROM reruns x WHERE x.source = d.source AND x.event_id = d.event_id)
+UNION ALL
+SELECT 'dead', l.source, l.event_id, l.reason, false, NULL, NULL, 0, l.id, NULL, l.event::text
+  FROM dead_letter l JOIN ids USING (source, event_id) WHERE l.status = 'dead')sql";
+
+// Idempotency keys of newly decided events with their digests (hex). A key kept already (a
+// replayed dead letter) keeps its first digest and first_seen.
+inline constexpr const char* kInsertKeys = R"sql(
+INSERT INTO idempotency_key (source, event_id, digest)
+SELECT source, event_id, decode(digest, 'hex')
+  FROM jsonb_to_recordset($1::jsonb) AS k(source text, event_id text, digest text)
+ON CONFLICT (source, event_id) DO NOTHING)sql";
+
+// A refused reuse of an idempotency key: $1 source, $2 event id, $3 event, $4/$5 digests (hex).
+inline constexpr const char* kInsertReuse = R"sql(
+INSERT INTO event_id_reuse (source, event_id, event, first_digest, digest)
+VALUES ($1, $2, $3::jsonb, decode($4, 'hex'), decode($5, 'hex')))sql";
+
+// Forgets idempotency keys first seen more than $1 seconds ago, at most $2 of them.
+inline constexpr const char* kPruneKeys = R"sql(
+DELETE FROM idempotency_key
+ WHERE ctid = ANY (ARRAY(SELECT ctid FROM idempotency_key
+                          WHERE first_seen < now() - $1 * interval '1 second'
+                          ORDER BY first_seen LIMIT $2)))sql";
 
 inline constexpr const char* kClaimDueDeferred = R"sql(
 SELECT event_id, event::text, attempts FROM deferred_event
@@ -81,29 +112,33 @@ SELECT event_id, entity, external_id, source, version, event, outcome, changed, 
        WITH ORDINALITY AS r(event_id, entity, external_id, source, version, event, outcome,
                             changed, etag_before, etag_after, record_after, targets, ord)
  ORDER BY ord
-RETURNING event_id, seq)sql";
+RETURNING source, event_id, seq)sql";
 
 inline constexpr const char* kInsertConflicts = R"sql(
-INSERT INTO conflict_log (event_id, entity, external_id, event, canonical, conflicting_fields)
-SELECT event_id, entity, external_id, event, canonical, conflicting_fields
-  FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, entity text, external_id text,
-       event jsonb, canonical jsonb, conflicting_fields jsonb)
-RETURNING event_id, id)sql";
+INSERT INTO conflict_log (source, event_id, entity, external_id, event, canonical,
+                          conflicting_fields)
+SELECT source, event_id, entity, external_id, event, canonical, conflicting_fields
+  FROM jsonb_to_recordset($1::jsonb) AS r(source text, event_id text, entity text,
+       external_id text, event jsonb, canonical jsonb, conflicting_fields jsonb)
+RETURNING source, event_id, id)sql";
 
 inline constexpr const char* kUpsertDeferred = R"sql(
-INSERT INTO deferred_event (event_id, entity, external_id, event, wait_entity, wait_external_id,
-                            attempts, next_attempt_at)
-SELECT event_id, entity, external_id, event, wait_entity, wait_external_id, attempts,
+INSERT INTO deferred_event (source, event_id, entity, external_id, event, wait_entity,
+                            wait_external_id, attempts, next_attempt_at)
+SELECT source, event_id, entity, external_id, event, wait_entity, wait_external_id, attempts,
        now() + delay_ms * interval '1 millisecond'
-  FROM jsonb_to_recordset($1::jsonb) AS d(event_id text, entity text, external_id text,
-       event jsonb, wait_entity text, wait_external_id text, attempts integer, delay_ms bigint)
-ON CONFLICT (event_id) DO UPDATE
+  FROM jsonb_to_recordset($1::jsonb) AS d(source text, event_id text, entity text,
+       external_id text, event jsonb, wait_entity text, wait_external_id text, attempts integer,
+       delay_ms bigint)
+ON CONFLICT (source, event_id) DO UPDATE
    SET attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
        wait_entity = EXCLUDED.wait_entity, wait_external_id = EXCLUDED.wait_external_id,
        last_seen = now())sql";
 
 inline constexpr const char* kDeleteDeferred = R"sql(
-DELETE FROM deferred_event WHERE event_id IN (SELECT jsonb_array_elements_text($1::jsonb)))sql";
+DELETE FROM deferred_event d
+ USING jsonb_to_recordset($1::jsonb) AS k(source text, event_id text)
+ WHERE d.source = k.source AND d.event_id = k.event_id)sql";
 
 // Records written: events waiting for them are due now.
 inline constexpr const char* kWakeDeferred = R"sql(
@@ -113,9 +148,9 @@ UPDATE deferred_event d SET next_attempt_at = now()
    AND d.next_attempt_at > now())sql";
 
 inline constexpr const char* kInsertDeadLetter = R"sql(
-INSERT INTO dead_letter (event_id, event, raw, reason, detail, attempts)
-VALUES ($1, NULLIF($2, '')::jsonb, NULLIF($3, ''), $4, $5, $6)
-ON CONFLICT (event_id) WHERE status = 'dead' DO UPDATE
+INSERT INTO dead_letter (source, event_id, event, raw, reason, detail, attempts)
+VALUES ($7, $1, NULLIF($2, '')::jsonb, NULLIF($3, ''), $4, $5, $6)
+ON CONFLICT (source, event_id) WHERE status = 'dead' DO UPDATE
    SET attempts = dead_letter.attempts + EXCLUDED.attempts, last_seen = now(),
        detail = EXCLUDED.detail
 RETURNING id, attempts)sql";

@@ -1,10 +1,13 @@
 #include "ingest/ingest_http.hpp"
 
 #include <httplib.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "common/pg/connection.hpp"
 #include "common/zmq/resolver_client.hpp"
@@ -75,12 +78,26 @@ bool IsJsonContentType(const httplib::Request& request) {
   return base == "application/json" || base == "application/problem+json";
 }
 
+// The header `name` as one value: its lines joined with ", " (RFC 9110 section 5.3); nullopt
+// when it was not sent.
+std::optional<std::string> CombinedHeader(const httplib::Request& request, const char* name) {
+  const std::size_t count = request.get_header_value_count(name);
+  if (count == 0) return std::nullopt;
+  std::string value;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) value += ", ";
+    value += request.get_header_value(name, i);
+  }
+  return value;
+}
+
 RouteRequest ToRouteRequest(const httplib::Request& request, std::size_t max_body_bytes) {
   RouteRequest route;
   for (std::size_t i = 1; i < request.matches.size(); ++i) route.path.push_back(request.matches[i]);
   for (const auto& [name, value] : request.params) route.query.emplace(name, value);
   route.body = request.body;
-  if (request.has_header("If-Match")) route.if_match = request.get_header_value("If-Match");
+  route.if_match = CombinedHeader(request, "If-Match");
+  route.if_none_match = CombinedHeader(request, "If-None-Match");
   route.json_content_type = IsJsonContentType(request);
   route.max_body_bytes = max_body_bytes;
   return route;
@@ -93,6 +110,7 @@ void Render(const HttpAnswer& answer, httplib::Response& response) {
   response.status = answer.status;
   if (answer.status == 503) response.set_header("Retry-After", "1");
   for (const auto& [name, value] : answer.headers) response.set_header(name, value);
+  if (answer.status == 304) return;  // no content, hence no Content-Type (RFC 9110 15.4.5)
   if (!answer.content_type.empty()) {
     response.set_content(answer.body.get<std::string>(), answer.content_type);
   } else {
@@ -101,6 +119,22 @@ void Render(const HttpAnswer& answer, httplib::Response& response) {
 }
 
 }  // namespace
+
+// False when an idle connection is known to be dead: PostgreSQL, when it shuts down or
+// terminates a backend, sends an error and closes the socket, so an idle connection whose
+// socket is readable has been told something; reading it (PQconsumeInput) fails when the
+// server is gone. Costs one poll(2) with no wait.
+static bool ConnectionAlive(pqxx::connection& connection) {
+  if (!connection.is_open()) return false;
+  pollfd idle{connection.sock(), POLLIN, 0};
+  if (::poll(&idle, 1, 0) <= 0) return true;  // nothing said: assume alive
+  try {
+    connection.get_notifs();
+    return connection.is_open();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 // What one pool thread owns: its database connection and resolver client.
 struct ThreadResources {
@@ -132,12 +166,22 @@ struct IngestHttpServer::Impl : RouteDeps {
 
   StatusOr<PgIngestStore> Store() override {
     ThreadResources& own = Resources();
+    if (own.connection && !ConnectionAlive(*own.connection)) own.connection.reset();
     if (!own.connection || !own.connection->is_open()) {
       auto connection = ConnectPg(options.conninfo);
       if (!connection.ok()) return connection.status();
       own.connection = std::move(connection).value();
     }
     return PgIngestStore(*own.connection);
+  }
+
+  // Drops this thread's database connection when it is no longer open. Returns true when
+  // it dropped one.
+  bool DropBrokenConnection() {
+    ThreadResources& own = Resources();
+    if (!own.connection || own.connection->is_open()) return false;
+    own.connection.reset();
+    return true;
   }
 
   ResolverClient& Resolver() override {
@@ -168,6 +212,12 @@ struct IngestHttpServer::Impl : RouteDeps {
       HttpAnswer answer;
       try {
         answer = handler(ToRouteRequest(request, options.max_body_bytes), *this);
+        // A read that met a connection broken since its last use (a backend terminated
+        // while idle without telling) is run once more on a new connection: reads are
+        // idempotent. Writes answer 503 with Retry-After; their submitter resends.
+        if (answer.status == 503 && spec.method == "GET" && DropBrokenConnection()) {
+          answer = handler(ToRouteRequest(request, options.max_body_bytes), *this);
+        }
       } catch (const std::exception& error) {
         spdlog::error("{} {}: {}", spec.method, spec.path, error.what());
         answer = Problem(500, "internal", "internal error; see the gateway's log");

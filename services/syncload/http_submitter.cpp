@@ -40,6 +40,8 @@ class HttpSubmitter final : public Submitter {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - submitted)
               .count();
       if (!response || response->status >= 500) {
+        answer.kind = response && response->status == 503 ? SubmitAnswer::Kind::kUnavailable
+                                                          : SubmitAnswer::Kind::kUnanswered;
         if (attempt + 1 < kAttempts) std::this_thread::sleep_for(RetryAfter(response));
         continue;
       }

@@ -13,10 +13,11 @@ namespace synchub {
 // What became of one submitted event.
 struct SubmitAnswer {
   enum class Kind {
-    kDecided,     // durable at the hub with `outcome` (NEW_RECORD, ..., MANUAL, DEFERRED)
-    kDeadLetter,  // kept as a dead letter (counted, not verified against the log)
-    kRejected,    // invalid (4xx): nothing stored
-    kUnanswered,  // no answer (timeout, 5xx, connection refused): may or may not be decided
+    kDecided,      // durable at the hub with `outcome` (NEW_RECORD, ..., MANUAL, DEFERRED)
+    kDeadLetter,   // kept as a dead letter (counted, not verified against the log)
+    kRejected,     // invalid (4xx): nothing stored
+    kUnavailable,  // answered "not decided, resend later" (UNAVAILABLE, HTTP 503): not stored
+    kUnanswered,   // no answer (timeout, other 5xx, connection refused): may or may not be decided
   };
   Kind kind = Kind::kUnanswered;
   std::string outcome;      // the SPEC's outcome name when kDecided

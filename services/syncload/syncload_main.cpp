@@ -30,6 +30,7 @@ struct Options {
   int inflight = 2;  // concurrent requests per source
   double rate = 0;   // events/s in all; 0: as fast as possible
   bool verify = false;
+  bool allow_unavailable = false;  // fault tests: "resend later" answers are expected
   std::string db;
   bool json = false;
   unsigned seed = 0;
@@ -42,8 +43,10 @@ struct Totals {
   std::vector<RecordKey> touched;
   std::map<std::string, long> outcomes;
   long rejected = 0;
-  long unavailable = 0;
+  long unavailable = 0;  // answered "not decided, resend later"
+  long unanswered = 0;   // no answer in time
   long dead_letters = 0;
+  double max_wait_ms = 0;  // the longest wait for any answer (or for giving up)
 };
 
 void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
@@ -79,6 +82,7 @@ void RunSource(const Options& options, const std::string& source, int lane, Vers
     std::lock_guard<std::mutex> lock(totals.mutex);
     for (std::size_t i = 0; i < answers.size(); ++i) {
       const SubmitAnswer& answer = answers[i];
+      totals.max_wait_ms = std::max(totals.max_wait_ms, answer.latency_ms);
       switch (answer.kind) {
         case SubmitAnswer::Kind::kDecided:
           ++totals.outcomes[answer.outcome];
@@ -92,8 +96,11 @@ void RunSource(const Options& options, const std::string& source, int lane, Vers
         case SubmitAnswer::Kind::kRejected:
           ++totals.rejected;
           break;
-        case SubmitAnswer::Kind::kUnanswered:
+        case SubmitAnswer::Kind::kUnavailable:
           ++totals.unavailable;
+          break;
+        case SubmitAnswer::Kind::kUnanswered:
+          ++totals.unanswered;
           break;
       }
       totals.touched.emplace_back(batch[i].entity, batch[i].external_id);
@@ -145,6 +152,8 @@ int Run(const Options& options) {
   Json report = {{"events_acknowledged", acked},
                  {"events_rejected", totals.rejected},
                  {"events_unavailable", totals.unavailable},
+                 {"events_unanswered", totals.unanswered},
+                 {"max_wait_ms", totals.max_wait_ms},
                  {"dead_letters", totals.dead_letters},
                  {"transport", options.http_url.empty() ? "zeromq" : "http"},
                  {"seconds", elapsed},
@@ -203,8 +212,11 @@ int Run(const Options& options) {
     }
     std::printf("outcomes:");
     for (const auto& [name, count] : totals.outcomes) std::printf(" %s=%ld", name.c_str(), count);
-    std::printf("\nrejected %ld, unanswered %ld, dead letters %ld\n", totals.rejected,
-                totals.unavailable, totals.dead_letters);
+    std::printf(
+        "\nrejected %ld, unavailable %ld (answered: resend later), unanswered %ld (no answer "
+        "in time), dead letters %ld; longest wait for an answer %.0f ms\n",
+        totals.rejected, totals.unavailable, totals.unanswered, totals.dead_letters,
+        totals.max_wait_ms);
     if (options.verify) {
       const Json& v = report["verification"];
       std::printf(
@@ -218,7 +230,10 @@ int Run(const Options& options) {
       }
     }
   }
-  if (totals.unavailable > 0 || !verified_ok) return 1;
+  if (totals.unanswered > 0 || (totals.unavailable > 0 && !options.allow_unavailable) ||
+      !verified_ok) {
+    return 1;
+  }
   return 0;
 }
 
@@ -270,6 +285,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--verify", options.verify,
                "afterwards, check the resolution log against every acknowledged event");
+  app.add_flag("--allow-unavailable", options.allow_unavailable,
+               "exit 0 even when some events were answered UNAVAILABLE / 503 (fault tests)");
   app.add_option("--db", options.db, "hub database for --verify")->envname("SYNCHUB_DB");
   app.add_flag("--json", options.json, "print the report as JSON");
   app.add_option("--seed", options.seed, "random seed");

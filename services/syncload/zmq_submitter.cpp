@@ -31,6 +31,8 @@ class ZmqSubmitter final : public Submitter {
       SubmitAnswer& answer = answers[static_cast<std::size_t>(i)];
       if (result.error().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
         answer.kind = SubmitAnswer::Kind::kRejected;
+      } else if (result.error().code() == v1::STATUS_CODE_UNAVAILABLE) {
+        answer.kind = SubmitAnswer::Kind::kUnavailable;
       } else if (result.error().code() != v1::STATUS_CODE_OK) {
         answer.kind = SubmitAnswer::Kind::kUnanswered;
       } else if (result.outcome() == v1::OUTCOME_DEAD_LETTER) {

@@ -1,7 +1,10 @@
 // The ingest gateway end to end: real processes, real PostgreSQL, real HTTP and ZeroMQ.
+#include <algorithm>
 #include <fstream>
+#include <latch>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "common/codec/proto_codec.hpp"
 #include "common/core/event_parse.hpp"
@@ -22,6 +25,11 @@ class IngestE2e : public ::testing::Test {
   httplib::Result Post(const std::string& path, const std::string& body,
                        const std::string& type = "application/json") {
     return stack_->Http()->Post(path, body, type);
+  }
+
+  httplib::Result PatchIf(const httplib::Headers& conditions, const std::string& path,
+                          const std::string& body) {
+    return stack_->Http()->Patch(path, conditions, body, "application/json");
   }
 
   std::string Scalar(const std::string& sql) {
@@ -270,9 +278,211 @@ TEST_F(IngestE2e, PatchWithAStaleEtagGets412AndChangesNothing) {
   EXPECT_NE(record["etag"], etag);
   EXPECT_EQ(applied->get_header_value("ETag"),
             "\"" + std::to_string(record["etag"].get<int>()) + "\"");
+  // No record: If-Match is false (RFC 9110 section 13.1.1), so 412, and nothing is created.
   auto unknown =
       stack_->Http()->Patch("/api/records/client/NOPE", current, R"({"a":1})", "application/json");
-  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->status, 412);
+  EXPECT_EQ(stack_->Http()->Get("/api/records/client/NOPE")->status, 404);
+}
+
+// Conditional requests (RFC 9110 section 13): one test per rule of docs/ingest.md.
+
+TEST_F(IngestE2e, IfMatchHoldsOnlyForAStrongMatchOfTheCurrentEtagElse412WithIt) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"IM","source":"ERP","version":1,"a":1})")->status,
+            200);
+  // A weak tag never matches for If-Match, nor does a tag of another format or an old one.
+  for (const std::string value : {"W/\"1\"", "\"abc\"", "\"0\"", "\"01\"", "W/\"0\", W/\"1\""}) {
+    auto refused = PatchIf({{"If-Match", value}}, "/api/records/client/IM", R"({"a":2})");
+    ASSERT_TRUE(refused) << value;
+    EXPECT_EQ(refused->status, 412) << value;
+    EXPECT_EQ(refused->get_header_value("ETag"), "\"1\"") << value;
+    EXPECT_EQ(refused->get_header_value("Content-Type"), "application/problem+json") << value;
+    EXPECT_EQ(BodyOf(refused)["code"], "precondition_failed") << value;
+    EXPECT_EQ(BodyOf(refused)["key"], "If-Match") << value;
+  }
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/IM"))["fields"]["a"], 1);
+  // A list holding the current tag, with optional whitespace and an empty element.
+  auto applied =
+      PatchIf({{"If-Match", " W/\"1\" ,, \"7\",\t\"1\" "}}, "/api/records/client/IM", R"({"a":2})");
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200) << applied->body;
+  EXPECT_EQ(applied->get_header_value("ETag"), "\"2\"");
+  EXPECT_EQ(BodyOf(applied)["fields"]["a"], 2);
+  // The tag it was based on is old now.
+  auto old = PatchIf({{"If-Match", "\"1\""}}, "/api/records/client/IM", R"({"a":3})");
+  EXPECT_EQ(old->status, 412);
+  EXPECT_EQ(old->get_header_value("ETag"), "\"2\"");
+  // The header sent on two lines is one list (RFC 9110 section 5.3).
+  auto two_lines = PatchIf({{"If-Match", "\"9\""}, {"If-Match", "\"2\""}}, "/api/records/client/IM",
+                           R"({"a":3})");
+  EXPECT_EQ(two_lines->status, 200) << two_lines->body;
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log WHERE external_id = 'IM'"), "3");
+}
+
+TEST_F(IngestE2e, IfMatchStarMatchesAnyExistingRecordAndFailsWithoutOne) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"STAR","source":"ERP","version":4,"a":1})")->status,
+            200);
+  auto applied = PatchIf({{"If-Match", "*"}}, "/api/records/client/STAR", R"({"a":2})");
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200) << applied->body;
+  EXPECT_EQ(BodyOf(applied)["version"], 5);
+  EXPECT_EQ(applied->get_header_value("ETag"), "\"2\"");
+  // No current representation: "*" is false, 412 without an ETag, nothing created.
+  auto missing = PatchIf({{"If-Match", "*"}}, "/api/records/client/NO-STAR", R"({"a":2})");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 412);
+  EXPECT_FALSE(missing->has_header("ETag"));
+  EXPECT_EQ(BodyOf(missing)["key"], "If-Match");
+  EXPECT_EQ(stack_->Http()->Get("/api/records/client/NO-STAR")->status, 404);
+}
+
+TEST_F(IngestE2e, IfNoneMatchStarCreatesAMissingRecordAtVersionOneAndOnlyOnce) {
+  auto created =
+      PatchIf({{"If-None-Match", "*"}}, "/api/records/client/NEW-1", R"({"fields":{"a":"x"}})");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(created->get_header_value("ETag"), "\"1\"");
+  Json record = BodyOf(created);
+  EXPECT_EQ(record["version"], 1);
+  EXPECT_EQ(record["etag"], 1);
+  EXPECT_EQ(record["lastSource"], "operator");
+  EXPECT_EQ(record["fields"]["a"], "x");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/NEW-1")), record);
+  // An operator event like any PATCH: logged as NEW_RECORD and fanned out to every source.
+  EXPECT_EQ(Scalar("SELECT source || ' ' || outcome || ' ' || array_to_string(targets, ',') "
+                   "FROM resolution_log WHERE external_id = 'NEW-1'"),
+            "operator NEW_RECORD CRM,ERP,Portal,LocalDB");
+  // It exists now: 412 with its ETag, naming If-None-Match, nothing changed.
+  auto again =
+      PatchIf({{"If-None-Match", "*"}}, "/api/records/client/NEW-1", R"({"fields":{"a":"y"}})");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 412);
+  EXPECT_EQ(again->get_header_value("ETag"), "\"1\"");
+  EXPECT_EQ(BodyOf(again)["key"], "If-None-Match");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/NEW-1"))["fields"]["a"], "x");
+  // A record a source sent exists too.
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"SRC","source":"CRM","version":3,"a":1})")->status,
+            200);
+  EXPECT_EQ(PatchIf({{"If-None-Match", "*"}}, "/api/records/client/SRC", R"({"a":2})")->status,
+            412);
+  // Only "*" creates: a list of tags holds for a missing record, which is then not found.
+  EXPECT_EQ(
+      PatchIf({{"If-None-Match", "\"5\""}}, "/api/records/client/NEW-2", R"({"a":1})")->status,
+      404);
+  // What no event could be is refused as it would be on POST /api/sync.
+  auto unknown_entity =
+      PatchIf({{"If-None-Match", "*"}}, "/api/records/invoice/NEW-3", R"({"a":1})");
+  EXPECT_EQ(unknown_entity->status, 400);
+  EXPECT_EQ(BodyOf(unknown_entity)["code"], "unknown_entity");
+  auto dangling =
+      PatchIf({{"If-None-Match", "*"}}, "/api/records/order/O-1", R"({"clientId":"NOBODY"})");
+  EXPECT_EQ(dangling->status, 400);
+  EXPECT_EQ(BodyOf(dangling)["code"], "unmet_dependency");
+  EXPECT_EQ(BodyOf(dangling)["key"], "clientId");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM canonical_record WHERE external_id LIKE 'NEW-%' "
+                   "OR external_id = 'O-1'"),
+            "1");
+}
+
+TEST_F(IngestE2e, AConditionalGetIs304WhenIfNoneMatchListsTheCurrentTag) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"G","source":"ERP","version":1,"a":1})")->status,
+            200);
+  for (const std::string value : {"\"1\"", "W/\"1\"", "*", "\"0\", W/\"1\""}) {
+    auto cached =
+        stack_->Http()->Get("/api/records/client/G", httplib::Headers{{"If-None-Match", value}});
+    ASSERT_TRUE(cached) << value;
+    EXPECT_EQ(cached->status, 304) << value;
+    EXPECT_EQ(cached->get_header_value("ETag"), "\"1\"") << value;
+    EXPECT_TRUE(cached->body.empty()) << value;
+    EXPECT_FALSE(cached->has_header("Content-Type")) << value;
+  }
+  for (const std::string value : {"\"0\"", "\"abc\"", "W/\"2\""}) {
+    auto fresh =
+        stack_->Http()->Get("/api/records/client/G", httplib::Headers{{"If-None-Match", value}});
+    ASSERT_TRUE(fresh) << value;
+    EXPECT_EQ(fresh->status, 200) << value;
+    EXPECT_EQ(fresh->get_header_value("ETag"), "\"1\"") << value;
+    EXPECT_EQ(BodyOf(fresh)["fields"]["a"], 1) << value;
+  }
+  // No record: 404 whatever the conditions (RFC 9110 section 13.2.1).
+  EXPECT_EQ(stack_->Http()
+                ->Get("/api/records/client/NO-G", httplib::Headers{{"If-None-Match", "*"}})
+                ->status,
+            404);
+  // The connection still serves after a 304 (no stray body on it).
+  auto http = stack_->Http();
+  http->set_keep_alive(true);
+  EXPECT_EQ(
+      http->Get("/api/records/client/G", httplib::Headers{{"If-None-Match", "\"1\""}})->status,
+      304);
+  EXPECT_EQ(http->Get("/api/records/client/G")->status, 200);
+}
+
+TEST_F(IngestE2e, AMalformedConditionalHeaderIsTheOnly400AndNamesTheHeader) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"M","source":"ERP","version":1,"a":1})")->status,
+            200);
+  const std::vector<std::string> malformed = {"17",  "\"17",        "W/",       "W/17",    ",",
+                                              " , ", "\"1\" \"2\"", "*, \"1\"", "w/\"1\"", "'1'"};
+  for (const std::string& value : malformed) {
+    for (const std::string header : {"If-Match", "If-None-Match"}) {
+      auto patched = PatchIf({{header, value}}, "/api/records/client/M", R"({"a":2})");
+      ASSERT_TRUE(patched) << header << ": " << value;
+      EXPECT_EQ(patched->status, 400) << header << ": " << value;
+      EXPECT_EQ(BodyOf(patched)["code"], "invalid_etag") << header << ": " << value;
+      EXPECT_EQ(BodyOf(patched)["key"], header) << header << ": " << value;
+      auto read = stack_->Http()->Get("/api/records/client/M", httplib::Headers{{header, value}});
+      EXPECT_EQ(read->status, 400) << header << ": " << value;
+      EXPECT_EQ(BodyOf(read)["key"], header) << header << ": " << value;
+    }
+  }
+  // A well-formed header on either side of a malformed one does not save it.
+  auto mixed = PatchIf({{"If-Match", "\"1\""}, {"If-None-Match", "17"}}, "/api/records/client/M",
+                       R"({"a":2})");
+  EXPECT_EQ(mixed->status, 400);
+  EXPECT_EQ(BodyOf(mixed)["key"], "If-None-Match");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/M"))["fields"]["a"], 1);
+  // Neither header: still 428.
+  auto unconditional =
+      stack_->Http()->Patch("/api/records/client/M", R"({"a":2})", "application/json");
+  EXPECT_EQ(unconditional->status, 428);
+  EXPECT_EQ(BodyOf(unconditional)["code"], "if_match_required");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log WHERE external_id = 'M'"), "1");
+}
+
+TEST_F(IngestE2e, ConcurrentConditionalWritesHaveExactlyOneWinner) {
+  ASSERT_EQ(Post("/api/sync", R"({"externalId":"RACE","source":"ERP","version":1,"a":0})")->status,
+            200);
+  struct Race {
+    httplib::Headers condition;
+    std::string path;
+    int won;  // the winner's status
+  };
+  // Every writer sends the same condition at once; it is evaluated on the locked row, so it
+  // holds for the first write only: the etag each holds, then the absence of a record.
+  const std::vector<Race> races = {
+      {{{"If-Match", "\"1\""}}, "/api/records/client/RACE", 200},
+      {{{"If-None-Match", "*"}}, "/api/records/client/RACE-NEW", 201},
+  };
+  constexpr int kWriters = 6;
+  for (const Race& race : races) {
+    std::latch start(kWriters);
+    std::vector<int> statuses(kWriters, 0);
+    std::vector<std::thread> writers;
+    for (int i = 0; i < kWriters; ++i) {
+      writers.emplace_back([&, i] {
+        auto http = stack_->Http();
+        start.arrive_and_wait();
+        auto result = http->Patch(race.path, race.condition,
+                                  R"({"a":)" + std::to_string(i + 1) + "}", "application/json");
+        statuses[i] = result ? result->status : -1;
+      });
+    }
+    for (auto& writer : writers) writer.join();
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), race.won), 1) << race.path;
+    EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 412), kWriters - 1) << race.path;
+    EXPECT_EQ(BodyOf(stack_->Http()->Get(race.path))["etag"], race.won == 201 ? 1 : 2);
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM resolution_log WHERE source = 'operator'"), "2");
 }
 
 TEST_F(IngestE2e, KeepingTheCanonicalSideOfADeleteConflictKeepsTheRecordDeleted) {

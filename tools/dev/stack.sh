@@ -67,17 +67,26 @@ _stack_connector_config() {
 JSON
 }
 
-# _stack_spawn NAME COMMAND...: runs in the background, pid in .synchub/run, log in .synchub/logs.
+# _stack_spawn NAME COMMAND...: runs COMMAND in the background under tools/dev/supervise.sh
+# (restarted with backoff when it exits); its pid in .synchub/run/NAME.pid, the supervisor's in
+# .synchub/run/NAME.supervisor, its log in .synchub/logs/NAME.log.
 _stack_spawn() {
   local name="$1"
   shift
-  local pidfile="$STACK_DIR/run/$name.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    info "up: $name already running (pid $(cat "$pidfile"))"
+  local pidfile="$STACK_DIR/run/$name.pid" log="$STACK_DIR/logs/$name.log"
+  if [ -f "$STACK_DIR/run/$name.supervisor" ] && kill -0 "$(cat "$STACK_DIR/run/$name.supervisor")" 2>/dev/null; then
+    info "up: $name already running (pid $(cat "$pidfile" 2>/dev/null))"
     return 0
   fi
-  nohup "$@" >"$STACK_DIR/logs/$name.log" 2>&1 &
-  echo $! >"$pidfile"
+  rm -f "$pidfile"
+  : >"$log"
+  nohup "$ROOT/tools/dev/supervise.sh" "$name" "$pidfile" "$log" "$@" >/dev/null 2>&1 &
+  echo $! >"$STACK_DIR/run/$name.supervisor"
+  local tries=0
+  while [ ! -s "$pidfile" ] && [ $tries -lt 100 ]; do
+    sleep 0.05
+    tries=$((tries + 1))
+  done
 }
 
 _stack_wait_ready() {
@@ -139,7 +148,7 @@ EOF2
 }
 
 stack_status() {
-  local pidfile name state
+  local pidfile name state restarts
   if _stack_pg_running; then
     echo "postgresql     running   port $PG_PORT"
   else
@@ -149,12 +158,19 @@ stack_status() {
     [ -f "$pidfile" ] || continue
     name="$(basename "$pidfile" .pid)"
     if kill -0 "$(cat "$pidfile")" 2>/dev/null; then state="running   pid $(cat "$pidfile")"; else state="stopped"; fi
+    restarts="$(grep -c '^supervise: ' "$STACK_DIR/logs/$name.log" 2>/dev/null || true)"
+    [ "${restarts:-0}" -gt 0 ] && state="$state   restarted ${restarts}x (see its log)"
     printf '%-18s %s\n' "$name" "$state"
   done
 }
 
 stack_down() {
   local pidfile pid
+  # Supervisors first (each stops its service with SIGTERM and exits), then any service left.
+  for pidfile in "$STACK_DIR"/run/*.supervisor; do
+    [ -f "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   for pidfile in "$STACK_DIR"/run/*.pid; do
     [ -f "$pidfile" ] || continue
     pid="$(cat "$pidfile")"
@@ -168,11 +184,15 @@ stack_down() {
       [ -f "$pidfile" ] || continue
       kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=1
     done
+    for pidfile in "$STACK_DIR"/run/*.supervisor; do
+      [ -f "$pidfile" ] || continue
+      kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=1
+    done
     [ "$alive" = 0 ] && break
     sleep 0.1
     waited=$((waited + 1))
   done
-  for pidfile in "$STACK_DIR"/run/*.pid; do
+  for pidfile in "$STACK_DIR"/run/*.supervisor "$STACK_DIR"/run/*.pid; do
     [ -f "$pidfile" ] || continue
     pid="$(cat "$pidfile")"
     kill -9 "$pid" 2>/dev/null || true

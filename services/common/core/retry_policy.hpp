@@ -22,10 +22,12 @@ struct RetryPolicy {
   int max_attempts = 0;                          // attempts in all, the first included; 0: no end
 };
 
-// The schedule for reconnecting to PostgreSQL or a ZeroMQ peer: 100 ms doubling to 5 s,
-// 20 % jitter, never giving up (a service waits for its database rather than exiting).
+// The schedule for reconnecting to PostgreSQL or a ZeroMQ peer: 100 ms doubling to 1 s,
+// 20 % jitter, never giving up (a service waits for its database rather than exiting). The
+// cap bounds how long a service stays away after its database is back (measured with
+// tests/e2e/db_faults_test.sh); a refused connection attempt a second per thread costs nothing.
 inline RetryPolicy ReconnectPolicy() {
-  return RetryPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(5000), 2.0, 0.2, 0};
+  return RetryPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 2.0, 0.2, 0};
 }
 
 // After `attempts` failed attempts (>= 1): the delay before the next attempt, with

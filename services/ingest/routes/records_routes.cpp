@@ -4,32 +4,103 @@
 
 #include "common/core/event_parse.hpp"
 #include "ingest/core/api_json.hpp"
+#include "ingest/core/entity_tags.hpp"
 
 namespace synchub {
 namespace {
 
-// 200 with the record and its ETag header, or the problem for the failed status.
-HttpAnswer RecordAnswer(const StatusOr<StoredRecord>& record) {
+constexpr const char* kIfMatch = "If-Match";
+constexpr const char* kIfNoneMatch = "If-None-Match";
+
+std::string TagOf(const StoredRecord& record) {
+  return FormatEntityTag(RecordEntityTag(record.etag));
+}
+
+// `status` with the record and its ETag header, or the problem for the failed status.
+HttpAnswer RecordAnswer(const StatusOr<StoredRecord>& record, int status = 200) {
   HttpAnswer answer = AnswerOr(record, RecordJson);
-  if (record.ok()) answer.headers.emplace_back("ETag", "\"" + std::to_string(record->etag) + "\"");
+  if (record.ok()) {
+    answer.status = status;
+    answer.headers.emplace_back("ETag", TagOf(*record));
+  }
+  return answer;
+}
+
+// The request's If-Match and If-None-Match, parsed; kInvalidArgument (invalid_etag, the
+// header's name as key) for the first that is malformed.
+StatusOr<Preconditions> ParsePreconditions(const RouteRequest& request) {
+  Preconditions preconditions;
+  if (request.if_match) {
+    auto list = ParseEntityTagList(*request.if_match, kIfMatch);
+    if (!list.ok()) return list.status();
+    preconditions.if_match = std::move(list).value();
+  }
+  if (request.if_none_match) {
+    auto list = ParseEntityTagList(*request.if_none_match, kIfNoneMatch);
+    if (!list.ok()) return list.status();
+    preconditions.if_none_match = std::move(list).value();
+  }
+  return preconditions;
+}
+
+// 412 naming the header whose condition failed, with the record's current ETag when there is
+// a record.
+HttpAnswer PreconditionFailed(PreconditionOutcome failed, const std::optional<StoredRecord>& now) {
+  const bool if_match = failed == PreconditionOutcome::kIfMatchFailed;
+  std::string detail;
+  if (!now) {
+    detail = "there is no such record, so If-Match is false";
+  } else if (if_match) {
+    detail = "If-Match does not list the record's current etag " + TagOf(*now) +
+             " (a weak tag never matches); nothing was changed";
+  } else {
+    detail = "the record exists (etag " + TagOf(*now) +
+             "), so If-None-Match is false; nothing was changed";
+  }
+  HttpAnswer answer =
+      Problem(412, "precondition_failed", detail, if_match ? kIfMatch : kIfNoneMatch);
+  if (now) answer.headers.emplace_back("ETag", TagOf(*now));
+  return answer;
+}
+
+// 304: the client's copy is current. No body; the ETag header (RFC 9110 section 15.4.5).
+HttpAnswer NotModified(const StoredRecord& record) {
+  HttpAnswer answer;
+  answer.status = 304;
+  answer.headers.emplace_back("ETag", TagOf(record));
   return answer;
 }
 
 }  // namespace
 
 HttpAnswer HandleGetRecord(const RouteRequest& request, RouteDeps& deps) {
+  auto preconditions = ParsePreconditions(request);
+  if (!preconditions.ok()) return ProblemFromStatus(preconditions.status());
   return WithStore(deps, [&](PgIngestStore& store) {
-    return RecordAnswer(store.GetRecord(request.path[0], request.path[1]));
+    auto record = store.GetRecord(request.path[0], request.path[1]);
+    // A 404 stays a 404 whatever the conditions (RFC 9110 section 13.2.1).
+    if (!record.ok()) return ProblemFromStatus(record.status());
+    switch (EvaluatePreconditions(*preconditions, RecordEntityTag(record->etag))) {
+      case PreconditionOutcome::kIfMatchFailed:
+        return PreconditionFailed(PreconditionOutcome::kIfMatchFailed, *record);
+      case PreconditionOutcome::kIfNoneMatchFailed:
+        return NotModified(*record);
+      case PreconditionOutcome::kProceed:
+        break;
+    }
+    return RecordAnswer(record);
   });
 }
 
 HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
-  if (!request.if_match) {
-    return Problem(428, "if_match_required", "send If-Match with the record's current etag",
-                   "If-Match");
+  if (!request.if_match && !request.if_none_match) {
+    return Problem(428, "if_match_required",
+                   "send If-Match with the record's current etag, or If-None-Match: * to create "
+                   "the record",
+                   kIfMatch);
   }
-  auto etag = ParseEtag(*request.if_match);
-  if (!etag) return Problem(400, "invalid_etag", "If-Match is not an etag", "If-Match");
+  auto preconditions = ParsePreconditions(request);
+  if (!preconditions.ok()) return ProblemFromStatus(preconditions.status());
   if (auto refused = RequireJson(request, "send the patch as application/json")) return *refused;
   auto body = ObjectBody(request);
   if (!body.ok()) return ProblemFromStatus(body.status());
@@ -45,9 +116,18 @@ HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
     }
     fields.insert_or_assign(it.key(), *it);
   }
+  // Only If-None-Match: * asks for a record that does not exist yet.
+  const IfAbsent if_absent = preconditions->if_none_match && preconditions->if_none_match->any
+                                 ? IfAbsent::kCreate
+                                 : IfAbsent::kNotFound;
   return WithStore(deps, [&](PgIngestStore& store) {
-    return RecordAnswer(
-        store.PatchRecord(request.path[0], request.path[1], *etag, fields, *deps.CurrentCatalog()));
+    auto written = store.PatchRecord(request.path[0], request.path[1], *preconditions, if_absent,
+                                     fields, *deps.CurrentCatalog());
+    if (!written.ok()) return ProblemFromStatus(written.status());
+    if (written->precondition != PreconditionOutcome::kProceed) {
+      return PreconditionFailed(written->precondition, written->record);
+    }
+    return RecordAnswer(*written->record, written->created ? 201 : 200);
   });
 }
 

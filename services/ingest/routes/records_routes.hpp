@@ -6,17 +6,31 @@
 
 namespace synchub {
 
+// Conditional requests (RFC 9110 section 13): If-Match and If-None-Match are "*" or lists of
+// entity-tags (core/entity_tags.hpp); a record's tag is the strong "<etag>". If-Match needs a
+// strong match, If-None-Match uses the weak comparison (W/"17" matches "17"). A malformed value
+// is 400 invalid_etag naming the header, checked before anything else reads the database.
+
 // GET /api/records/{entity}/{externalId}
 // 200 with the record (RecordJson: API form plus "etag") and an ETag header "\"<etag>\"".
-// Failures: 404 no such record, 503 database unreachable.
+// With If-None-Match listing the record's tag (weakly) or "*": 304 with the ETag header and
+// no body. With an If-Match that is false: 412 with the ETag header.
+// Failures: 400 invalid_etag, 404 no such record (whatever the conditions, RFC 9110 13.2.1),
+// 503 database unreachable.
 HttpAnswer HandleGetRecord(const RouteRequest& request, RouteDeps& deps);
 
-// PATCH /api/records/{entity}/{externalId} with If-Match: <etag> and a body of fields, either
-// {"fields": {...}} or the fields themselves: an operator's edit at version + 1.
-// 200 with the new record (as GET) and its ETag header.
-// Failures, checked in this order: 428 if_match_required, 400 invalid_etag, 415 not JSON,
-// 400/413 invalid body (not_object, wrong_type "fields", invalid_field_name, reserved_field),
-// 404 no such record, 412 the etag is stale, 409 a concurrent write, 503.
+// PATCH /api/records/{entity}/{externalId} with If-Match and/or If-None-Match and a body of
+// fields, either {"fields": {...}} or the fields themselves: an operator's edit at version + 1,
+// the conditions evaluated on the locked row in the write's transaction (If-Match first).
+// 200 with the new record (as GET) and its ETag header. With If-None-Match: * and no record:
+// 201 with the record created at version 1 and its ETag header.
+// Failures, checked in this order: 428 if_match_required (neither header), 400 invalid_etag
+// (key: the header), 415 not JSON, 400/413 invalid body (not_object, wrong_type "fields",
+// invalid_field_name, reserved_field), then against the database: 412 precondition_failed
+// (key: the header whose condition is false; the current ETag header when a record exists;
+// a missing record fails any If-Match), 404 no such record (only If-None-Match with tags),
+// 400 a record that cannot be written (unknown_entity, too_long, too_many_fields,
+// invalid_reference, unmet_dependency), 409 a concurrent write, 503.
 HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps);
 
 // GET /api/records/{entity}/{externalId}/history

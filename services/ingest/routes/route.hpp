@@ -34,9 +34,12 @@ struct RouteRequest {
   std::vector<std::string> path;
   // The query parameters; the first value of a repeated one.
   std::map<std::string, std::string> query;
-  std::string_view body;                // the request's body, valid for the handler call
-  std::optional<std::string> if_match;  // the If-Match header, when sent
-  bool json_content_type = false;       // Content-Type is application/json or problem+json
+  std::string_view body;  // the request's body, valid for the handler call
+  // The If-Match and If-None-Match headers, when sent; a header sent on several lines arrives
+  // as one value, the lines joined with ", " (RFC 9110 section 5.3).
+  std::optional<std::string> if_match;
+  std::optional<std::string> if_none_match;
+  bool json_content_type = false;  // Content-Type is application/json or problem+json
   std::size_t max_body_bytes = 1024 * 1024;
 };
 

@@ -9,6 +9,16 @@ OutboundMetrics::OutboundMetrics()
                        .Help("Connectors with a live session")
                        .Register(*registry_)
                        .Add({})),
+      database_connected_(prometheus::BuildGauge()
+                              .Name("synchub_outbound_database_connected")
+                              .Help("1 while connected to PostgreSQL, 0 while it is away")
+                              .Register(*registry_)
+                              .Add({})),
+      reconnects_(prometheus::BuildCounter()
+                      .Name("synchub_outbound_database_reconnects_total")
+                      .Help("PostgreSQL connections reopened after a loss")
+                      .Register(*registry_)
+                      .Add({})),
       delivered_(prometheus::BuildCounter()
                      .Name("synchub_outbound_changes_delivered_total")
                      .Help("Changes sent to a target source (redeliveries included)")
@@ -30,6 +40,12 @@ OutboundMetrics::OutboundMetrics()
                                  .Name("synchub_outbound_oldest_unacknowledged_seconds")
                                  .Help("Age of the oldest change a source has not acknowledged")
                                  .Register(*registry_)) {}
+
+void OutboundMetrics::DatabaseConnected(bool connected) {
+  database_connected_.Set(connected ? 1 : 0);
+}
+
+void OutboundMetrics::DatabaseReconnected() { reconnects_.Increment(); }
 
 void OutboundMetrics::Subscribers(std::size_t live) { subscribers_.Set(static_cast<double>(live)); }
 

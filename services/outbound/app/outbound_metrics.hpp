@@ -7,6 +7,10 @@
 //                                                    target has not acknowledged (its copy may
 //                                                    differ); view source_lag, every 5 s
 //   synchub_outbound_oldest_unacknowledged_seconds{target}  the age of the oldest such change
+//   synchub_outbound_database_connected              1 while connected to PostgreSQL, 0 while
+//                                                    it is away (sessions stay, nothing is
+//                                                    delivered, acknowledgements wait)
+//   synchub_outbound_database_reconnects_total       connections reopened after a loss
 // The hub's newest seq is `SELECT max(seq) FROM resolution_log`; a target's backlog is the
 // distance to its acked seq (docs/operations.md).
 //
@@ -32,12 +36,16 @@ class OutboundMetrics {
   void Delivered(const std::string& target, std::size_t changes, std::int64_t last_seq);
   void Acked(const std::string& target, std::int64_t seq);
   void Lag(const std::string& target, std::int64_t records, double oldest_seconds);
+  void DatabaseConnected(bool connected);
+  void DatabaseReconnected();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Gauge& subscribers_;
+  prometheus::Gauge& database_connected_;
+  prometheus::Counter& reconnects_;
   prometheus::Family<prometheus::Counter>& delivered_;
   prometheus::Family<prometheus::Gauge>& delivered_seq_;
   prometheus::Family<prometheus::Gauge>& acked_seq_;

@@ -5,6 +5,7 @@
 #include "common/core/json.hpp"
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
+#include "common/pg/pg_errors.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "common/zmq/poll.hpp"
 #include "synchub/v1/outbound.pb.h"
@@ -32,6 +33,8 @@ StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions 
   std::unique_ptr<OutboundServer> server(new OutboundServer(std::move(options)));
   server->connection_ = std::move(connection).value();
   server->store_ = std::make_unique<PgOutboundStore>(*server->connection_);
+  server->wakeup_ = std::make_unique<OutboundWakeup>(*server->connection_);
+  server->metrics_.DatabaseConnected(true);
   try {
     server->socket_.set(zmq::sockopt::linger, 0);
     server->socket_.set(zmq::sockopt::router_mandatory, 1);
@@ -66,14 +69,54 @@ bool OutboundServer::Send(const std::string& identity, const std::string& payloa
   }
 }
 
+bool OutboundServer::Connected() {
+  if (store_) return true;
+  if (std::chrono::steady_clock::now() < next_connect_) return false;
+  auto opened = ConnectPg(options_.conninfo);
+  if (!opened.ok()) {
+    const auto delay = reconnect_.Failed(JitterDraw()).value_or(std::chrono::seconds(5));
+    next_connect_ = std::chrono::steady_clock::now() + delay;
+    spdlog::warn("{}; retrying in {} ms", opened.status().message(), delay.count());
+    return false;
+  }
+  try {
+    connection_ = std::move(opened).value();
+    wakeup_ = std::make_unique<OutboundWakeup>(*connection_);
+    store_ = std::make_unique<PgOutboundStore>(*connection_);
+  } catch (const std::exception& error) {  // LISTEN failed: the server went away again
+    Disconnect(StatusFromPgException(error, "listening for changes"));
+    return false;
+  }
+  reconnect_.Succeeded();
+  metrics_.DatabaseConnected(true);
+  metrics_.DatabaseReconnected();
+  spdlog::info("connected to PostgreSQL again; delivery resumes");
+  return true;
+}
+
+void OutboundServer::Disconnect(const Status& error) {
+  if (store_) spdlog::error("lost the database connection ({}); reconnecting", error.message());
+  store_.reset();
+  wakeup_.reset();
+  connection_.reset();
+  metrics_.DatabaseConnected(false);
+  next_connect_ = std::chrono::steady_clock::now();  // the first attempt at once
+}
+
+bool OutboundServer::Check(const Status& status) {
+  if (status.code() == StatusCode::kUnavailable) Disconnect(status);
+  return status.ok();
+}
+
 void OutboundServer::HandleMessage(const std::string& identity, const std::string& payload) {
   v1::ConnectorToHub message;
   if (!message.ParseFromString(payload)) return;
   const auto now = clock_.Now();
   if (message.has_subscribe()) {
     const std::string& source = message.subscribe().source();
+    if (!Connected()) return;  // the connector subscribes again when no heartbeat comes
     auto cursor = store_->LoadCursor(source);
-    if (!cursor.ok()) {
+    if (!Check(cursor.status())) {
       spdlog::warn("subscribe {}: {}", source, cursor.status().message());
       return;
     }
@@ -93,7 +136,10 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
   auto acked = session.Acked(static_cast<std::int64_t>(message.ack().up_to_seq()),
                              message.ack().credit(), now);
   if (!acked) return;
-  if (Status saved = store_->SaveCursor(source, *acked); saved.ok()) {
+  // While the database is away the acknowledgement is not saved; the next one (cumulative)
+  // saves the position, or delivery resumes from the last saved one (at least once).
+  if (!Connected()) return;
+  if (Status saved = store_->SaveCursor(source, *acked); Check(saved)) {
     session.CursorSaved(*acked);
     metrics_.Acked(source, acked->seq);
   } else {
@@ -103,9 +149,9 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
 
 void OutboundServer::Deliver(const std::string& source, DeliverySession& session) {
   const int room = session.Room(options_.max_batch);
-  if (room <= 0) return;
+  if (room <= 0 || !Connected()) return;
   auto changes = store_->ReadAfter(source, session.delivered(), room);
-  if (!changes.ok()) {
+  if (!Check(changes.status())) {
     spdlog::warn("reading for {}: {}", source, changes.status().message());
     return;
   }
@@ -138,21 +184,19 @@ void OutboundServer::Deliver(const std::string& source, DeliverySession& session
 }
 
 void OutboundServer::Run() {
-  OutboundWakeup wakeup(*connection_);
   auto last_poll = clock_.Now();
   auto last_lag = last_poll - std::chrono::seconds(10);
   while (!stopping_) {
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, connection_->sock(), ZMQ_POLLIN, 0}};
+    const bool connected = Connected();
+    std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (connected) items.push_back({nullptr, connection_->sock(), ZMQ_POLLIN, 0});
     PollFor(items, std::chrono::milliseconds(50));
     bool woken = false;
-    if (items[1].revents & ZMQ_POLLIN) {
+    if (connected && (items[1].revents & ZMQ_POLLIN)) {
       try {
         woken = connection_->get_notifs() > 0;
       } catch (const std::exception& error) {
-        spdlog::error("outbound database connection: {}", error.what());
-        stopping_ = true;
-        break;
+        Disconnect(StatusFromPgException(error, "reading notifications"));
       }
     }
     RoutedMessage routed;
@@ -179,10 +223,12 @@ void OutboundServer::Run() {
     metrics_.Subscribers(sessions_.size());
     if (now - last_lag >= std::chrono::seconds(5)) {
       last_lag = now;
-      auto lags = store_->Lag();
-      if (lags.ok()) {
-        for (const auto& lag : *lags) {
-          metrics_.Lag(lag.source, lag.unacknowledged_records, lag.oldest_unacknowledged_seconds);
+      if (Connected()) {
+        auto lags = store_->Lag();
+        if (Check(lags.status())) {
+          for (const auto& lag : *lags) {
+            metrics_.Lag(lag.source, lag.unacknowledged_records, lag.oldest_unacknowledged_seconds);
+          }
         }
       }
     }

@@ -25,6 +25,7 @@
 #include <zmq.hpp>
 
 #include "common/core/clock.hpp"
+#include "common/core/retry_policy.hpp"
 #include "common/core/status.hpp"
 #include "common/metrics/metrics_exposer.hpp"
 #include "outbound/app/outbound_metrics.hpp"
@@ -52,8 +53,10 @@ class OutboundServer {
   std::string endpoint() const;
   // "http://HOST:PORT/metrics" (OutboundMetrics), or "" when --metrics-listen is not set.
   std::string metrics_url() const { return exposer_ ? exposer_->url() : std::string(); }
-  // Serves until Stop(), or until the database connection fails (logged; Run returns and
-  // the process exits for its supervisor to restart it: issue 13 makes it reconnect).
+  // Serves until Stop(). When the database connection is lost (PostgreSQL restarting or
+  // away, a backend terminated, a statement timeout) it keeps its sessions and heartbeats,
+  // delivers nothing and saves no position meanwhile, and reconnects on ReconnectPolicy()'s
+  // schedule; delivery resumes from each session's position (at least once).
   void Run();
   void Stop() { stopping_ = true; }
 
@@ -62,12 +65,21 @@ class OutboundServer {
   void HandleMessage(const std::string& identity, const std::string& payload);
   void Deliver(const std::string& source, DeliverySession& session);
   bool Send(const std::string& identity, const std::string& payload);
+  // True when connected, reconnecting first when a reconnect is due.
+  bool Connected();
+  // Drops the connection after `error` (kUnavailable from the store); reconnects later.
+  void Disconnect(const Status& error);
+  // Disconnect()s when `status` says the connection is gone. Returns status.ok().
+  bool Check(const Status& status);
 
   OutboundOptions options_;
   zmq::context_t context_{1};
   zmq::socket_t socket_;
   std::unique_ptr<pqxx::connection> connection_;
-  std::unique_ptr<PgOutboundStore> store_;
+  std::unique_ptr<PgOutboundStore> store_;  // null while disconnected
+  std::unique_ptr<pqxx::notification_receiver> wakeup_;
+  Backoff reconnect_{ReconnectPolicy()};
+  std::chrono::steady_clock::time_point next_connect_{};  // real time, whatever clock_ is
   const Clock& clock_;
   std::map<std::string, DeliverySession> sessions_;  // by source
   std::atomic<bool> stopping_{false};

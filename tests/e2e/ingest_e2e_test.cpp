@@ -118,6 +118,46 @@ TEST_F(IngestE2e, TheSeedsCurlReplayAndFiveScenariosGiveTheSpecTable) {
   EXPECT_EQ(history["history"].size(), 4u);
 }
 
+// SPEC section 4, as issue 13 found it: an eventId reused with other content was answered
+// 200 duplicate and the content dropped. Now 409 event_id_reused naming eventId, nothing
+// applied; the same content again is the first answer; the same id from another source is
+// another event.
+TEST_F(IngestE2e, AnEventIdReusedWithOtherContentIs409AndTheSameContentIsTheFirstAnswer) {
+  auto first = Post("/api/sync", R"({"eventId":"DUP-1","externalId":"R1","source":"CRM",)"
+                                 R"("version":1,"email":"first","n":1.50})");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  for (
+      const std::string reuse :
+      {R"({"eventId":"DUP-1","externalId":"R1","source":"CRM","version":1,"email":"SECOND","n":1.50})",
+       R"({"eventId":"DUP-1","externalId":"R2","source":"CRM","version":1,"email":"first","n":1.50})",
+       R"({"eventId":"DUP-1","externalId":"R1","source":"CRM","version":2,"email":"first","n":1.50})"}) {
+    auto refused = Post("/api/sync", reuse);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 409) << reuse;
+    EXPECT_EQ(BodyOf(refused)["code"], "event_id_reused") << reuse;
+    EXPECT_EQ(BodyOf(refused)["key"], "eventId") << reuse;
+  }
+  EXPECT_EQ(Scalar("SELECT fields->>'email' FROM canonical_record WHERE external_id = 'R1'"),
+            "first");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM canonical_record WHERE external_id = 'R2'"), "0");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM event_id_reuse"), "3");
+  // The same content, written differently (fields form, key order, 1.5 for 1.50).
+  auto again = Post("/api/sync", R"({"source":"CRM","eventId":"DUP-1","version":1,)"
+                                 R"("externalId":"R1","fields":{"n":1.5,"email":"first"}})");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  EXPECT_EQ(BodyOf(again)["duplicate"], true);
+  EXPECT_EQ(BodyOf(again)["logSeq"], BodyOf(first)["logSeq"]);
+  // Another source's DUP-1 is its own event.
+  auto other = Post("/api/sync", R"({"eventId":"DUP-1","externalId":"R3","source":"ERP",)"
+                                 R"("version":1,"email":"erp"})");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
+  EXPECT_EQ(BodyOf(other)["outcome"], "NEW_RECORD");
+  EXPECT_EQ(BodyOf(other)["duplicate"], false);
+}
+
 TEST_F(IngestE2e, EveryValidationRuleGets400NamingTheKey) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"source":"CRM","version":1})", "externalId"},

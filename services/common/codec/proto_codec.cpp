@@ -70,12 +70,19 @@ Status StatusFromProto(const v1::Status& wire) {
     case v1::STATUS_CODE_NOT_FOUND:
       return Status::NotFound(wire.message());
     case v1::STATUS_CODE_ALREADY_EXISTS:
+      // event_id_reused (SPEC section 4) names its key; other refusals carry none.
+      if (!wire.key().empty()) {
+        return Status::AlreadyExists(wire.key(), wire.reason(), wire.message());
+      }
       return Status::AlreadyExists(wire.message());
     case v1::STATUS_CODE_ABORTED:
       return Status::Aborted(wire.message());
     case v1::STATUS_CODE_UNAVAILABLE:
       return Status::Unavailable(wire.message());
     case v1::STATUS_CODE_FAILED_PRECONDITION:
+      if (!wire.reason().empty()) {
+        return Status::FailedPrecondition(wire.key(), wire.reason(), wire.message());
+      }
       return Status::FailedPrecondition(wire.message());
     default:
       return Status::Internal(wire.message());
@@ -103,6 +110,44 @@ std::string WireOutcomeName(v1::Outcome outcome) {
     default:
       return "";
   }
+}
+
+namespace {
+
+v1::EntityTagList TagListToProto(const EntityTagList& list) {
+  v1::EntityTagList wire;
+  wire.set_any(list.any);
+  for (const EntityTag& tag : list.tags) {
+    v1::EntityTag* out = wire.add_tags();
+    out->set_opaque(tag.opaque);
+    out->set_weak(tag.weak);
+  }
+  return wire;
+}
+
+EntityTagList TagListFromProto(const v1::EntityTagList& wire) {
+  EntityTagList list;
+  list.any = wire.any();
+  for (const auto& tag : wire.tags()) list.tags.push_back(EntityTag{tag.opaque(), tag.weak()});
+  return list;
+}
+
+}  // namespace
+
+void PreconditionsToProto(const Preconditions& preconditions, v1::RecordPatch* patch) {
+  if (preconditions.if_match) *patch->mutable_if_match() = TagListToProto(*preconditions.if_match);
+  if (preconditions.if_none_match) {
+    *patch->mutable_if_none_match() = TagListToProto(*preconditions.if_none_match);
+  }
+}
+
+Preconditions PreconditionsFromProto(const v1::RecordPatch& patch) {
+  Preconditions preconditions;
+  if (patch.has_if_match()) preconditions.if_match = TagListFromProto(patch.if_match());
+  if (patch.has_if_none_match()) {
+    preconditions.if_none_match = TagListFromProto(patch.if_none_match());
+  }
+  return preconditions;
 }
 
 }  // namespace synchub

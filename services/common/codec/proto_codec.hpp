@@ -3,10 +3,12 @@
 #pragma once
 
 #include "common/core/catalog.hpp"
+#include "common/core/entity_tags.hpp"
 #include "common/core/event.hpp"
 #include "common/core/event_parse.hpp"
 #include "common/core/status.hpp"
 #include "synchub/v1/event.pb.h"
+#include "synchub/v1/resolver.pb.h"
 #include "synchub/v1/status.pb.h"
 
 namespace synchub {
@@ -26,6 +28,11 @@ std::string WireOutcomeName(v1::Outcome outcome);
 
 // Status <-> v1::Status (an OK status maps to code STATUS_CODE_OK and back).
 v1::Status StatusToProto(const Status& status);
+
+// RFC 9110 preconditions on the wire (RecordPatch.if_match / if_none_match; an absent message
+// is an absent header), both ways.
+void PreconditionsToProto(const Preconditions& preconditions, v1::RecordPatch* patch);
+Preconditions PreconditionsFromProto(const v1::RecordPatch& patch);
 Status StatusFromProto(const v1::Status& wire);
 
 }  // namespace synchub

@@ -105,6 +105,16 @@ TEST(ProtoCodec, StatusSurvivesTheRoundTrip) {
                               Status::NotFound("x"), Status::Ok()}) {
     EXPECT_EQ(StatusFromProto(StatusToProto(other)).code(), other.code());
   }
+  // The refusals that name a key keep it and their reason (HTTP 409 event_id_reused, 412
+  // conflict_stale).
+  for (const Status& named : {Status::AlreadyExists("eventId", "event_id_reused", "reused"),
+                              Status::FailedPrecondition("email", "conflict_stale", "stale")}) {
+    Status again = StatusFromProto(StatusToProto(named));
+    EXPECT_EQ(again.code(), named.code());
+    EXPECT_EQ(again.key(), named.key());
+    EXPECT_EQ(again.reason(), named.reason());
+    EXPECT_EQ(again.message(), named.message());
+  }
 }
 
 }  // namespace

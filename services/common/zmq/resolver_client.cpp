@@ -22,10 +22,11 @@ void ResolverClient::Reconnect() {
 }
 
 StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& request,
-                                                 std::uint64_t request_id) {
+                                                 std::uint64_t request_id, int attempts) {
   const std::string payload = request.SerializeAsString();
   auto stopping = [this] { return options_.stop != nullptr && options_.stop->load(); };
-  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+  if (attempts <= 0) attempts = options_.attempts;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (stopping()) return Status::Unavailable("stopping: not sent");
     if (attempt > 1) ++resends_;
     if (!socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait)) {
@@ -67,13 +68,14 @@ StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& requ
       std::uint64_t got = reply.has_submit()    ? reply.submit().request_id()
                           : reply.has_pong()    ? reply.pong().request_id()
                           : reply.has_receipt() ? reply.receipt().request_id()
+                          : reply.has_written() ? reply.written().request_id()
                                                 : request_id;
       if (got != request_id) continue;
       return reply;
     }
     Reconnect();  // Lazy Pirate: the old socket may hold a lost request; start afresh.
   }
-  return Status::Unavailable("no resolver answered after " + std::to_string(options_.attempts) +
+  return Status::Unavailable("no resolver answered after " + std::to_string(attempts) +
                              " attempts");
 }
 
@@ -125,6 +127,20 @@ StatusOr<std::int64_t> ResolverClient::ReportDeadLetter(const v1::DeadLetterRepo
     return Status::Unavailable(error.message());
   }
   return reply->receipt().dead_letter_id();
+}
+
+StatusOr<v1::OperatorWriteReply> ResolverClient::WriteAsOperator(v1::OperatorWrite write) {
+  v1::ResolverRequest request;
+  const std::uint64_t request_id = next_request_id_++;
+  write.set_request_id(request_id);
+  *request.mutable_operator_write() = std::move(write);
+  auto reply = Call(request, request_id, /*attempts=*/1);
+  if (!reply.ok()) return reply.status();
+  if (reply->has_error()) {
+    return Status::Internal("resolver refused the request: " + reply->error().message());
+  }
+  if (!reply->has_written()) return Status::Internal("malformed reply from the resolver");
+  return reply->written();
 }
 
 }  // namespace synchub

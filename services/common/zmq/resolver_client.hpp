@@ -50,12 +50,22 @@ class ResolverClient {
   // event id is updated, not duplicated.
   StatusOr<std::int64_t> ReportDeadLetter(const v1::DeadLetterReport& report);
 
+  // Asks the resolver for an operator's write (v1::OperatorWrite; resolver/pg/operator_writes.hpp)
+  // and waits up to the timeout for its answer, without resending (an operator's write is
+  // not resent blindly: its preconditions would refuse the resend of a write that was made).
+  // Returns the reply (its error says why nothing was written), or kUnavailable when no
+  // resolver answered (the write may or may not have been made: read the record).
+  StatusOr<v1::OperatorWriteReply> WriteAsOperator(v1::OperatorWrite write);
+
   // How many requests were resent after a timeout since construction.
   int resends() const { return resends_; }
 
  private:
   void Reconnect();
-  StatusOr<v1::ResolverReply> Call(const v1::ResolverRequest& request, std::uint64_t request_id);
+  // Sends `request` and waits for its reply, resending it up to `attempts` times (0: the
+  // options' attempts).
+  StatusOr<v1::ResolverReply> Call(const v1::ResolverRequest& request, std::uint64_t request_id,
+                                   int attempts = 0);
 
   zmq::context_t& context_;
   ResolverClientOptions options_;

@@ -2,7 +2,10 @@
 
 #include <string>
 
+#include "common/core/record.hpp"
+#include "common/zmq/resolver_client.hpp"
 #include "ingest/core/api_json.hpp"
+#include "ingest/routes/records_routes.hpp"
 
 namespace synchub {
 
@@ -32,9 +35,20 @@ HttpAnswer HandleResolveConflict(const RouteRequest& request, RouteDeps& deps) {
   if (take != "incoming" && take != "canonical") {
     return Problem(400, "invalid_take", "take is \"incoming\" or \"canonical\"", "take");
   }
+  // The resolver makes the write (one writer: resolver/pg/operator_writes.hpp).
+  v1::OperatorWrite write;
+  write.mutable_resolve()->set_conflict_id(*id);
+  write.mutable_resolve()->set_take(take.get<std::string>());
+  auto reply = deps.Resolver().WriteAsOperator(std::move(write));
+  HttpAnswer written = OperatorWriteAnswer(reply);
+  if (written.status != 200) return written;
+  auto record = RecordFromJson(TryParseStoredJson(reply->record_json()));
+  if (!record.ok()) return ProblemFromStatus(record.status());
+  StoredRecord stored{std::move(record).value(), reply->etag()};
   return WithStore(deps, [&](PgIngestStore& store) {
-    return AnswerOr(store.ResolveConflict(*id, take.get<std::string>(), *deps.CurrentCatalog()),
-                    ConflictResolutionJson);
+    auto conflict = store.GetConflict(*id);
+    if (!conflict.ok()) return ProblemFromStatus(conflict.status());
+    return JsonAnswer(ConflictResolutionJson(ConflictResolution{*conflict, stored}));
   });
 }
 

@@ -2,9 +2,12 @@
 
 #include <string>
 
+#include "common/codec/proto_codec.hpp"
+#include "common/core/entity_tags.hpp"
 #include "common/core/event_parse.hpp"
+#include "common/core/record.hpp"
+#include "common/zmq/resolver_client.hpp"
 #include "ingest/core/api_json.hpp"
-#include "ingest/core/entity_tags.hpp"
 
 namespace synchub {
 namespace {
@@ -73,6 +76,30 @@ HttpAnswer NotModified(const StoredRecord& record) {
 
 }  // namespace
 
+HttpAnswer OperatorWriteAnswer(const StatusOr<v1::OperatorWriteReply>& reply) {
+  if (!reply.ok()) return ProblemFromStatus(reply.status());
+  if (reply->has_error() && reply->error().code() != v1::STATUS_CODE_OK) {
+    return ProblemFromStatus(StatusFromProto(reply->error()));
+  }
+  std::optional<StoredRecord> record;
+  if (!reply->record_json().empty()) {
+    auto parsed = RecordFromJson(TryParseStoredJson(reply->record_json()));
+    if (!parsed.ok())
+      return ProblemFromStatus(Status::Internal("undecodable record from the resolver"));
+    record = StoredRecord{std::move(parsed).value(), reply->etag()};
+  }
+  switch (reply->precondition()) {
+    case v1::OperatorWriteReply::PRECONDITION_IF_MATCH_FAILED:
+      return PreconditionFailed(PreconditionOutcome::kIfMatchFailed, record);
+    case v1::OperatorWriteReply::PRECONDITION_IF_NONE_MATCH_FAILED:
+      return PreconditionFailed(PreconditionOutcome::kIfNoneMatchFailed, record);
+    default:
+      break;
+  }
+  if (!record) return ProblemFromStatus(Status::Internal("the resolver wrote no record"));
+  return RecordAnswer(*record, reply->created() ? 201 : 200);
+}
+
 HttpAnswer HandleGetRecord(const RouteRequest& request, RouteDeps& deps) {
   auto preconditions = ParsePreconditions(request);
   if (!preconditions.ok()) return ProblemFromStatus(preconditions.status());
@@ -117,18 +144,16 @@ HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
     fields.insert_or_assign(it.key(), *it);
   }
   // Only If-None-Match: * asks for a record that does not exist yet.
-  const IfAbsent if_absent = preconditions->if_none_match && preconditions->if_none_match->any
-                                 ? IfAbsent::kCreate
-                                 : IfAbsent::kNotFound;
-  return WithStore(deps, [&](PgIngestStore& store) {
-    auto written = store.PatchRecord(request.path[0], request.path[1], *preconditions, if_absent,
-                                     fields, *deps.CurrentCatalog());
-    if (!written.ok()) return ProblemFromStatus(written.status());
-    if (written->precondition != PreconditionOutcome::kProceed) {
-      return PreconditionFailed(written->precondition, written->record);
-    }
-    return RecordAnswer(*written->record, written->created ? 201 : 200);
-  });
+  const bool if_absent_create = preconditions->if_none_match && preconditions->if_none_match->any;
+  // The resolver makes the write (one writer: resolver/pg/operator_writes.hpp).
+  v1::OperatorWrite write;
+  v1::RecordPatch* patch_wire = write.mutable_patch();
+  patch_wire->set_entity(request.path[0]);
+  patch_wire->set_external_id(request.path[1]);
+  patch_wire->set_fields_json(JsonText(patch));
+  PreconditionsToProto(*preconditions, patch_wire);
+  patch_wire->set_create_if_absent(if_absent_create);
+  return OperatorWriteAnswer(deps.Resolver().WriteAsOperator(std::move(write)));
 }
 
 HttpAnswer HandleGetHistory(const RouteRequest& request, RouteDeps& deps) {

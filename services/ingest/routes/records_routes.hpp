@@ -3,12 +3,13 @@
 #pragma once
 
 #include "ingest/routes/route.hpp"
+#include "synchub/v1/resolver.pb.h"
 
 namespace synchub {
 
 // Conditional requests (RFC 9110 section 13): If-Match and If-None-Match are "*" or lists of
-// entity-tags (core/entity_tags.hpp); a record's tag is the strong "<etag>". If-Match needs a
-// strong match, If-None-Match uses the weak comparison (W/"17" matches "17"). A malformed value
+// entity-tags (common/core/entity_tags.hpp); a record's tag is the strong "<etag>". If-Match needs
+// a strong match, If-None-Match uses the weak comparison (W/"17" matches "17"). A malformed value
 // is 400 invalid_etag naming the header, checked before anything else reads the database.
 
 // GET /api/records/{entity}/{externalId}
@@ -32,6 +33,11 @@ HttpAnswer HandleGetRecord(const RouteRequest& request, RouteDeps& deps);
 // 400 a record that cannot be written (unknown_entity, too_long, too_many_fields,
 // invalid_reference, unmet_dependency), 409 a concurrent write, 503.
 HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps);
+
+// The HTTP answer for the resolver's reply to an operator's write (PATCH, conflict
+// resolution): 200/201 with the record and its ETag, 412 for a failed precondition, the
+// problem for an error (503 when no resolver answered).
+HttpAnswer OperatorWriteAnswer(const StatusOr<v1::OperatorWriteReply>& reply);
 
 // GET /api/records/{entity}/{externalId}/history
 // 200 with HistoryJson: the record's resolution log, oldest first.

@@ -1,12 +1,13 @@
 // The handlers' checks that run before the database: their order and their answers. The
-// fake dependencies have no database (Store() is kUnavailable), so a request that passes
-// every check gets 503.
+// fake dependencies have no database (Store() is kUnavailable) and a resolver that never
+// answers (nothing listens at its endpoint), so a request that passes every check gets 503.
 #include "ingest/routes/route.hpp"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
+#include "common/zmq/resolver_client.hpp"
 #include "ingest/ingest_http.hpp"
 #include "ingest/routes/conflicts_routes.hpp"
 #include "ingest/routes/dead_letters_routes.hpp"
@@ -21,12 +22,17 @@ namespace {
 class NoDatabase : public RouteDeps {
  public:
   StatusOr<PgIngestStore> Store() override { return Status::Unavailable("no database"); }
-  ResolverClient& Resolver() override { throw std::logic_error("no resolver in this test"); }
+  ResolverClient& Resolver() override { return resolver_; }
   Status PingResolver() override { return Status::Unavailable("no resolver"); }
   std::shared_ptr<const Catalog> CurrentCatalog() override {
     throw std::logic_error("no catalog in this test");
   }
   IngestMetrics& Metrics() override { throw std::logic_error("no metrics in this test"); }
+
+ private:
+  zmq::context_t context_{1};
+  // Port 9 (discard) on loopback: nothing listens, one attempt waits 50 ms.
+  ResolverClient resolver_{context_, {{"tcp://127.0.0.1:9"}, std::chrono::milliseconds(50), 1}};
 };
 
 RouteRequest JsonRequest(std::vector<std::string> path, std::string_view body) {

@@ -5,7 +5,9 @@
 #include <regex>
 #include <thread>
 
+#include "common/pg/catalog_loader.hpp"
 #include "resolver/app/resolver_test_harness.hpp"
+#include "resolver/pg/log_verifier.hpp"
 #include "synchub/v1/dead_letter.pb.h"
 
 namespace synchub {
@@ -231,6 +233,61 @@ TEST_F(ResolverTest, TheSameEventIdFromTwoSourcesNamesTwoEventsBothApplied) {
   EXPECT_EQ(reply->results(1).outcome(), v1::OUTCOME_DEFERRED);
   EXPECT_FALSE(reply->results(1).duplicate());
   EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM deferred_event WHERE event_id='43'"), "2");
+}
+
+// One writer (issue 13): an operator's edit and a conflict's resolution are made by the
+// resolver as events of source "operator"; the log alone replays to the canonical state.
+TEST_F(ResolverTest, OperatorWritesAreResolverEventsAndTheLogReplaysThem) {
+  auto resolver = StartResolver(db_);
+  auto client = ClientFor(context_, {resolver.endpoint});
+  SubmitOne(*client, WireEvent(R"({"externalId":"OP1","source":"CRM","version":5,"email":"a"})"));
+  auto conflict = SubmitOne(
+      *client, WireEvent(R"({"externalId":"OP1","source":"CRM","version":5,"email":"b"})"));
+  ASSERT_EQ(conflict.outcome(), v1::OUTCOME_MANUAL);
+
+  v1::OperatorWrite patch;
+  patch.mutable_patch()->set_entity("client");
+  patch.mutable_patch()->set_external_id("OP1");
+  patch.mutable_patch()->set_fields_json(R"({"phone":"+1 555 0100","amount":10.50})");
+  patch.mutable_patch()->mutable_if_match()->add_tags()->set_opaque("999");  // stale
+  auto refused = client->WriteAsOperator(patch);
+  ASSERT_TRUE(refused.ok()) << refused.status().ToString();
+  EXPECT_EQ(refused->precondition(), v1::OperatorWriteReply::PRECONDITION_IF_MATCH_FAILED);
+  EXPECT_EQ(refused->etag(), conflict.etag());
+  patch.mutable_patch()->mutable_if_match()->mutable_tags(0)->set_opaque(
+      std::to_string(conflict.etag()));
+  auto written = client->WriteAsOperator(patch);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->precondition(), v1::OperatorWriteReply::PRECONDITION_PROCEED);
+  EXPECT_EQ(Scalar(db_, "SELECT version FROM canonical_record WHERE external_id = 'OP1'"), "6");
+  EXPECT_EQ(Scalar(db_, "SELECT fields->>'amount' FROM canonical_record WHERE external_id='OP1'"),
+            "10.50");
+
+  v1::OperatorWrite resolve;
+  resolve.mutable_resolve()->set_conflict_id(conflict.conflict_id());
+  resolve.mutable_resolve()->set_take("canonical");
+  auto resolved = client->WriteAsOperator(resolve);
+  ASSERT_TRUE(resolved.ok());
+  EXPECT_FALSE(resolved->has_error() && resolved->error().code() != v1::STATUS_CODE_OK)
+      << resolved->error().message();
+  EXPECT_EQ(Scalar(db_, "SELECT status FROM conflict_log WHERE id = " +
+                            std::to_string(conflict.conflict_id())),
+            "resolved");
+  auto again = client->WriteAsOperator(resolve);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->error().code(), v1::STATUS_CODE_ALREADY_EXISTS);
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT count(*) FROM resolution_log WHERE source = 'operator' "
+                   "AND external_id = 'OP1'"),
+            "2");
+
+  auto connection = db_.Connect();
+  auto catalog = LoadCatalog(*connection);
+  ASSERT_TRUE(catalog.ok());
+  auto verified = VerifyResolutionLog(*connection, *catalog, {}, {RecordKey("client", "OP1")});
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok()) << (verified->mismatches.empty() ? "" : verified->mismatches[0]);
+  EXPECT_EQ(verified->events_replayed, 4u);
 }
 
 TEST_F(ResolverTest, AnInvalidEventIsRejectedNamingTheKeyAndStoresNothing) {

@@ -17,6 +17,7 @@
 #include "resolver/app/request_router.hpp"
 #include "resolver/app/wire.hpp"
 #include "resolver/pg/hub_transaction.hpp"
+#include "resolver/pg/operator_writes.hpp"
 
 namespace synchub {
 namespace {
@@ -109,13 +110,10 @@ std::string ResolverServer::endpoint() const { return frontend_.get(zmq::sockopt
 v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& report) {
   v1::DeadLetterReceipt receipt;
   receipt.set_request_id(report.request_id());
-  if (!report_connection_ || !report_connection_->is_open()) {
-    auto connection = ConnectPg(options_.conninfo);
-    if (!connection.ok()) {
-      *receipt.mutable_error() = StatusToProto(connection.status());
-      return receipt;
-    }
-    report_connection_ = std::move(connection).value();
+  Status unreachable;
+  if (SocketThreadConnection(&unreachable) == nullptr) {
+    *receipt.mutable_error() = StatusToProto(unreachable);
+    return receipt;
   }
   // A connector reports why it gave up (services/common/core/dead_letter_reason.hpp); an
   // empty reason is a push that failed (connectors before the reason field existed).
@@ -148,6 +146,80 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
   published.dead_letter_id = *id;
   publisher_->Publish(published, report.event_json(), report.attempts());
   return receipt;
+}
+
+pqxx::connection* ResolverServer::SocketThreadConnection(Status* error) {
+  if (!report_connection_ || !report_connection_->is_open()) {
+    auto connection = ConnectPg(options_.conninfo);
+    if (!connection.ok()) {
+      *error = connection.status();
+      return nullptr;
+    }
+    report_connection_ = std::move(connection).value();
+  }
+  return report_connection_.get();
+}
+
+v1::OperatorWriteReply ResolverServer::WriteAsOperator(const v1::OperatorWrite& write) {
+  v1::OperatorWriteReply reply;
+  reply.set_request_id(write.request_id());
+  Status unreachable;
+  pqxx::connection* connection = SocketThreadConnection(&unreachable);
+  if (connection == nullptr) {
+    *reply.mutable_error() = StatusToProto(unreachable);
+    return reply;
+  }
+  PgOperatorWrites writes(*connection);
+  auto catalog = catalog_->Current();
+  StatusOr<ConditionalWrite> written = Status::InvalidArgument("", "empty_write", "no action");
+  if (write.has_patch()) {
+    const v1::RecordPatch& patch = write.patch();
+    const Json fields_json = TryParseStoredJson(patch.fields_json());
+    FieldMap fields;
+    if (fields_json.is_object()) {
+      for (auto it = fields_json.begin(); it != fields_json.end(); ++it) {
+        if (!IsValidFieldName(it.key())) {
+          written = Status::InvalidArgument(it.key(), "invalid_field_name",
+                                            "field names match [A-Za-z][A-Za-z0-9_]{0,63}");
+          break;
+        }
+        fields.insert_or_assign(it.key(), *it);
+      }
+      if (fields.size() == fields_json.size()) {
+        written = writes.PatchRecord(
+            patch.entity(), patch.external_id(), PreconditionsFromProto(patch),
+            patch.create_if_absent() ? IfAbsent::kCreate : IfAbsent::kNotFound, fields, *catalog);
+      }
+    } else {
+      written = Status::InvalidArgument("fields", "wrong_type", "fields must be a JSON object");
+    }
+  } else if (write.has_resolve()) {
+    written =
+        writes.ResolveConflict(write.resolve().conflict_id(), write.resolve().take(), *catalog);
+  }
+  if (!written.ok()) {
+    if (written.status().code() == StatusCode::kUnavailable) report_connection_.reset();
+    *reply.mutable_error() = StatusToProto(written.status());
+    return reply;
+  }
+  switch (written->precondition) {
+    case PreconditionOutcome::kProceed:
+      reply.set_precondition(v1::OperatorWriteReply::PRECONDITION_PROCEED);
+      break;
+    case PreconditionOutcome::kIfMatchFailed:
+      reply.set_precondition(v1::OperatorWriteReply::PRECONDITION_IF_MATCH_FAILED);
+      break;
+    case PreconditionOutcome::kIfNoneMatchFailed:
+      reply.set_precondition(v1::OperatorWriteReply::PRECONDITION_IF_NONE_MATCH_FAILED);
+      break;
+  }
+  reply.set_created(written->created);
+  if (written->record) {
+    reply.set_record_json(RecordJsonText(written->record->record));
+    reply.set_etag(written->record->etag);
+  }
+  if (written->precondition == PreconditionOutcome::kProceed) metrics_.Answered("OPERATOR_WRITE");
+  return reply;
 }
 
 void ResolverServer::Run() {
@@ -223,6 +295,11 @@ void ResolverServer::Run() {
       if (request.has_report()) {
         // Rare (a connector gave up on a push): stored here, synchronously.
         *reply.mutable_receipt() = StoreReport(request.report());
+        reply_to(client, reply);
+        continue;
+      }
+      if (request.has_operator_write()) {
+        *reply.mutable_written() = WriteAsOperator(request.operator_write());
         reply_to(client, reply);
         continue;
       }

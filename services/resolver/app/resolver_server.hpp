@@ -66,6 +66,12 @@ class ResolverServer {
   explicit ResolverServer(ResolverServerOptions options);
   void WorkerLoop(int index);
   v1::DeadLetterReceipt StoreReport(const v1::DeadLetterReport& report);
+  // Makes an operator's write (PgOperatorWrites) on the socket thread: rare, one short
+  // transaction each, so that requests to the one writer need no worker protocol of their own.
+  v1::OperatorWriteReply WriteAsOperator(const v1::OperatorWrite& write);
+  // The socket thread's connection, opened when missing or closed; nullptr (and `error` set)
+  // when the database cannot be reached.
+  pqxx::connection* SocketThreadConnection(Status* error);
   void DeferredLoop();
   // Forgets idempotency keys older than options_.idempotency_window, in chunks.
   void PruneIdempotencyKeys(pqxx::connection& connection);
@@ -79,7 +85,8 @@ class ResolverServer {
   std::unique_ptr<DeadLetterPublisher> publisher_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
-  std::unique_ptr<pqxx::connection> report_connection_;  // the socket thread's, for reports
+  // The socket thread's connection: dead-letter reports and operator writes.
+  std::unique_ptr<pqxx::connection> report_connection_;
   ResolverMetrics metrics_;
   std::unique_ptr<MetricsExposer> exposer_;
 };

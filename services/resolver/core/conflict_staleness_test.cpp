@@ -1,4 +1,4 @@
-#include "ingest/conflict_staleness.hpp"
+#include "resolver/core/conflict_staleness.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ingest/core/entity_tags.hpp"
+#include "common/core/entity_tags.hpp"
 
 #include <utility>
 

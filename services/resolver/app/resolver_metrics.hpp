@@ -1,7 +1,10 @@
 // ResolverMetrics: synchub-resolver's Prometheus metrics (served with --metrics-listen).
 //   synchub_resolver_events_total{outcome}          events answered, by ladder outcome; also
-//                                                   DEAD_LETTER, REJECTED (invalid) and
-//                                                   UNAVAILABLE (batch not decided: resent)
+//                                                   DEAD_LETTER, REJECTED (invalid),
+//                                                   EVENT_ID_REUSED (a key reused for other
+//                                                   content: refused), UNAVAILABLE (batch not
+//                                                   decided: resent) and OPERATOR_WRITE
+//                                                   (operator edits and resolutions made)
 //   synchub_resolver_dead_letters_total{reason}     dead letters written (events and reports)
 //   synchub_resolver_batch_events                   events per micro-batch transaction
 //   synchub_resolver_batch_seconds                  time to decide and commit one micro-batch

@@ -51,3 +51,8 @@ UPDATE dead_letter SET source = coalesce(event->>'source', '');
 DROP INDEX dead_letter_live_event;
 CREATE UNIQUE INDEX dead_letter_live_event ON dead_letter (source, event_id)
   WHERE status = 'dead';
+
+-- SPEC section 8: a conflict may be resolved with values a person chose ("merged").
+ALTER TABLE conflict_log DROP CONSTRAINT conflict_log_resolution_check;
+ALTER TABLE conflict_log ADD CONSTRAINT conflict_log_resolution_check
+  CHECK (resolution IN ('incoming', 'canonical', 'merged'));

@@ -158,6 +158,50 @@ TEST_F(IngestE2e, AnEventIdReusedWithOtherContentIs409AndTheSameContentIsTheFirs
   EXPECT_EQ(BodyOf(other)["duplicate"], false);
 }
 
+// SPEC section 8: {"take":"merged","fields":{...}} writes the values a person chose, as an
+// operator event (made by the resolver), and refuses to overwrite a value that moved since.
+TEST_F(IngestE2e, AConflictResolvedWithMergedValuesWritesThemAndRefusesStaleOnes) {
+  auto open_conflict = [&](const std::string& key) {
+    Post("/api/sync",
+         R"({"externalId":")" + key + R"(","source":"CRM","version":5,"email":"a@x","phone":"1"})");
+    auto manual =
+        Post("/api/sync", R"({"externalId":")" + key +
+                              R"(","source":"CRM","version":5,"email":"b@x","phone":"2"})");
+    EXPECT_EQ(manual->status, 409);
+    return BodyOf(manual)["conflictId"].get<int>();
+  };
+  const int id = open_conflict("M1");
+  auto merged = Post("/api/conflicts/" + std::to_string(id) + "/resolve",
+                     R"({"take":"merged","fields":{"email":"b@x","phone":"1","note":"checked"}})");
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(merged->status, 200) << merged->body;
+  const Json record = BodyOf(stack_->Http()->Get("/api/records/client/M1"));
+  EXPECT_EQ(record["fields"]["email"], "b@x");
+  EXPECT_EQ(record["fields"]["phone"], "1");
+  EXPECT_EQ(record["fields"]["note"], "checked");
+  EXPECT_EQ(record["version"], 6);
+  EXPECT_EQ(record["provenance"]["email"], "operator");
+  EXPECT_EQ(Scalar("SELECT resolution FROM conflict_log WHERE id = " + std::to_string(id)),
+            "merged");
+
+  // A value moved after the conflict was logged: the merged value is refused, naming it.
+  const int stale_id = open_conflict("M2");
+  Post("/api/sync", R"({"externalId":"M2","source":"ERP","version":7,"email":"newer@x"})");
+  auto stale = Post("/api/conflicts/" + std::to_string(stale_id) + "/resolve",
+                    R"({"take":"merged","fields":{"email":"b@x"}})");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 412);
+  EXPECT_EQ(BodyOf(stale)["code"], "conflict_stale");
+  EXPECT_EQ(BodyOf(stale)["key"], "email");
+  EXPECT_EQ(BodyOf(stack_->Http()->Get("/api/records/client/M2"))["fields"]["email"], "newer@x");
+  EXPECT_EQ(Scalar("SELECT status FROM conflict_log WHERE id = " + std::to_string(stale_id)),
+            "open");
+  // Choosing only a field that did not move is fine.
+  auto phone = Post("/api/conflicts/" + std::to_string(stale_id) + "/resolve",
+                    R"({"take":"merged","fields":{"phone":"2"}})");
+  EXPECT_EQ(phone->status, 200);
+}
+
 TEST_F(IngestE2e, EveryValidationRuleGets400NamingTheKey) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"source":"CRM","version":1})", "externalId"},

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/core/event_parse.hpp"
 #include "common/core/record.hpp"
 #include "common/zmq/resolver_client.hpp"
 #include "ingest/core/api_json.hpp"
@@ -32,13 +33,31 @@ HttpAnswer HandleResolveConflict(const RouteRequest& request, RouteDeps& deps) {
   auto body = ObjectBody(request);
   if (!body.ok()) return ProblemFromStatus(body.status());
   const Json take = body->value("take", Json());
-  if (take != "incoming" && take != "canonical") {
-    return Problem(400, "invalid_take", "take is \"incoming\" or \"canonical\"", "take");
+  if (take != "incoming" && take != "canonical" && take != "merged") {
+    return Problem(400, "invalid_take", "take is \"incoming\", \"canonical\" or \"merged\"",
+                   "take");
   }
   // The resolver makes the write (one writer: resolver/pg/operator_writes.hpp).
   v1::OperatorWrite write;
   write.mutable_resolve()->set_conflict_id(*id);
   write.mutable_resolve()->set_take(take.get<std::string>());
+  if (take == "merged") {
+    // SPEC section 8: {"take":"merged","fields":{...}}, the values a person chose.
+    const Json fields = body->value("fields", Json());
+    if (!fields.is_object()) {
+      return Problem(400, fields.is_null() ? "missing" : "wrong_type",
+                     "take \"merged\" needs \"fields\": an object of the values chosen", "fields");
+    }
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      if (!IsValidFieldName(it.key())) {
+        return Problem(400, it.key().rfind('_', 0) == 0 ? "reserved_field" : "invalid_field_name",
+                       "field names match [A-Za-z][A-Za-z0-9_]{0,63}", it.key());
+      }
+    }
+    write.mutable_resolve()->set_fields_json(JsonText(fields));
+  } else if (body->contains("fields")) {
+    return Problem(400, "unexpected_fields", "\"fields\" goes with take \"merged\" only", "fields");
+  }
   auto reply = deps.Resolver().WriteAsOperator(std::move(write));
   HttpAnswer written = OperatorWriteAnswer(reply);
   if (written.status != 200) return written;

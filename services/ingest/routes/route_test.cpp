@@ -127,8 +127,18 @@ TEST(Conflicts, CheckStatusIdAndTake) {
   EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 415);
   resolve.json_content_type = true;
   EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 503);
-  resolve.body = R"({"take":"merged"})";
+  resolve.body = R"({"take":"theirs"})";
   EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "invalid_take");
+  resolve.body = R"({"take":"merged"})";
+  EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "missing");
+  resolve.body = R"({"take":"merged","fields":[1]})";
+  EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "wrong_type");
+  resolve.body = R"({"take":"merged","fields":{"_deleted":true}})";
+  EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "reserved_field");
+  resolve.body = R"({"take":"canonical","fields":{"email":"x"}})";
+  EXPECT_EQ(Code(HandleResolveConflict(resolve, deps)), "unexpected_fields");
+  resolve.body = R"({"take":"merged","fields":{"email":"x"}})";
+  EXPECT_EQ(HandleResolveConflict(resolve, deps).status, 503);  // every check passed
 }
 
 TEST(DeadLetters, CheckStatusAndId) {

@@ -172,30 +172,36 @@ v1::OperatorWriteReply ResolverServer::WriteAsOperator(const v1::OperatorWrite& 
   PgOperatorWrites writes(*connection);
   auto catalog = catalog_->Current();
   StatusOr<ConditionalWrite> written = Status::InvalidArgument("", "empty_write", "no action");
+  // The fields of a patch or a merged resolution: a JSON object of valid field names.
+  auto fields_of = [](const std::string& text) -> StatusOr<FieldMap> {
+    if (text.empty()) return FieldMap{};
+    const Json json = TryParseStoredJson(text);
+    if (!json.is_object()) {
+      return Status::InvalidArgument("fields", "wrong_type", "fields must be a JSON object");
+    }
+    FieldMap fields;
+    for (auto it = json.begin(); it != json.end(); ++it) {
+      if (!IsValidFieldName(it.key())) {
+        return Status::InvalidArgument(it.key(), "invalid_field_name",
+                                       "field names match [A-Za-z][A-Za-z0-9_]{0,63}");
+      }
+      fields.insert_or_assign(it.key(), *it);
+    }
+    return fields;
+  };
   if (write.has_patch()) {
     const v1::RecordPatch& patch = write.patch();
-    const Json fields_json = TryParseStoredJson(patch.fields_json());
-    FieldMap fields;
-    if (fields_json.is_object()) {
-      for (auto it = fields_json.begin(); it != fields_json.end(); ++it) {
-        if (!IsValidFieldName(it.key())) {
-          written = Status::InvalidArgument(it.key(), "invalid_field_name",
-                                            "field names match [A-Za-z][A-Za-z0-9_]{0,63}");
-          break;
-        }
-        fields.insert_or_assign(it.key(), *it);
-      }
-      if (fields.size() == fields_json.size()) {
-        written = writes.PatchRecord(
-            patch.entity(), patch.external_id(), PreconditionsFromProto(patch),
-            patch.create_if_absent() ? IfAbsent::kCreate : IfAbsent::kNotFound, fields, *catalog);
-      }
-    } else {
-      written = Status::InvalidArgument("fields", "wrong_type", "fields must be a JSON object");
-    }
+    auto fields = fields_of(patch.fields_json());
+    written = !fields.ok() ? StatusOr<ConditionalWrite>(fields.status())
+                           : writes.PatchRecord(
+                                 patch.entity(), patch.external_id(), PreconditionsFromProto(patch),
+                                 patch.create_if_absent() ? IfAbsent::kCreate : IfAbsent::kNotFound,
+                                 *fields, *catalog);
   } else if (write.has_resolve()) {
-    written =
-        writes.ResolveConflict(write.resolve().conflict_id(), write.resolve().take(), *catalog);
+    auto fields = fields_of(write.resolve().fields_json());
+    written = !fields.ok() ? StatusOr<ConditionalWrite>(fields.status())
+                           : writes.ResolveConflict(write.resolve().conflict_id(),
+                                                    write.resolve().take(), *fields, *catalog);
   }
   if (!written.ok()) {
     if (written.status().code() == StatusCode::kUnavailable) report_connection_.reset();

@@ -158,6 +158,7 @@ StatusOr<ConditionalWrite> PgOperatorWrites::PatchRecord(const std::string& enti
 
 StatusOr<ConditionalWrite> PgOperatorWrites::ResolveConflict(std::int64_t id,
                                                              const std::string& take,
+                                                             const FieldMap& merged,
                                                              const Catalog& catalog) {
   auto conflict = ReadConflict(id);
   if (!conflict.ok()) return conflict.status();
@@ -170,6 +171,32 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ResolveConflict(std::int64_t id,
   FieldMap fields;
   bool delete_record = false;
   Preconditions preconditions;  // "canonical" writes no value: no etag condition needed
+  if (take != "incoming" && take != "canonical" && take != "merged") {
+    return Status::InvalidArgument("take", "invalid_take",
+                                   "take is \"incoming\", \"canonical\" or \"merged\"");
+  }
+  if (take == "merged") {
+    // The values a person chose, field by field: written as they are, unless a field they set
+    // changed after the conflict was logged (they chose without seeing that value: refused,
+    // never overwritten). The record keeps its deleted state, as with "canonical".
+    auto now = ReadRecordNow(entity, external_id);
+    if (!now.ok()) return now.status();
+    Json chosen = {{"fields", Json::object()}};
+    for (const auto& [name, value] : merged) chosen["fields"][name] = value;
+    if (auto changed =
+            FieldChangedSinceConflict(chosen, conflict->canonical, RecordToJson(now->record));
+        changed && *changed != std::string(kDeletedField)) {
+      return Status::FailedPrecondition(
+          *changed, "conflict_stale",
+          "conflict " + std::to_string(id) + " is stale: " + *changed + " of " + entity + "/" +
+              external_id +
+              " changed after the conflict was logged; the merged value would overwrite it. "
+              "Look at the record again and resolve with the values you want");
+    }
+    preconditions.if_match = EntityTagList{false, {RecordEntityTag(now->etag)}};
+    fields = merged;
+    delete_record = now->record.deleted();
+  }
   if (take == "incoming") {
     // Taking the event's side must not overwrite what changed after the conflict was logged
     // (a later version from a source, an operator's edit): then the operator decides again.

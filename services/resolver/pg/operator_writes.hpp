@@ -65,14 +65,17 @@ class PgOperatorWrites {
                                          const Preconditions& preconditions, IfAbsent if_absent,
                                          const FieldMap& fields, const Catalog& catalog);
 
-  // Resolves open conflict `id`. take: "incoming" applies the conflicting event's fields,
-  // "canonical" keeps the record; either way as an operator event at version + 1 that marks
-  // the conflict resolved in the same transaction, so every source converges. Returns the
-  // record written; kAlreadyExists when the conflict is not open, kFailedPrecondition
-  // (conflict_stale) when taking "incoming" would overwrite a field changed since the
-  // conflict was logged, or the record moved while resolving.
+  // Resolves open conflict `id` (SPEC section 8). take: "incoming" applies the conflicting
+  // event's fields, "canonical" keeps the record, "merged" writes `merged` (the values a
+  // person chose, any fields; the record keeps its deleted state); each as an operator event
+  // at version + 1 that marks the conflict resolved in the same transaction, so every source
+  // converges. Returns the record written; kAlreadyExists when the conflict is not open,
+  // kFailedPrecondition (conflict_stale, key: the field) when "incoming" or "merged" would
+  // overwrite a field changed since the conflict was logged, or the record moved while
+  // resolving; kInvalidArgument (invalid_take) for another take.
+  // REQUIRES: every name in `merged` is valid (IsValidFieldName); empty unless "merged".
   StatusOr<ConditionalWrite> ResolveConflict(std::int64_t id, const std::string& take,
-                                             const Catalog& catalog);
+                                             const FieldMap& merged, const Catalog& catalog);
 
  private:
   struct Conflict {

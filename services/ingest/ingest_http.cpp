@@ -1,7 +1,6 @@
 #include "ingest/ingest_http.hpp"
 
 #include <httplib.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -120,22 +119,6 @@ void Render(const HttpAnswer& answer, httplib::Response& response) {
 
 }  // namespace
 
-// False when an idle connection is known to be dead: PostgreSQL, when it shuts down or
-// terminates a backend, sends an error and closes the socket, so an idle connection whose
-// socket is readable has been told something; reading it (PQconsumeInput) fails when the
-// server is gone. Costs one poll(2) with no wait.
-static bool ConnectionAlive(pqxx::connection& connection) {
-  if (!connection.is_open()) return false;
-  pollfd idle{connection.sock(), POLLIN, 0};
-  if (::poll(&idle, 1, 0) <= 0) return true;  // nothing said: assume alive
-  try {
-    connection.get_notifs();
-    return connection.is_open();
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 // What one pool thread owns: its database connection and resolver client.
 struct ThreadResources {
   std::unique_ptr<pqxx::connection> connection;
@@ -166,7 +149,7 @@ struct IngestHttpServer::Impl : RouteDeps {
 
   StatusOr<PgIngestStore> Store() override {
     ThreadResources& own = Resources();
-    if (own.connection && !ConnectionAlive(*own.connection)) own.connection.reset();
+    if (own.connection && !IdleConnectionAlive(*own.connection)) own.connection.reset();
     if (!own.connection || !own.connection->is_open()) {
       auto connection = ConnectPg(options.conninfo);
       if (!connection.ok()) return connection.status();

@@ -1,5 +1,6 @@
 #include "common/pg/connection.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -37,6 +38,32 @@ std::unique_ptr<pqxx::connection> ConnectPgWithRetry(const std::string& conninfo
     }
   }
   return nullptr;
+}
+
+bool IdleConnectionAlive(pqxx::connection& connection) {
+  if (!connection.is_open()) return false;
+  pollfd idle{connection.sock(), POLLIN, 0};
+  if (::poll(&idle, 1, 0) <= 0) return true;
+  try {
+    connection.get_notifs();
+    return connection.is_open();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+Status SetSessionTimeouts(pqxx::connection& connection, int lock_timeout_ms,
+                          int statement_timeout_ms) {
+  try {
+    pqxx::nontransaction tx(connection);
+    if (lock_timeout_ms > 0) tx.exec("SET lock_timeout = " + std::to_string(lock_timeout_ms));
+    if (statement_timeout_ms > 0) {
+      tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_ms));
+    }
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return Status::Unavailable(std::string("setting session timeouts: ") + error.what());
+  }
 }
 
 std::string PgConninfoFrom(const std::string& flag_value) {

@@ -22,6 +22,22 @@ std::unique_ptr<pqxx::connection> ConnectPgWithRetry(const std::string& conninfo
                                                      const std::atomic<bool>& stop,
                                                      const RetryPolicy& policy = ReconnectPolicy());
 
+// False when an idle connection (no transaction open) is known to be dead: PostgreSQL, when it
+// shuts down or terminates a backend, sends an error and closes the socket, so an idle
+// connection whose socket is readable has been told something, and reading it
+// (PQconsumeInput) fails when the server is gone. True otherwise (nothing said: assume alive).
+// Costs one poll(2) with no wait. Use it before lending a pooled connection, so that a
+// request does not fail on a connection that died while idle.
+bool IdleConnectionAlive(pqxx::connection& connection);
+
+// Session settings that bound how long one statement may wait (SET on `connection`):
+// lock_timeout (a row another transaction holds, e.g. an operator's open psql session) and
+// statement_timeout, in milliseconds; 0 leaves the server's setting. Both failures are
+// classified kUnavailable (pg_errors.hpp): nothing of the unit of work is written and the
+// submitter resends. Returns kUnavailable when the connection is gone.
+Status SetSessionTimeouts(pqxx::connection& connection, int lock_timeout_ms,
+                          int statement_timeout_ms);
+
 // The connection string services use: `flag_value` when not empty, else the environment
 // variable SYNCHUB_DB, else "" (libpq's defaults).
 std::string PgConninfoFrom(const std::string& flag_value);

@@ -20,9 +20,10 @@ Status StatusFromPgException(const std::exception& error, std::string_view what)
       return Status::InvalidArgument("", "database_rejected", std::move(message));
     }
     // 08: connection exceptions; 53: insufficient resources (too many connections, disk
-    // full); 57014: a statement timeout or cancel; 57P01-03: the server is shutting down.
-    if (state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 || state == "57014" ||
-        state == "57P01" || state == "57P02" || state == "57P03") {
+    // full); 55P03: lock_timeout (a row held by another transaction); 57014: a statement
+    // timeout or cancel; 57P01-03: the server is shutting down.
+    if (state.rfind("08", 0) == 0 || state.rfind("53", 0) == 0 || state == "55P03" ||
+        state == "57014" || state == "57P01" || state == "57P02" || state == "57P03") {
       return Status::Unavailable(std::move(message));
     }
   }

@@ -49,6 +49,14 @@ int main(int argc, char** argv) {
                  "attempts before DEPENDENCY_UNMET")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  app.add_option("--lock-timeout-ms", options.lock_timeout_ms,
+                 "longest wait for a row lock before a batch answers UNAVAILABLE (0: none)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  app.add_option("--statement-timeout-ms", options.statement_timeout_ms,
+                 "longest statement before a batch answers UNAVAILABLE (0: none)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
   int idempotency_window_hours = 24 * 7;
   app.add_option("--idempotency-window-hours", idempotency_window_hours,
                  "how long an event id and its content digest are kept (SPEC section 4)")

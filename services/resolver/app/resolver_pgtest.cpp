@@ -290,6 +290,30 @@ TEST_F(ResolverTest, OperatorWritesAreResolverEventsAndTheLogReplaysThem) {
   EXPECT_EQ(verified->events_replayed, 4u);
 }
 
+// A record locked by another transaction (an operator's open psql session) makes its batch
+// answer UNAVAILABLE within the lock timeout, nothing written: never an answer that comes
+// after the submitter gave up (and a 503 for an event applied later).
+TEST_F(ResolverTest, ALockedRecordAnswersUnavailableWithinTheLockTimeoutAndWritesNothing) {
+  auto resolver = StartResolver(db_, {"--lock-timeout-ms", "300"});
+  auto client = ClientFor(context_, {resolver.endpoint});
+  SubmitOne(*client, WireEvent(R"({"externalId":"LK","source":"CRM","version":1,"a":1})"));
+  auto holder = db_.Connect();
+  pqxx::work held(*holder);
+  held.exec("SELECT 1 FROM canonical_record WHERE external_id = 'LK' FOR UPDATE");
+  const auto started = std::chrono::steady_clock::now();
+  auto blocked = SubmitOne(
+      *client, WireEvent(R"({"externalId":"LK","source":"CRM","version":2,"a":2})", "lk-2"));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(blocked.error().code(), v1::STATUS_CODE_UNAVAILABLE) << blocked.error().message();
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  EXPECT_EQ(Scalar(db_, "SELECT count(*) FROM resolution_log WHERE event_id = 'lk-2'"), "0");
+  held.abort();
+  auto resent = SubmitOne(
+      *client, WireEvent(R"({"externalId":"LK","source":"CRM","version":2,"a":2})", "lk-2"));
+  EXPECT_EQ(resent.outcome(), v1::OUTCOME_VERSION_WIN);
+  EXPECT_FALSE(resent.duplicate());
+}
+
 TEST_F(ResolverTest, AnInvalidEventIsRejectedNamingTheKeyAndStoresNothing) {
   auto resolver = StartResolver(db_);
   auto client = ClientFor(context_, {resolver.endpoint});

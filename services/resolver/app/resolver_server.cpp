@@ -148,9 +148,19 @@ v1::DeadLetterReceipt ResolverServer::StoreReport(const v1::DeadLetterReport& re
   return receipt;
 }
 
+StatusOr<std::unique_ptr<pqxx::connection>> ResolverServer::OpenConnection() const {
+  auto connection = ConnectPg(options_.conninfo);
+  if (!connection.ok()) return connection.status();
+  Status set =
+      SetSessionTimeouts(**connection, options_.lock_timeout_ms, options_.statement_timeout_ms);
+  if (!set.ok()) return set;
+  return connection;
+}
+
 pqxx::connection* ResolverServer::SocketThreadConnection(Status* error) {
+  if (report_connection_ && !IdleConnectionAlive(*report_connection_)) report_connection_.reset();
   if (!report_connection_ || !report_connection_->is_open()) {
-    auto connection = ConnectPg(options_.conninfo);
+    auto connection = OpenConnection();
     if (!connection.ok()) {
       *error = connection.status();
       return nullptr;
@@ -371,26 +381,27 @@ void ResolverServer::WorkerLoop(int index) {
     v1::SubmitRequest request;
     std::size_t first = 0;
   };
-  while (!stopping_) {
-    if (!resolver && std::chrono::steady_clock::now() >= next_connect) {
-      auto opened = ConnectPg(options_.conninfo);
-      if (opened.ok()) {
-        connection = std::move(opened).value();
-        resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
-        reconnect.Succeeded();
-        metrics_.WorkerDisconnected(-1);
-        if (connected_once) {
-          metrics_.DatabaseReconnected();
-          spdlog::info("worker {}: connected to PostgreSQL again", index);
-        }
-        connected_once = true;
-      } else {
-        const auto delay = reconnect.Failed(JitterDraw()).value_or(std::chrono::seconds(5));
-        next_connect = std::chrono::steady_clock::now() + delay;
-        spdlog::warn("worker {}: {}; answering UNAVAILABLE, retrying in {} ms", index,
-                     opened.status().message(), delay.count());
+  auto try_connect = [&] {
+    auto opened = OpenConnection();
+    if (opened.ok()) {
+      connection = std::move(opened).value();
+      resolver = std::make_unique<BatchResolver>(*connection, options_.resolver);
+      reconnect.Succeeded();
+      metrics_.WorkerDisconnected(-1);
+      if (connected_once) {
+        metrics_.DatabaseReconnected();
+        spdlog::info("worker {}: connected to PostgreSQL again", index);
       }
+      connected_once = true;
+    } else {
+      const auto delay = reconnect.Failed(JitterDraw()).value_or(std::chrono::seconds(5));
+      next_connect = std::chrono::steady_clock::now() + delay;
+      spdlog::warn("worker {}: {}; answering UNAVAILABLE, retrying in {} ms", index,
+                   opened.status().message(), delay.count());
     }
+  };
+  while (!stopping_) {
+    if (!resolver && std::chrono::steady_clock::now() >= next_connect) try_connect();
     zmq::pollitem_t items[] = {{inbox.handle(), 0, ZMQ_POLLIN, 0}};
     PollFor(items, kPollInterval);
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
@@ -430,6 +441,12 @@ void ResolverServer::WorkerLoop(int index) {
       work.push_back(std::move(decoded[i].item));
       work_index.push_back(i);
     }
+    // A connection that died while idle (a restart, a terminated backend) is replaced before
+    // it fails this batch.
+    if (resolver && !IdleConnectionAlive(*connection)) {
+      disconnect();
+      try_connect();
+    }
     const auto started = std::chrono::steady_clock::now();
     auto resolved = resolver ? resolver->Resolve(work, *catalog)
                              : StatusOr<std::vector<EventResult>>(Status::Unavailable(
@@ -455,11 +472,9 @@ void ResolverServer::WorkerLoop(int index) {
     for (const auto& [name, count] : answered) metrics_.Answered(name, count);
     if (!resolved.ok() && resolver) {
       spdlog::error("worker {}: batch not decided: {}", index, resolved.status().message());
-      // Unavailable: the connection broke, or a statement timed out. A new connection is
-      // opened before the next batch (a fresh session: no half-state, statements re-prepared).
-      if (resolved.status().code() == StatusCode::kUnavailable || !connection->is_open()) {
-        disconnect();
-      }
+      // The connection broke: a new one is opened before the next batch (a fresh session,
+      // statements re-prepared). A timeout (lock or statement) keeps the connection.
+      if (!connection->is_open()) disconnect();
     }
     for (const auto& part : parts) {
       v1::SubmitReply reply;
@@ -503,6 +518,11 @@ void ResolverServer::DeferredLoop() {
         wakeup.reset();
         connection = ConnectPgWithRetry(options_.conninfo, stopping_);
         if (!connection) return;
+        if (Status set = SetSessionTimeouts(*connection, options_.lock_timeout_ms,
+                                            options_.statement_timeout_ms);
+            !set.ok()) {
+          throw std::runtime_error(set.message());
+        }
         wakeup = std::make_unique<DeferredWakeup>(*connection);
       }
       BatchResolver resolver(*connection, options_.resolver);

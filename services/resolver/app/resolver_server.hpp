@@ -38,6 +38,12 @@ struct ResolverServerOptions {
   std::chrono::milliseconds catalog_refresh{500};
   std::chrono::milliseconds deferred_poll{250};  // fallback when no NOTIFY arrives
   std::string metrics_listen;  // HOST:PORT for Prometheus /metrics; empty: not served
+  // How long one statement may wait for a row lock (another transaction holding a record,
+  // e.g. an operator's open psql session) and run at all, in ms (0: the server's setting).
+  // Past them the batch is answered UNAVAILABLE, nothing written, well within the gateway's
+  // 5 s resolver timeout: a submitter never gets 503 for an event applied later.
+  int lock_timeout_ms = 2000;
+  int statement_timeout_ms = 4000;
   // How long an idempotency key (source, event id) and its content digest are kept (SPEC
   // section 4): a resend within it is answered as a duplicate, a reuse with other content is
   // refused. Older keys are forgotten by the deferred scheduler's thread, hourly.
@@ -72,6 +78,8 @@ class ResolverServer {
   // The socket thread's connection, opened when missing or closed; nullptr (and `error` set)
   // when the database cannot be reached.
   pqxx::connection* SocketThreadConnection(Status* error);
+  // A new connection with the session timeouts of the options.
+  StatusOr<std::unique_ptr<pqxx::connection>> OpenConnection() const;
   void DeferredLoop();
   // Forgets idempotency keys older than options_.idempotency_window, in chunks.
   void PruneIdempotencyKeys(pqxx::connection& connection);

@@ -175,41 +175,39 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ResolveConflict(std::int64_t id,
     return Status::InvalidArgument("take", "invalid_take",
                                    "take is \"incoming\", \"canonical\" or \"merged\"");
   }
+  // Every take starts from the record as it is now; "incoming" and "merged" write values
+  // and so must not overwrite one that changed after the conflict was logged (a later version
+  // from a source, an operator's edit): then the operator decides again. The write is
+  // conditional on the etag read here.
+  auto now = ReadRecordNow(entity, external_id);
+  if (!now.ok()) return now.status();
+  const Json record_now = RecordToJson(now->record);
+  auto stale = [&](const std::string& field, const std::string& advice) {
+    return Status::FailedPrecondition(field, "conflict_stale",
+                                      "conflict " + std::to_string(id) + " is stale: " + field +
+                                          " of " + entity + "/" + external_id +
+                                          " changed after the conflict was logged; " + advice);
+  };
   if (take == "merged") {
-    // The values a person chose, field by field: written as they are, unless a field they set
-    // changed after the conflict was logged (they chose without seeing that value: refused,
-    // never overwritten). The record keeps its deleted state, as with "canonical".
-    auto now = ReadRecordNow(entity, external_id);
-    if (!now.ok()) return now.status();
+    // The values a person chose, field by field; the record keeps its deleted state, as with
+    // "canonical".
     Json chosen = {{"fields", Json::object()}};
     for (const auto& [name, value] : merged) chosen["fields"][name] = value;
-    if (auto changed =
-            FieldChangedSinceConflict(chosen, conflict->canonical, RecordToJson(now->record));
+    if (auto changed = FieldChangedSinceConflict(chosen, conflict->canonical, record_now);
         changed && *changed != std::string(kDeletedField)) {
-      return Status::FailedPrecondition(
-          *changed, "conflict_stale",
-          "conflict " + std::to_string(id) + " is stale: " + *changed + " of " + entity + "/" +
-              external_id +
-              " changed after the conflict was logged; the merged value would overwrite it. "
-              "Look at the record again and resolve with the values you want");
+      return stale(*changed,
+                   "the merged value would overwrite it. Look at the record again and resolve "
+                   "with the values you want");
     }
     preconditions.if_match = EntityTagList{false, {RecordEntityTag(now->etag)}};
     fields = merged;
     delete_record = now->record.deleted();
   }
   if (take == "incoming") {
-    // Taking the event's side must not overwrite what changed after the conflict was logged
-    // (a later version from a source, an operator's edit): then the operator decides again.
-    auto now = ReadRecordNow(entity, external_id);
-    if (!now.ok()) return now.status();
-    if (auto changed =
-            FieldChangedSinceConflict(event, conflict->canonical, RecordToJson(now->record))) {
-      return Status::FailedPrecondition(
-          *changed, "conflict_stale",
-          "conflict " + std::to_string(id) + " is stale: " + *changed + " of " + entity + "/" +
-              external_id +
-              " changed after the conflict was logged; taking the incoming side "
-              "would overwrite it. Resolve with take=canonical, or edit the record (PATCH)");
+    if (auto changed = FieldChangedSinceConflict(event, conflict->canonical, record_now)) {
+      return stale(*changed,
+                   "taking the incoming side would overwrite it. Resolve with take=canonical "
+                   "or merged, or edit the record (PATCH)");
     }
     preconditions.if_match = EntityTagList{false, {RecordEntityTag(now->etag)}};
     const Json event_fields = event.value("fields", Json::object());
@@ -220,8 +218,6 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ResolveConflict(std::int64_t id,
   }
   if (take == "canonical") {
     // Keeping the canonical side keeps its deletion too: an upsert would write _deleted false.
-    auto now = ReadRecordNow(entity, external_id);
-    if (!now.ok()) return now.status();
     delete_record = now->record.deleted();
   }
   // Both sides go out as an operator event at version + 1: "canonical" changes no value but

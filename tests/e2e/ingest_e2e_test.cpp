@@ -200,6 +200,17 @@ TEST_F(IngestE2e, AConflictResolvedWithMergedValuesWritesThemAndRefusesStaleOnes
   auto phone = Post("/api/conflicts/" + std::to_string(stale_id) + "/resolve",
                     R"({"take":"merged","fields":{"phone":"2"}})");
   EXPECT_EQ(phone->status, 200);
+
+  // A record deleted since the conflict: values written into the tombstone would be invisible.
+  const int deleted_id = open_conflict("M3");
+  Post("/api/sync", R"({"externalId":"M3","source":"ERP","version":7,"op":"delete"})");
+  auto into_tombstone = Post("/api/conflicts/" + std::to_string(deleted_id) + "/resolve",
+                             R"({"take":"merged","fields":{"email":"c@x"}})");
+  ASSERT_TRUE(into_tombstone);
+  EXPECT_EQ(into_tombstone->status, 412);
+  EXPECT_EQ(BodyOf(into_tombstone)["key"], "_deleted");
+  EXPECT_EQ(Scalar("SELECT status FROM conflict_log WHERE id = " + std::to_string(deleted_id)),
+            "open");
 }
 
 TEST_F(IngestE2e, EveryValidationRuleGets400NamingTheKey) {

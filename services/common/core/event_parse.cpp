@@ -12,12 +12,18 @@ namespace {
 constexpr std::array<std::string_view, 7> kReservedKeys = {
     "eventId", "entity", "externalId", "source", "version", "op", "fields"};
 
-bool IsReservedKey(std::string_view key) {
+}  // namespace
+
+bool IsReservedEventKey(std::string_view key) {
   for (auto reserved : kReservedKeys) {
     if (key == reserved) return true;
   }
   return false;
 }
+
+namespace {
+
+bool IsReservedKey(std::string_view key) { return IsReservedEventKey(key); }
 
 Status Invalid(std::string_view key, std::string reason, const std::string& message) {
   return Status::InvalidArgument(std::string(key), std::move(reason),

@@ -27,6 +27,10 @@ struct EventLimits {
 // Returns true when `name` is a valid user field name: [A-Za-z][A-Za-z0-9_]{0,63}.
 bool IsValidFieldName(std::string_view name);
 
+// True for the keys of an event that are not fields in the flat form (SPEC section 1):
+// eventId, entity, externalId, source, version, op, fields.
+bool IsReservedEventKey(std::string_view key);
+
 // Parses and validates one event body against `catalog`.
 // On success returns the event, `entity` defaulted to "client", `op` to upsert.
 // On failure returns kInvalidArgument whose key() names the offending key and whose reason()

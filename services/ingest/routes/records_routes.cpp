@@ -131,7 +131,25 @@ HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
   if (auto refused = RequireJson(request, "send the patch as application/json")) return *refused;
   auto body = ObjectBody(request);
   if (!body.ok()) return ProblemFromStatus(body.status());
-  const Json& patch = body->contains("fields") ? (*body)["fields"] : *body;
+  // Either {"fields": {...}} alone, or the fields themselves (the flat form). Nothing is
+  // dropped silently: a key beside "fields", or an event's key in the flat form (an edit
+  // carries no version, source or op: PATCH writes fields), is refused naming it.
+  const bool wrapped = body->contains("fields");
+  for (auto it = body->begin(); it != body->end(); ++it) {
+    if (wrapped && it.key() != "fields") {
+      return Problem(400, "mixed_forms",
+                     "send the fields inside \"fields\" or all at the top level, not both",
+                     it.key());
+    }
+    if (!wrapped && IsReservedEventKey(it.key())) {
+      return Problem(400, "reserved_key",
+                     "\"" + it.key() +
+                         "\" is an event's key, not a field: a PATCH writes fields only (the "
+                         "version, source and op are the operator's)",
+                     it.key());
+    }
+  }
+  const Json& patch = wrapped ? (*body)["fields"] : *body;
   if (!patch.is_object()) {
     return Problem(400, "wrong_type", "fields must be a JSON object", "fields");
   }

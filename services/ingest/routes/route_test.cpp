@@ -110,6 +110,18 @@ TEST(PatchRecord, ChecksIfMatchThenContentTypeThenBody) {
   EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "reserved_field");
   request.body = R"({"1x":1})";
   EXPECT_EQ(Code(HandlePatchRecord(request, deps)), "invalid_field_name");
+  // Nothing is dropped or misread silently (a fresh-eyes finding).
+  request.body = R"({"fields":{"email":"v3"},"fullName":"mix"})";
+  auto mixed = HandlePatchRecord(request, deps);
+  EXPECT_EQ(Code(mixed), "mixed_forms");
+  EXPECT_EQ(mixed.body.value("key", ""), "fullName");
+  for (const char* key : {"op", "version", "source", "eventId", "entity", "externalId"}) {
+    const std::string body = std::string(R"({")") + key + R"(":"delete","email":"x"})";
+    request.body = body;
+    auto reserved = HandlePatchRecord(request, deps);
+    EXPECT_EQ(Code(reserved), "reserved_key") << key;
+    EXPECT_EQ(reserved.body.value("key", ""), key);
+  }
 }
 
 TEST(Conflicts, CheckStatusIdAndTake) {

@@ -193,8 +193,9 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ResolveConflict(std::int64_t id,
     // "canonical".
     Json chosen = {{"fields", Json::object()}};
     for (const auto& [name, value] : merged) chosen["fields"][name] = value;
-    if (auto changed = FieldChangedSinceConflict(chosen, conflict->canonical, record_now);
-        changed && *changed != std::string(kDeletedField)) {
+    // A record deleted or restored since is stale too (key "_deleted"): values written into
+    // a tombstone would be invisible, and a restore was not what the person chose.
+    if (auto changed = FieldChangedSinceConflict(chosen, conflict->canonical, record_now)) {
       return stale(*changed,
                    "the merged value would overwrite it. Look at the record again and resolve "
                    "with the values you want");

@@ -12,6 +12,7 @@
 #include "common/zmq/resolver_client.hpp"
 #include "ingest/http_problem.hpp"
 #include "ingest/ingest_store.hpp"
+#include "ingest/routes/checksums_routes.hpp"
 #include "ingest/routes/conflicts_routes.hpp"
 #include "ingest/routes/dead_letters_routes.hpp"
 #include "ingest/routes/events_routes.hpp"
@@ -26,10 +27,12 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr const char* kProblemJson = "application/problem+json";
 
-// One route: the method and path of docs/openapi.yaml, and its handler.
+// One route: the method and path of docs/openapi.yaml, and its handler. `read`: it only reads
+// (every GET, and POST /api/checksums), so it may run again after a broken connection.
 struct RouteEntry {
   RouteSpec spec;
   RouteHandler handler;
+  bool read = false;
 };
 
 // Every route, in the order they are registered (a path is matched whole, so the order
@@ -37,6 +40,8 @@ struct RouteEntry {
 const std::vector<RouteEntry>& RouteTable() {
   static const std::vector<RouteEntry> kTable = {
       {{"POST", "/api/sync"}, HandleSubmitEvent},
+      {{"GET", "/api/records/{entity}"}, HandleListRecords},
+      {{"POST", "/api/checksums/{entity}"}, HandleRangeChecksums, /*read=*/true},
       {{"GET", "/api/records/{entity}/{externalId}"}, HandleGetRecord},
       {{"PATCH", "/api/records/{entity}/{externalId}"}, HandlePatchRecord},
       {{"GET", "/api/records/{entity}/{externalId}/history"}, HandleGetHistory},
@@ -186,10 +191,13 @@ struct IngestHttpServer::Impl : RouteDeps {
 
   IngestMetrics& Metrics() override { return metrics; }
 
-  // Serves `spec` with `handler`, timing it and turning an escaped exception into a 500.
-  void Serve(const RouteSpec& spec, RouteHandler handler) {
-    auto wrapped = [this, spec, handler](const httplib::Request& request,
-                                         httplib::Response& response) {
+  // Serves `entry`, timing it and turning an escaped exception into a 500.
+  void Serve(const RouteEntry& entry) {
+    const RouteSpec& spec = entry.spec;
+    const RouteHandler handler = entry.handler;
+    const bool read = entry.read || spec.method == "GET";
+    auto wrapped = [this, spec, handler, read](const httplib::Request& request,
+                                               httplib::Response& response) {
       metrics.RequestStarted();
       const auto started = std::chrono::steady_clock::now();
       HttpAnswer answer;
@@ -198,7 +206,7 @@ struct IngestHttpServer::Impl : RouteDeps {
         // A read that met a connection broken since its last use (a backend terminated
         // while idle without telling) is run once more on a new connection: reads are
         // idempotent. Writes answer 503 with Retry-After; their submitter resends.
-        if (answer.status == 503 && spec.method == "GET" && DropBrokenConnection()) {
+        if (answer.status == 503 && read && DropBrokenConnection()) {
           answer = handler(ToRouteRequest(request, options.max_body_bytes), *this);
         }
       } catch (const std::exception& error) {
@@ -230,7 +238,7 @@ const std::vector<RouteSpec>& IngestHttpServer::Routes() {
 }
 
 void IngestHttpServer::Impl::RegisterRoutes() {
-  for (const RouteEntry& entry : RouteTable()) Serve(entry.spec, entry.handler);
+  for (const RouteEntry& entry : RouteTable()) Serve(entry);
 
   // Anything else: a problem document, not an empty 404.
   server.set_error_handler(httplib::Server::HandlerWithResponse(

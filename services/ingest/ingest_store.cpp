@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "common/core/event_parse.hpp"
+#include "common/core/range_checksum.hpp"
 #include "common/pg/pg_errors.hpp"
+#include "common/pg/record_row.hpp"
 #include "common/runtime/event_ids.hpp"
 #include "ingest/sql.hpp"
 #include "resolver/core/batch_plan.hpp"
@@ -20,6 +22,22 @@ Json ParseOrNull(const pqxx::field& field) {
 template <typename T>
 std::optional<T> ValueOrNull(const pqxx::field& field) {
   return field.is_null() ? std::nullopt : std::optional<T>(field.as<T>());
+}
+
+// A row of ingest_sql::kRecordPage (kCanonicalRecordColumns) with its etag.
+StoredRecord StoredRecordFromRow(const pqxx::row& row) {
+  StoredRecord stored;
+  stored.record = CanonicalRecordFromRow(row, &stored.etag);
+  return stored;
+}
+
+// The ranges as the jsonb array ingest_sql::RangeChecksums reads.
+std::string RangesJson(const std::vector<KeyRange>& ranges) {
+  Json array = Json::array();
+  for (const KeyRange& range : ranges) {
+    array.push_back({{"after", range.after}, {"upTo", range.up_to ? Json(*range.up_to) : Json()}});
+  }
+  return JsonText(array);
 }
 
 // The columns of ingest_sql::kConflictColumns; `detail` reads event and canonical too.
@@ -94,6 +112,51 @@ StatusOr<StoredRecord> PgIngestStore::GetRecord(const std::string& entity,
     return std::move(stored->begin()->second);
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "reading a record");
+  }
+}
+
+StatusOr<RecordPage> PgIngestStore::ListRecords(const std::string& entity, const std::string& after,
+                                                int limit) {
+  try {
+    pqxx::read_transaction tx(connection_);
+    RecordPage page;
+    // One more than asked tells whether another page follows.
+    for (const auto& row : tx.exec_params(ingest_sql::kRecordPage, entity, after, limit + 1)) {
+      page.records.push_back(StoredRecordFromRow(row));
+    }
+    if (page.records.size() > static_cast<std::size_t>(limit)) {
+      page.records.pop_back();
+      page.next = page.records.back().record.external_id;
+    }
+    return page;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "listing records");
+  }
+}
+
+StatusOr<std::vector<RangeChecksum>> PgIngestStore::ChecksumRanges(
+    const std::string& entity, const std::vector<std::string>& fields,
+    const std::vector<KeyRange>& ranges) {
+  std::vector<ChecksumField> hashed;
+  for (const std::string& name : fields) hashed.push_back({name, "(c.fields->'" + name + "')"});
+  const std::string statement = ingest_sql::RangeChecksums(
+      RangeChecksumSelectSql(RowHashSql("c.external_id", "c.version", std::move(hashed))));
+  try {
+    pqxx::read_transaction tx(connection_);
+    tx.exec(ingest_sql::kNoJit);
+    auto rows = tx.exec_params(statement, entity, RangesJson(ranges));
+    if (rows.size() != ranges.size()) {
+      return Status::Internal("range checksums: " + std::to_string(rows.size()) + " rows for " +
+                              std::to_string(ranges.size()) + " ranges");
+    }
+    std::vector<RangeChecksum> checksums;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      const auto row = rows[static_cast<pqxx::result::size_type>(i)];
+      checksums.push_back({ranges[i], row[0].as<std::int64_t>(), row[1].as<std::int64_t>()});
+    }
+    return checksums;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "computing range checksums");
   }
 }
 

@@ -32,6 +32,21 @@ class PgIngestStore {
   // The record and its etag; kNotFound when there is none. Fields written before per-field
   // versions count as written at the record's version.
   StatusOr<StoredRecord> GetRecord(const std::string& entity, const std::string& external_id);
+  // One page of `entity`'s records, tombstones included, in byte order of externalId: at most
+  // `limit` of those after `after` ("" from the start), each as GetRecord reads it. `next` is
+  // the page's last externalId when more records follow, nullopt on the last page. An entity
+  // without records gives an empty last page. REQUIRES: limit >= 1.
+  StatusOr<RecordPage> ListRecords(const std::string& entity, const std::string& after, int limit);
+
+  // The checksum of each of `ranges` over the live records (not deleted) of `entity`, in the
+  // order given: the row count and the bit_xor of RowHashSql (common/core/range_checksum.hpp)
+  // over externalId, version and `fields` read from the record's fields. One statement in a
+  // read-only transaction: one snapshot for all ranges; writes nothing.
+  // REQUIRES: `fields` are valid field names (they are embedded in the SQL as literals).
+  StatusOr<std::vector<RangeChecksum>> ChecksumRanges(const std::string& entity,
+                                                      const std::vector<std::string>& fields,
+                                                      const std::vector<KeyRange>& ranges);
+
   // The record's resolution log, oldest first; kNotFound when the record has no history.
   StatusOr<RecordHistory> GetHistory(const std::string& entity, const std::string& external_id);
 

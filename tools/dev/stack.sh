@@ -59,6 +59,7 @@ _stack_connector_config() {
  "database": "$PG_CONN dbname=$db",
  "submit": "tcp://127.0.0.1:$INGEST_ZMQ_PORT",
  "outbound": "tcp://127.0.0.1:$OUTBOUND_PORT",
+ "api": "http://127.0.0.1:$HTTP_PORT",
  "entities": [
   {"entity": "client", "table": "local_records", "key": "external_id", "version": "version",
    "fields": {"full_name": "fullName", "email": "email"}},

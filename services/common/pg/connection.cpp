@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/runtime/pause.hpp"
 #include "common/runtime/steady_clock.hpp"
 
 namespace synchub {
@@ -30,12 +31,7 @@ std::unique_ptr<pqxx::connection> ConnectPgWithRetry(const std::string& conninfo
     auto delay = backoff.Failed(JitterDraw());
     if (!delay) return nullptr;
     spdlog::warn("{}; retrying in {} ms", connection.status().message(), delay->count());
-    // Sleeps in short slices so that a stop is seen within 50 ms.
-    const auto until = std::chrono::steady_clock::now() + *delay;
-    while (!stop && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-          std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
-    }
+    PauseUnlessStopped(*delay, stop);
   }
   return nullptr;
 }

@@ -2,6 +2,9 @@
 //   synchub-connector --config FILE setup    install the outbox, state tables and triggers
 //   synchub-connector --config FILE run      push local changes, pull canonical ones
 //   synchub-connector --config FILE status   outbox counts and parked rows
+//   synchub-connector --config FILE snapshot send every row of the configured tables to the hub
+//   synchub-connector --config FILE reconcile [--repair] [--json]
+//                                            compare the tables with the hub's canonical records
 // (`--config` may also follow the subcommand.) Exit codes: 0 done, 2 the database or the
 // configuration is not usable (the message says what to fix).
 #include <spdlog/spdlog.h>
@@ -14,6 +17,8 @@
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
+#include "connector/app/reconcile_command.hpp"
+#include "connector/app/snapshot_command.hpp"
 #include "connector/app/sync_loops.hpp"
 #include "connector/core/connector_config.hpp"
 #include "connector/pg/connector_sync.hpp"
@@ -78,6 +83,19 @@ int main(int argc, char** argv) {
   auto* setup = app.add_subcommand("setup", "install the outbox, state tables and triggers");
   auto* run = app.add_subcommand("run", "push local changes and pull canonical ones");
   auto* status = app.add_subcommand("status", "outbox counts and parked rows");
+  auto* snapshot = app.add_subcommand(
+      "snapshot", "send every row of the configured tables to the hub (resumable, idempotent)");
+  synchub::SnapshotOptions snapshot_options;
+  snapshot->add_option("--chunk-rows", snapshot_options.chunk_rows, "rows per chunk")
+      ->check(CLI::Range(1, 100000));
+  snapshot->add_flag("--restart", snapshot_options.restart,
+                     "begin a new snapshot even when one is unfinished");
+  auto* reconcile = app.add_subcommand(
+      "reconcile", "compare the tables with the hub's canonical records (exit 1: they differ)");
+  synchub::ReconcileOptions reconcile_options;
+  reconcile->add_flag("--repair", reconcile_options.repair,
+                      "set differing rows to the canonical record; send rows the hub lacks");
+  reconcile->add_flag("--json", reconcile_options.json, "print the report as JSON");
   CLI11_PARSE(app, argc, argv);
 
   std::ifstream file(config_path);
@@ -146,6 +164,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (status->parsed()) return synchub::PrintStatus(*config);
+  if (reconcile->parsed()) {
+    synchub::StopSignals stop_signals;
+    zmq::context_t context(1);
+    return synchub::RunReconcile(*config, reconcile_options, context, stop_signals.flag());
+  }
+  if (snapshot->parsed()) {
+    synchub::StopSignals stop_signals;
+    zmq::context_t context(1);
+    return synchub::RunSnapshot(*config, snapshot_options, context, stop_signals.flag());
+  }
   if (run->parsed()) {
     // Only `run` has a stop to carry out; setup and status end on Ctrl-C as any command.
     // Before the ZeroMQ context: its threads inherit the blocked mask.

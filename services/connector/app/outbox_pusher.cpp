@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/codec/proto_codec.hpp"
 #include "common/core/dead_letter_reason.hpp"
 #include "common/core/json.hpp"
 #include "common/runtime/steady_clock.hpp"
@@ -30,6 +31,15 @@ OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& contex
       rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)) {}
 
 StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
+  auto locked = outbox_.TryLockPush(connection);
+  if (!locked.ok()) return locked.status();
+  if (!*locked) return 0;  // another process of this source pushes now
+  auto pushed = PushLocked(connection);
+  outbox_.UnlockPush(connection);
+  return pushed;
+}
+
+StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
   auto due = outbox_.ReadDue(connection);
   if (!due.ok()) return due.status();
   if (due->empty()) return 0;
@@ -54,12 +64,14 @@ StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
     if (result != nullptr) row.error = result->error().message();
     if (row.step.kind == connector::PushStep::Kind::kSent) {
       ++sent;  // decided at the hub (any outcome, dead letters too)
+      row.outcome = WireOutcomeName(result->outcome());
+      row.duplicate = result->duplicate();
       // What the change resolved to: held, then applied once nothing of the key is pending.
       Json record =
           result->record_json().empty() ? Json() : TryParseStoredJson(result->record_json());
       if (record.is_object()) {
         answers.push_back({change.event.entity(), change.event.external_id(), result->etag(),
-                           std::move(record), true});
+                           std::move(record), InboundApplier::Incoming::Mode::kAnswer});
       }
     }
     rows.push_back(std::move(row));

@@ -34,7 +34,9 @@ class OutboxPusher {
   OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
                const std::atomic<bool>& stop);
 
-  // Pushes one batch of due rows. Returns how many were decided at the hub (marked sent), or
+  // Pushes one batch of due rows, holding the database's push lock (PgOutbox::TryLockPush; 0
+  // when another process of this source holds it). Returns how many were decided at the hub
+  // (marked sent), or
   // the error that stopped the round: kUnavailable when the hub did not answer (the rows are
   // pushed again after 1 s, no attempt counted) or the local database is away.
   StatusOr<int> PushOnce(pqxx::connection& connection);
@@ -44,6 +46,8 @@ class OutboxPusher {
   StatusOr<int> ReportParked(pqxx::connection& connection);
 
  private:
+  StatusOr<int> PushLocked(pqxx::connection& connection);
+
   const ConnectorConfig& config_;
   ResolverClient hub_;
   PgOutbox outbox_;

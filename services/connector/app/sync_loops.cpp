@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/pg/connection.hpp"
+#include "common/runtime/pause.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "common/zmq/poll.hpp"
 #include "connector/app/outbox_pusher.hpp"
@@ -17,15 +18,6 @@ class OutboxWakeup final : public pqxx::notification_receiver {
       : pqxx::notification_receiver(connection, "synchub_outbox") {}
   void operator()(const std::string&, int) override {}
 };
-
-// Waits `delay`, in short slices so that a stop is seen within 50 ms.
-void PauseUnlessStopped(std::chrono::milliseconds delay, const std::atomic<bool>& stop) {
-  const auto until = std::chrono::steady_clock::now() + delay;
-  while (!stop && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
-  }
-}
 
 }  // namespace
 
@@ -73,6 +65,47 @@ void SyncLoops::PushLoop() {
   }
 }
 
+bool SyncLoops::ApplyLoadPage(InboundApplier& applier, pqxx::connection& connection,
+                              const v1::LoadPage& page,
+                              const std::function<void(const v1::ConnectorToHub&)>& send) {
+  auto counts = applier.ApplyLoad(connection, page);
+  if (!counts.ok()) {
+    spdlog::warn("reverse load: {}", counts.status().message());
+    return false;
+  }
+  loaded_ += page.records_size();
+  if (counts->kept > 0) {
+    std::string keys;
+    for (const auto& key : counts->kept_keys) keys += (keys.empty() ? "" : ", ") + key;
+    spdlog::warn(
+        "reverse load ({}): kept {} local row(s) newer than the hub's record or never "
+        "sent to it (for example {}); `synchub-connector snapshot` or `reconcile "
+        "--repair` sends them to the hub",
+        page.reason(), counts->kept, keys);
+  }
+  v1::ConnectorToHub ack;
+  ack.mutable_load_ack()->set_source(config_.source);
+  if (page.records_size() > 0) {
+    const auto& last = page.records(page.records_size() - 1);
+    ack.mutable_load_ack()->set_after_entity(last.entity());
+    ack.mutable_load_ack()->set_after_external_id(last.external_id());
+  } else {
+    ack.mutable_load_ack()->set_after_entity(last_load_entity_);
+    ack.mutable_load_ack()->set_after_external_id(last_load_key_);
+  }
+  ack.mutable_load_ack()->set_last(page.last());
+  last_load_entity_ = ack.load_ack().after_entity();
+  last_load_key_ = ack.load_ack().after_external_id();
+  send(ack);
+  if (page.last()) {
+    spdlog::info("reverse load ({}) done: {} record(s) received", page.reason(), loaded_);
+    loaded_ = 0;
+    last_load_entity_.clear();
+    last_load_key_.clear();
+  }
+  return true;
+}
+
 void SyncLoops::PullLoop() {
   constexpr std::uint32_t kCredit = 1000;
   InboundApplier applier(config_);
@@ -87,6 +120,20 @@ void SyncLoops::PullLoop() {
     v1::ConnectorToHub subscribe;
     subscribe.mutable_subscribe()->set_source(config_.source);
     subscribe.mutable_subscribe()->set_credit(kCredit);
+    for (const auto& mapping : config_.entities) {
+      subscribe.mutable_subscribe()->add_entities(mapping.entity);
+    }
+    // The change applied last: the hub reloads this source when its log lacks it.
+    if (auto point = applier.LastApplied(*connection); point.ok()) {
+      subscribe.mutable_subscribe()->set_resume_after_seq(point->seq);
+      subscribe.mutable_subscribe()->set_resume_entity(point->entity);
+      subscribe.mutable_subscribe()->set_resume_external_id(point->external_id);
+      subscribe.mutable_subscribe()->set_resume_etag(point->etag);
+    } else {
+      spdlog::warn("{}", point.status().message());
+      if (!connection->is_open()) connection = ConnectPgWithRetry(config_.database, stop_);
+      continue;
+    }
     send(subscribe);
     auto last_heard = std::chrono::steady_clock::now();
     auto last_beat = last_heard;
@@ -103,6 +150,14 @@ void SyncLoops::PullLoop() {
           last_heard = now;
           v1::HubToConnector message;
           if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) continue;
+          if (message.has_load()) {
+            if (!ApplyLoadPage(applier, *connection, message.load(), send)) {
+              if (!connection->is_open()) connection = ConnectPgWithRetry(config_.database, stop_);
+              failed = true;  // not acknowledged: the page comes again in a new session
+              break;
+            }
+            continue;
+          }
           if (!message.has_deliver() || message.deliver().changes_size() == 0) continue;
           auto applied = applier.Apply(*connection, message.deliver());
           if (!applied.ok()) {

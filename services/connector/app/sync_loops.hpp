@@ -3,7 +3,8 @@
 //         synchub_outbox; a failed round is retried on the connector's RetryPolicy; parked
 //         rows are reported to the hub as dead letters;
 //   pull  the hub's changes from synchub-outbound (a DEALER session: Subscribe, Deliver, Ack,
-//         Heartbeat; proto/README.md), applied by InboundApplier; acknowledged only after
+//         Heartbeat, and LoadPage/LoadAck of a reverse load; proto/README.md), applied by
+//         InboundApplier; acknowledged only after
 //         they are applied; held answers are settled every 2 s, parked inbound changes
 //         retried every 10 s; 3 s without a word from the hub starts a new session, which
 //         resumes from the last acknowledgement.
@@ -16,11 +17,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 #include <zmq.hpp>
 
 #include "common/core/retry_policy.hpp"
 #include "connector/core/connector_config.hpp"
+#include "connector/pg/connector_sync.hpp"
+#include "synchub/v1/outbound.pb.h"
 
 namespace synchub {
 
@@ -45,6 +49,11 @@ class SyncLoops {
  private:
   void PushLoop();
   void PullLoop();
+  // Applies a reverse load's page and acknowledges it; false when it could not be applied
+  // (not acknowledged).
+  bool ApplyLoadPage(InboundApplier& applier, pqxx::connection& connection,
+                     const v1::LoadPage& page,
+                     const std::function<void(const v1::ConnectorToHub&)>& send);
 
   const ConnectorConfig& config_;
   zmq::context_t& context_;
@@ -52,6 +61,11 @@ class SyncLoops {
   SyncLoopTimings timings_;
   std::thread push_;
   std::thread pull_;
+  // The pull thread's reverse load: records received, and the last acknowledged position
+  // (what an empty page acknowledges).
+  std::int64_t loaded_ = 0;
+  std::string last_load_entity_;
+  std::string last_load_key_;
 };
 
 }  // namespace synchub

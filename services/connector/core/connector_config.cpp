@@ -43,10 +43,10 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   if (!parsed.ok()) return parsed.status();
   const Json& root = *parsed;
   if (!root.is_object()) return Bad("", "the configuration is a JSON object");
-  if (const std::string* key = UnknownKey(
-          root, {"source", "database", "submit", "outbound", "push_backoff_ms", "entities"})) {
+  if (const std::string* key = UnknownKey(root, {"source", "database", "submit", "outbound", "api",
+                                                 "push_backoff_ms", "entities"})) {
     return Bad(*key,
-               "unknown key (known: source, database, submit, outbound, push_backoff_ms, "
+               "unknown key (known: source, database, submit, outbound, api, push_backoff_ms, "
                "entities)");
   }
   ConnectorConfig config;
@@ -63,6 +63,13 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
         std::pair{"submit", &config.submit_endpoint},
         std::pair{"outbound", &config.outbound_endpoint}}) {
     if (Status status = text_of(root, key, out); !status.ok()) return status;
+  }
+  if (auto api = root.find("api"); api != root.end()) {
+    if (!api->is_string() || (api->get<std::string>().rfind("http://", 0) != 0 &&
+                              api->get<std::string>().rfind("https://", 0) != 0)) {
+      return Bad("api", "the hub's HTTP API, as http://HOST:PORT, is required");
+    }
+    config.api_url = api->get<std::string>();
   }
   if (auto backoff = root.find("push_backoff_ms"); backoff != root.end()) {
     if (!backoff->is_number_integer() || backoff->get<std::int64_t>() < 1 ||

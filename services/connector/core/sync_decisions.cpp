@@ -17,4 +17,21 @@ std::int64_t StateToApplyOnAnswer(const KeyState& key, std::int64_t answer_etag)
   return newest;
 }
 
+LoadAction DecideLoad(const KeyState& key, const LocalCopy& local, std::int64_t version,
+                      bool deleted) {
+  if (key.local_pending) return LoadAction::kHold;
+  if (local.row_version) {
+    if (*local.row_version > version) return LoadAction::kKeepLocal;
+    if (*local.row_version == version && key.applied_etag == 0 && !deleted) {
+      return LoadAction::kKeepLocal;
+    }
+    return LoadAction::kApply;
+  }
+  // No row here: deleted later than the canonical state (a newer local delete) is kept.
+  if (local.tombstone_version && *local.tombstone_version > version && !deleted) {
+    return LoadAction::kKeepLocal;
+  }
+  return LoadAction::kApply;
+}
+
 }  // namespace synchub::connector

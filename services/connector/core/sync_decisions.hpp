@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 namespace synchub::connector {
 
@@ -44,6 +45,25 @@ InboundAction DecideInbound(const KeyState& key, std::int64_t etag);
 // local change of the key is still pending and it is not older than the applied one; 0 when
 // nothing is to be applied (the held state, if any, stays held).
 std::int64_t StateToApplyOnAnswer(const KeyState& key, std::int64_t answer_etag);
+
+// A reverse load (docs/design.md, "Reverse load") sends a canonical record this source must
+// hold. What the source holds of the key: its row's version (nullopt: no row), its tombstone
+// (nullopt: none).
+struct LocalCopy {
+  std::optional<std::int64_t> row_version;
+  std::optional<std::int64_t> tombstone_version;
+};
+enum class LoadAction {
+  kApply,      // write the canonical state, whatever etag was applied before
+  kHold,       // a local change is pending: hold it (as a delivery would be held)
+  kKeepLocal,  // the local copy is newer than the canonical one, or never reached the hub:
+               // kept, and reported (a snapshot or `reconcile --repair` sends it)
+};
+// The canonical state has `version` (deleted or not). Applied when the local copy is older, or
+// is the same version and came from the hub (an applied etag); kept when newer, or the same
+// version never synced (a populated table attached: the ladder decides when it is sent).
+LoadAction DecideLoad(const KeyState& key, const LocalCopy& local, std::int64_t version,
+                      bool deleted);
 
 // A delivery may be acknowledged only when every change in it was applied, skipped as older,
 // held or parked: never past one that failed.

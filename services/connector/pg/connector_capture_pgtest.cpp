@@ -362,11 +362,11 @@ TEST_F(CaptureTest, AnInboundStateWaitsForAPendingLocalChangeThenTheNewestApplie
         tx, {{"client", "H", 5,
               ParseStoredJson(R"({"entity":"client","externalId":"H","version":2,)"
                               R"("deleted":false,"fields":{"fullName":"older"}})"),
-              true},
+              InboundApplier::Incoming::Mode::kAnswer},
              {"client", "H", 6,
               ParseStoredJson(R"({"entity":"client","externalId":"H","version":2,)"
                               R"("deleted":false,"fields":{"fullName":"resolved","email":"x"}})"),
-              true}});
+              InboundApplier::Incoming::Mode::kAnswer}});
     tx.commit();
   }
   InboundApplier applier(config_);

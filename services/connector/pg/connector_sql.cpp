@@ -25,6 +25,24 @@ CREATE TABLE IF NOT EXISTS synchub_outbox (
   reported_at     timestamptz,  -- a parked row reported to the hub as a dead letter
   last_error      text
 );
+-- Rows queued by a snapshot or a reconcile (`batch`: its run) carry an event id derived from
+-- the row's key, version and content, so that a re-run sends duplicates, not new events;
+-- `outcome` keeps what the hub answered (for the run's summary).
+ALTER TABLE synchub_outbox ADD COLUMN IF NOT EXISTS event_id text;
+ALTER TABLE synchub_outbox ADD COLUMN IF NOT EXISTS batch text;
+ALTER TABLE synchub_outbox ADD COLUMN IF NOT EXISTS outcome text;
+ALTER TABLE synchub_outbox ADD COLUMN IF NOT EXISTS duplicate boolean;
+CREATE INDEX IF NOT EXISTS synchub_outbox_batch ON synchub_outbox (batch) WHERE batch IS NOT NULL;
+-- A snapshot's progress per entity: resumed after the last chunk it queued (`after_key`).
+CREATE TABLE IF NOT EXISTS synchub_snapshot (
+  entity      text PRIMARY KEY,
+  run         text NOT NULL,
+  after_key   text COLLATE "C" NOT NULL DEFAULT '',
+  rows_read   bigint NOT NULL DEFAULT 0,
+  total_rows  bigint NOT NULL DEFAULT 0,
+  started_at  timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)
   WHERE sent_at IS NULL AND NOT parked;
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending_key ON synchub_outbox (entity, external_id)
@@ -49,6 +67,11 @@ CREATE TABLE IF NOT EXISTS synchub_connector (
   last_seq     bigint NOT NULL DEFAULT 0
 );
 INSERT INTO synchub_connector (last_seq) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM synchub_connector);
+-- The change applied last (the one at last_seq): the hub checks that its log still holds it,
+-- and reloads this source when not (its database was restored from an older backup).
+ALTER TABLE synchub_connector ADD COLUMN IF NOT EXISTS last_entity text;
+ALTER TABLE synchub_connector ADD COLUMN IF NOT EXISTS last_external_id text;
+ALTER TABLE synchub_connector ADD COLUMN IF NOT EXISTS last_etag bigint;
 -- The last version of every deleted key (local or inbound deletes): a key re-inserted later
 -- gets a version above it, so a source's version of a key never goes backwards.
 CREATE TABLE IF NOT EXISTS synchub_tombstone (
@@ -118,8 +141,8 @@ BEGIN
     END IF;
   ELSIF ({new_columns}) IS DISTINCT FROM ({old_columns}) THEN
     -- A change of synced columns: a new version, never lower than the old one + 1.
-    IF NEW.{version} IS NULL OR NEW.{version} <= OLD.{version} THEN
-      NEW.{version} := OLD.{version} + 1;
+    IF NEW.{version} IS NULL OR NEW.{version} <= coalesce(OLD.{version}, 0) THEN
+      NEW.{version} := coalesce(OLD.{version}, 0) + 1;
     END IF;
   ELSE
     -- No synced column changed: nothing to send, and the version stays.
@@ -141,8 +164,8 @@ BEGIN
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
     -- A delete, or the old key of a key change: a tombstone above the row's version.
     INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
-    VALUES ('{entity}', OLD.{key}::text, 'delete', OLD.{version} + 1, '{}');
-    PERFORM synchub_remember_tombstone('{entity}', OLD.{key}::text, OLD.{version} + 1);
+    VALUES ('{entity}', OLD.{key}::text, 'delete', coalesce(OLD.{version}, 0) + 1, '{}');
+    PERFORM synchub_remember_tombstone('{entity}', OLD.{key}::text, coalesce(OLD.{version}, 0) + 1);
   END IF;
   IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
     -- An insert (or the new key of a key change) sends every synced column.
@@ -161,13 +184,16 @@ END $f$ LANGUAGE plpgsql;
 CREATE OR REPLACE TRIGGER synchub_capture AFTER INSERT OR UPDATE OR DELETE ON {table}
   FOR EACH ROW EXECUTE FUNCTION synchub_capture_{table}();
 
+-- The hub's key order (bytes), which snapshots and reconciliation read the table in.
+CREATE INDEX IF NOT EXISTS synchub_{table}_key_order ON {table} (({key}::text) COLLATE "C");
+
 -- TRUNCATE removes every row without row triggers: each row becomes a captured delete.
 CREATE OR REPLACE FUNCTION synchub_truncate_{table}() RETURNS trigger AS $f$
 BEGIN
   IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
   INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
-  SELECT '{entity}', {key}::text, 'delete', {version} + 1, '{}' FROM {table} ORDER BY {key};
-  PERFORM synchub_remember_tombstone('{entity}', {key}::text, {version} + 1) FROM {table};
+  SELECT '{entity}', {key}::text, 'delete', coalesce({version}, 0) + 1, '{}' FROM {table} ORDER BY {key};
+  PERFORM synchub_remember_tombstone('{entity}', {key}::text, coalesce({version}, 0) + 1) FROM {table};
   PERFORM pg_notify('synchub_outbox', '');
   RETURN NULL;
 END $f$ LANGUAGE plpgsql;

@@ -13,14 +13,18 @@ namespace {
 
 constexpr const char* kDueRows = R"sql(
 SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_count,
-       (SELECT installation FROM synchub_connector LIMIT 1)
+       (SELECT installation FROM synchub_connector LIMIT 1), o.event_id
   FROM synchub_outbox o
  WHERE o.sent_at IS NULL AND NOT o.parked AND o.next_attempt_at <= now()
  ORDER BY o.id
  LIMIT 200)sql";
 constexpr const char* kMarkSent = R"sql(
-UPDATE synchub_outbox SET sent_at = now()
- WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint))sql";
+UPDATE synchub_outbox o SET sent_at = now(), outcome = s.outcome, duplicate = s.duplicate
+  FROM jsonb_to_recordset($1::jsonb) AS s(id bigint, outcome text, duplicate boolean)
+ WHERE o.id = s.id)sql";
+// One pusher at a time per database (`run` and `snapshot` or `reconcile` may both be running):
+// two pushers would reorder a key's changes. Held by the pushing session for one round.
+constexpr std::int64_t kPushLock = 7366;
 // A rejected push: $3 parks the row, $4 is the delay before the next push (push_decisions.hpp).
 constexpr const char* kMarkFailed = R"sql(
 UPDATE synchub_outbox
@@ -29,7 +33,7 @@ UPDATE synchub_outbox
  WHERE id = $1)sql";
 constexpr const char* kParkedUnreported = R"sql(
 SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_count,
-       coalesce(o.last_error, ''), (SELECT installation FROM synchub_connector LIMIT 1)
+       coalesce(o.last_error, ''), (SELECT installation FROM synchub_connector LIMIT 1), o.event_id
   FROM synchub_outbox o WHERE o.parked AND o.reported_at IS NULL ORDER BY o.id LIMIT 50)sql";
 constexpr const char* kMarkReported = "UPDATE synchub_outbox SET reported_at = now() WHERE id = $1";
 constexpr const char* kInboundParkedUnreported = R"sql(
@@ -60,7 +64,9 @@ StatusOr<std::vector<PgOutbox::DueChange>> PgOutbox::ReadDue(pqxx::connection& c
       change.id = row[0].as<std::int64_t>();
       change.failures = row[6].as<int>();
       v1::Event& event = change.event;
-      event.set_event_id(EventIdOf(row[7].as<std::string>(), row[0].as<std::string>()));
+      event.set_event_id(row[8].is_null()
+                             ? EventIdOf(row[7].as<std::string>(), row[0].as<std::string>())
+                             : row[8].as<std::string>());
       event.set_entity(row[1].as<std::string>());
       event.set_external_id(row[2].as<std::string>());
       event.set_source(config_.source);
@@ -82,7 +88,8 @@ Status PgOutbox::RecordPush(pqxx::connection& connection, const std::vector<Push
     Json sent_ids = Json::array();
     for (const auto& row : rows) {
       if (row.step.kind == connector::PushStep::Kind::kSent) {
-        sent_ids.push_back(row.id);
+        sent_ids.push_back(
+            {{"id", row.id}, {"outcome", row.outcome}, {"duplicate", row.duplicate}});
       } else if (row.step.counts_as_failure) {
         tx.exec_params(kMarkFailed, row.id, row.error,
                        row.step.kind == connector::PushStep::Kind::kPark, row.step.delay.count());
@@ -99,12 +106,33 @@ Status PgOutbox::RecordPush(pqxx::connection& connection, const std::vector<Push
   }
 }
 
+StatusOr<bool> PgOutbox::TryLockPush(pqxx::connection& connection) {
+  try {
+    pqxx::nontransaction tx(connection);
+    return tx.exec_params1("SELECT pg_try_advisory_lock($1)", kPushLock)[0].as<bool>();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "taking the push lock");
+  }
+}
+
+void PgOutbox::UnlockPush(pqxx::connection& connection) {
+  try {
+    pqxx::nontransaction tx(connection);
+    tx.exec_params("SELECT pg_advisory_unlock($1)", kPushLock);
+  } catch (const std::exception&) {
+    // A lost connection released the lock with its session.
+  }
+}
+
 StatusOr<std::vector<PgOutbox::Unreported>> PgOutbox::ReadUnreported(pqxx::connection& connection) {
   try {
     std::vector<Unreported> unreported;
     pqxx::read_transaction tx(connection);
     for (const auto& row : tx.exec(kParkedUnreported)) {
-      Json event = {{"eventId", EventIdOf(row[8].as<std::string>(), row[0].as<std::string>())},
+      const std::string event_id =
+          row[9].is_null() ? EventIdOf(row[8].as<std::string>(), row[0].as<std::string>())
+                           : row[9].as<std::string>();
+      Json event = {{"eventId", event_id},
                     {"entity", row[1].as<std::string>()},
                     {"externalId", row[2].as<std::string>()},
                     {"source", config_.source},

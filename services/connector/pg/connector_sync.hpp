@@ -44,11 +44,25 @@ class InboundApplier {
   // the hub's answer to a pushed local change (`answer`; etag 0 and no record for a periodic
   // settle of a held state).
   struct Incoming {
+    enum class Mode {
+      kDelivery,  // from the outbound stream: connector::DecideInbound
+      kAnswer,    // the hub's answer to a pushed change: connector::StateToApplyOnAnswer
+      kLoad,      // a reverse load's record: connector::DecideLoad
+      kRepair,    // reconcile --repair: applied unless a local change of the key is pending
+    };
     std::string entity;
     std::string external_id;
     std::int64_t etag = 0;
     Json record;  // the canonical record (API form)
-    bool answer = false;
+    Mode mode = Mode::kDelivery;
+  };
+  // What applying a set of incoming states did.
+  struct Counts {
+    int applied = 0;
+    int held = 0;
+    int parked = 0;
+    int kept = 0;                        // kLoad: local copies kept as newer (DecideLoad)
+    std::vector<std::string> kept_keys;  // the first 10 of them
   };
 
   explicit InboundApplier(const ConnectorConfig& config) : config_(config) {}
@@ -66,6 +80,26 @@ class InboundApplier {
   // applied one; SettleHeld applies it. Throws pqxx errors (the caller's transaction fails).
   static void HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& answers);
 
+  // The change applied last (synchub_connector): its seq (0: none since the last load), record
+  // and etag, sent with each Subscribe so that the hub can tell whether its log still holds it.
+  struct ResumePoint {
+    std::uint64_t seq = 0;
+    std::string entity;
+    std::string external_id;
+    std::int64_t etag = 0;
+  };
+  StatusOr<ResumePoint> LastApplied(pqxx::connection& connection);
+
+  // Applies one page of a reverse load (docs/design.md, "Reverse load"), each record decided by
+  // connector::DecideLoad, in one transaction; `last`: the load ends with it, and the applied
+  // position is forgotten (the stream starts afresh where the load began). Returns the counts,
+  // or an error with nothing applied (the page is not acknowledged and comes again).
+  StatusOr<Counts> ApplyLoad(pqxx::connection& connection, const v1::LoadPage& page);
+
+  // Sets keys to their canonical records (reconcile --repair), in one transaction; a key with a
+  // pending local change is held instead. Returns the counts, or an error with nothing applied.
+  StatusOr<Counts> ApplyRepair(pqxx::connection& connection, const std::vector<Incoming>& records);
+
   // Applies held states whose key no longer has a pending local change: the newest of the
   // answered and delivered states (connector::StateToApplyOnAnswer), so the source holds what
   // its change resolved to. Forgets held states older than the applied one. Returns how many
@@ -80,11 +114,6 @@ class InboundApplier {
   StatusOr<int> RetryParked(pqxx::connection& connection);
 
  private:
-  struct Counts {
-    int applied = 0;
-    int held = 0;
-    int parked = 0;
-  };
   // The one path every incoming state takes: lock the rows, read each key's state, decide,
   // apply under savepoints, park failures, remember etags, tombstones and held states.
   Counts ApplyIncoming(pqxx::work& tx, const std::vector<Incoming>& incoming, bool park_any);
@@ -111,7 +140,9 @@ class PgOutbox {
   struct DueChange {
     std::int64_t id = 0;
     int failures = 0;  // retry_count: rejected pushes so far
-    v1::Event event;   // event id "<source>-<installation>-<outbox id>": resends are idempotent
+    // Event id "<source>-<installation>-<outbox id>", or the row's own (a snapshot's or a
+    // reconcile's, derived from key, version and content): resends are idempotent.
+    v1::Event event;
   };
   // Up to 200 due rows in outbox order.
   StatusOr<std::vector<DueChange>> ReadDue(pqxx::connection& connection);
@@ -120,8 +151,15 @@ class PgOutbox {
   struct PushedRow {
     std::int64_t id = 0;
     connector::PushStep step;
-    std::string error;  // the hub's message, kept when the step counts as a failure
+    std::string error;       // the hub's message, kept when the step counts as a failure
+    std::string outcome;     // a sent row: the hub's outcome (WireOutcomeName), kept for summaries
+    bool duplicate = false;  // a sent row the hub had decided before (an idempotent resend)
   };
+  // Takes the database's push lock for this session: one pusher at a time (a snapshot or a
+  // reconcile pushing while `run` does would reorder a key's changes). Returns false when
+  // another session holds it. UnlockPush releases it (a lost connection releases it too).
+  StatusOr<bool> TryLockPush(pqxx::connection& connection);
+  void UnlockPush(pqxx::connection& connection);
   // In one transaction: marks rows sent, counts failures (parking as decided), sets each next
   // attempt, and holds the answers' records for their keys (InboundApplier::HoldAnswers).
   Status RecordPush(pqxx::connection& connection, const std::vector<PushedRow>& rows,

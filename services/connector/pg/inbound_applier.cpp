@@ -21,10 +21,11 @@ SELECT k.entity, k.external_id, coalesce(a.etag, 0),
        EXISTS (SELECT 1 FROM synchub_outbox o
                 WHERE o.entity = k.entity AND o.external_id = k.external_id
                   AND o.sent_at IS NULL AND NOT o.parked),
-       coalesce(h.etag, 0), h.record::text
+       coalesce(h.etag, 0), h.record::text, t.version
   FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text)
   LEFT JOIN synchub_applied a USING (entity, external_id)
-  LEFT JOIN synchub_held h USING (entity, external_id))sql";
+  LEFT JOIN synchub_held h USING (entity, external_id)
+  LEFT JOIN synchub_tombstone t USING (entity, external_id))sql";
 constexpr const char* kSaveHeld = R"sql(
 INSERT INTO synchub_held (entity, external_id, etag, record)
 SELECT entity, external_id, etag, record
@@ -61,7 +62,16 @@ INSERT INTO synchub_applied (entity, external_id, etag)
 SELECT entity, external_id, etag
   FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint)
 ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag)sql";
-constexpr const char* kSaveSeq = "UPDATE synchub_connector SET last_seq = greatest(last_seq, $1)";
+// The change applied last, by seq: the hub checks that its log still holds it at the next
+// subscription (docs/design.md, "Reverse load").
+constexpr const char* kSaveSeq = R"sql(
+UPDATE synchub_connector
+   SET last_seq = $1, last_entity = $2, last_external_id = $3, last_etag = $4
+ WHERE last_seq < $1)sql";
+// A reverse load ended: the stream starts afresh at the hub's position (nothing to check).
+constexpr const char* kForgetSeq = R"sql(
+UPDATE synchub_connector
+   SET last_seq = 0, last_entity = NULL, last_external_id = NULL, last_etag = NULL)sql";
 
 // One record to apply: the row for the upsert (or the key for a delete) and what it came from.
 struct InboundRow {
@@ -276,23 +286,30 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
     list.push_back(change.external_id);
     keys.push_back({{"entity", change.entity}, {"external_id", change.external_id}});
   }
+  std::map<std::pair<std::string, std::string>, std::int64_t> local_versions;
   for (const auto& [entity, list] : keys_by_entity) {
     const EntityMapping& mapping = *config_.ForEntity(entity);
-    tx.exec_params("SELECT 1 FROM " + mapping.table + " WHERE " + mapping.key_column +
-                       "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY " +
-                       mapping.key_column + " FOR UPDATE",
-                   JsonText(list));
+    for (const auto& row : tx.exec_params(
+             "SELECT " + mapping.key_column + "::text, coalesce(" + mapping.version_column +
+                 ", 0) FROM " + mapping.table + " WHERE " + mapping.key_column +
+                 "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY " +
+                 mapping.key_column + " FOR UPDATE",
+             JsonText(list))) {
+      local_versions[{entity, row[0].as<std::string>()}] = row[1].as<std::int64_t>();
+    }
   }
   tx.exec_params(kLockKeys, JsonText(lock_names));
   // 2. What this source knows of each key.
   std::map<std::pair<std::string, std::string>, std::pair<connector::KeyState, std::string>> states;
+  std::map<std::pair<std::string, std::string>, std::int64_t> tombstones;
   for (const auto& row : tx.exec_params(kKeyStates, JsonText(keys))) {
     connector::KeyState state;
     state.applied_etag = row[2].as<std::int64_t>();
     state.local_pending = row[3].as<bool>();
     state.held_etag = row[4].as<std::int64_t>();
-    states[{row[0].as<std::string>(), row[1].as<std::string>()}] = {
-        state, row[5].is_null() ? std::string() : row[5].as<std::string>()};
+    std::pair<std::string, std::string> key{row[0].as<std::string>(), row[1].as<std::string>()};
+    if (!row[6].is_null()) tombstones[key] = row[6].as<std::int64_t>();
+    states[key] = {state, row[5].is_null() ? std::string() : row[5].as<std::string>()};
   }
   // 3. Decide per change (sync_decisions.hpp).
   const ColumnTypeMap& types = ColumnTypes(tx);
@@ -322,7 +339,36 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
     }
     std::int64_t apply_etag = 0;
     Json apply_record;
-    if (!change.answer) {
+    if (change.mode == Incoming::Mode::kLoad || change.mode == Incoming::Mode::kRepair) {
+      // A reverse load's record, or a repair reconcile decided on: the canonical state is
+      // written whatever etag was applied before (the hub's history may have been restored).
+      const std::pair<std::string, std::string> key{change.entity, change.external_id};
+      connector::LocalCopy local;
+      if (auto it = local_versions.find(key); it != local_versions.end()) {
+        local.row_version = it->second;
+      }
+      if (auto it = tombstones.find(key); it != tombstones.end()) {
+        local.tombstone_version = it->second;
+      }
+      const connector::LoadAction action =
+          change.mode == Incoming::Mode::kRepair
+              ? (state.local_pending ? connector::LoadAction::kHold : connector::LoadAction::kApply)
+              : connector::DecideLoad(state, local, change.record.value("version", std::int64_t{0}),
+                                      change.record.value("deleted", false));
+      if (action == connector::LoadAction::kApply) {
+        apply_etag = change.etag;
+        apply_record = change.record;
+      } else if (action == connector::LoadAction::kHold && change.etag > state.held_etag) {
+        held.push_back({{"entity", change.entity},
+                        {"external_id", change.external_id},
+                        {"etag", change.etag},
+                        {"record", change.record}});
+        ++counts.held;
+      } else if (action == connector::LoadAction::kKeepLocal) {
+        ++counts.kept;
+        if (counts.kept_keys.size() < 10) counts.kept_keys.push_back(change.external_id);
+      }
+    } else if (change.mode == Incoming::Mode::kDelivery) {
       switch (connector::DecideInbound(state, change.etag)) {
         case connector::InboundAction::kApply:
           apply_etag = change.etag;
@@ -386,11 +432,11 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
   if (first_seq != failing_first_seq_) failed_attempts_ = 0;
   try {
     pqxx::work tx(connection);
-    std::uint64_t last_seq = 0;
+    const v1::OutboundChange* last = nullptr;  // the change with the highest seq
     // The newest change per record this source holds.
     std::map<std::pair<std::string, std::string>, const v1::OutboundChange*> newest;
     for (const auto& change : deliver.changes()) {
-      last_seq = std::max(last_seq, change.seq());
+      if (last == nullptr || change.seq() > last->seq()) last = &change;
       if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
       auto& slot = newest[{change.entity(), change.external_id()}];
       if (slot == nullptr || slot->etag() <= change.etag()) slot = &change;
@@ -400,10 +446,13 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
       Json record = TryParseStoredJson(change->record_json());
       if (!record.is_object()) record = Json(change->record_json());
       incoming.push_back({key.first, key.second, static_cast<std::int64_t>(change->etag()),
-                          std::move(record), /*answer=*/false});
+                          std::move(record), Incoming::Mode::kDelivery});
     }
     const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_attempts_));
-    tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last_seq));
+    if (last != nullptr) {
+      tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last->seq()), last->entity(),
+                     last->external_id(), last->etag());
+    }
     tx.commit();
     failed_attempts_ = 0;
     return counts.applied;
@@ -411,6 +460,60 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
     failing_first_seq_ = first_seq;
     ++failed_attempts_;
     return StatusFromPgException(error, "applying inbound changes");
+  }
+}
+
+StatusOr<InboundApplier::ResumePoint> InboundApplier::LastApplied(pqxx::connection& connection) {
+  try {
+    pqxx::read_transaction tx(connection);
+    auto rows = tx.exec(
+        "SELECT last_seq, coalesce(last_entity, ''), coalesce(last_external_id, ''), "
+        "coalesce(last_etag, 0) FROM synchub_connector LIMIT 1");
+    ResumePoint point;
+    if (rows.empty()) return point;
+    point.seq = rows[0][0].as<std::uint64_t>();
+    point.entity = rows[0][1].as<std::string>();
+    point.external_id = rows[0][2].as<std::string>();
+    point.etag = rows[0][3].as<std::int64_t>();
+    return point;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading the last applied change");
+  }
+}
+
+StatusOr<InboundApplier::Counts> InboundApplier::ApplyLoad(pqxx::connection& connection,
+                                                           const v1::LoadPage& page) {
+  try {
+    pqxx::work tx(connection);
+    std::vector<Incoming> incoming;
+    for (const auto& change : page.records()) {
+      if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
+      Json record = TryParseStoredJson(change.record_json());
+      if (!record.is_object()) record = Json(change.record_json());
+      incoming.push_back({change.entity(), change.external_id(),
+                          static_cast<std::int64_t>(change.etag()), std::move(record),
+                          Incoming::Mode::kLoad});
+    }
+    Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
+    if (page.last()) tx.exec(kForgetSeq);
+    tx.commit();
+    return counts;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "applying a reverse load");
+  }
+}
+
+StatusOr<InboundApplier::Counts> InboundApplier::ApplyRepair(pqxx::connection& connection,
+                                                             const std::vector<Incoming>& records) {
+  try {
+    pqxx::work tx(connection);
+    std::vector<Incoming> incoming = records;
+    for (auto& record : incoming) record.mode = Incoming::Mode::kRepair;
+    Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
+    tx.commit();
+    return counts;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "repairing rows");
   }
 }
 
@@ -440,7 +543,8 @@ StatusOr<int> InboundApplier::SettleHeld(pqxx::connection& connection) {
     tx.exec_params(kForgetStaleHeld, JsonText(entities));
     std::vector<Incoming> incoming;
     for (const auto& row : tx.exec(kSettledHeld)) {
-      incoming.push_back({row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(), true});
+      incoming.push_back(
+          {row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(), Incoming::Mode::kAnswer});
     }
     const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_settles_));
     tx.commit();

@@ -27,6 +27,19 @@ Json RecordJson(const StoredRecord& record) {
   return json;
 }
 
+Json RecordPageJson(const RecordPage& page) {
+  return Json{{"records", ArrayOf(page.records, RecordJson)}, {"next", OrNull(page.next)}};
+}
+
+Json RangeChecksumsJson(const std::vector<RangeChecksum>& ranges) {
+  return Json{{"ranges", ArrayOf(ranges, [](const RangeChecksum& range) {
+                 return Json{{"after", range.range.after},
+                             {"upTo", OrNull(range.range.up_to)},
+                             {"rows", range.rows},
+                             {"checksum", std::to_string(range.checksum)}};
+               })}};
+}
+
 Json HistoryJson(const RecordHistory& history) {
   Json entries = ArrayOf(history.entries, [](const HistoryEntry& entry) {
     return Json{{"seq", entry.seq},

@@ -14,6 +14,14 @@ namespace synchub {
 // The record in API form (RecordToJson) plus "etag".
 Json RecordJson(const StoredRecord& record);
 
+// {"records":[RecordJson, ...],"next": the externalId to list after for the next page, or null
+// on the last page}.
+Json RecordPageJson(const RecordPage& page);
+
+// {"ranges":[{"after","upTo" (null: to the end),"rows","checksum"}, ...]} in the order given;
+// "checksum" is the signed 64-bit value as a decimal JSON string (exact in every JSON reader).
+Json RangeChecksumsJson(const std::vector<RangeChecksum>& ranges);
+
 // {"entity","externalId","history":[{"seq","eventId","source","version","outcome","changed",
 // "etagBefore","etagAfter","resolvedAt","event","recordAfter"}, ...]}.
 Json HistoryJson(const RecordHistory& history);

@@ -30,6 +30,26 @@ TEST(RecordJson, IsTheApiFormPlusEtagWithExactNumbers) {
             R"("provenance":{"_deleted":"crm","amount":"crm","name":"portal"},"version":3})");
 }
 
+TEST(RecordPageJson, ListsRecordsWithEtagsAndTheNextKeyOrNull) {
+  RecordPage page;
+  page.records.push_back(Record());
+  page.next = "K-1";
+  const Json json = RecordPageJson(page);
+  EXPECT_EQ(json["records"].size(), 1u);
+  EXPECT_EQ(JsonText(json["records"][0]), JsonText(RecordJson(Record())));
+  EXPECT_EQ(json["next"], "K-1");
+  EXPECT_EQ(JsonText(RecordPageJson(RecordPage{})), R"({"next":null,"records":[]})");
+}
+
+TEST(RangeChecksumsJson, WritesTheChecksumAsADecimalStringAndUpToNullForTheEnd) {
+  std::vector<RangeChecksum> ranges = {
+      {{"", std::string("CUST-500")}, 2, -9223372036854775807LL - 1},
+      {{"CUST-500", std::nullopt}, 0, 0}};
+  EXPECT_EQ(JsonText(RangeChecksumsJson(ranges)),
+            R"({"ranges":[{"after":"","checksum":"-9223372036854775808","rows":2,)"
+            R"("upTo":"CUST-500"},{"after":"CUST-500","checksum":"0","rows":0,"upTo":null}]})");
+}
+
 TEST(HistoryJson, WritesEveryEntryWithNullsForAbsentValues) {
   RecordHistory history{"client", "K-1", {}};
   history.entries.push_back(HistoryEntry{1, "e-1", "crm", 1, "NEW_RECORD", true, std::nullopt, 1,

@@ -15,6 +15,28 @@ namespace synchub {
 
 // A record with its etag is a StoredRecord (resolver/core/batch_plan.hpp).
 
+// One page of an entity's records (tombstones included) in byte order of externalId.
+struct RecordPage {
+  std::vector<StoredRecord> records;
+  // The externalId to list after for the next page; nullopt when this page is the last.
+  std::optional<std::string> next;
+};
+
+// A range of keys in byte order: externalId > after and, unless up_to is nullopt (to the
+// end), externalId <= up_to.
+struct KeyRange {
+  std::string after;
+  std::optional<std::string> up_to;
+};
+
+// The checksum of a key range over the live records (range_checksum.hpp): how many there are
+// and the bit_xor of their row hashes (0 for none).
+struct RangeChecksum {
+  KeyRange range;
+  std::int64_t rows = 0;
+  std::int64_t checksum = 0;
+};
+
 // One resolution-log entry of a record (table resolution_log).
 struct HistoryEntry {
   std::int64_t seq = 0;

@@ -12,6 +12,9 @@
 namespace synchub {
 namespace {
 
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
 constexpr const char* kIfMatch = "If-Match";
 constexpr const char* kIfNoneMatch = "If-None-Match";
 
@@ -74,7 +77,34 @@ HttpAnswer NotModified(const StoredRecord& record) {
   return answer;
 }
 
+// True when `text` can be compared with a key column: valid UTF-8 without U+0000 (libpq would
+// cut the value there). The JSON writer is the UTF-8 check: it throws on invalid UTF-8.
+bool IsKeyText(const std::string& text) {
+  if (text.find('\0') != std::string::npos) return false;
+  try {
+    (void)Json(text).dump();
+    return true;
+  } catch (const Json::type_error&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+HttpAnswer HandleListRecords(const RouteRequest& request, RouteDeps& deps) {
+  auto limit = LimitParameter(request, kDefaultPageSize, kMaxPageSize);
+  if (!limit.ok()) return ProblemFromStatus(limit.status());
+  auto found = request.query.find("after");
+  const std::string after = found == request.query.end() ? "" : found->second;
+  if (!IsKeyText(after)) {
+    return Problem(400, "invalid_after", "after is an externalId: UTF-8 without U+0000", "after");
+  }
+  const std::string& entity = request.path[0];
+  if (auto unknown = RequireKnownEntity(entity, deps)) return *unknown;
+  return WithStore(deps, [&](PgIngestStore& store) {
+    return AnswerOr(store.ListRecords(entity, after, *limit), RecordPageJson);
+  });
+}
 
 HttpAnswer OperatorWriteAnswer(const StatusOr<v1::OperatorWriteReply>& reply) {
   if (!reply.ok()) return ProblemFromStatus(reply.status());

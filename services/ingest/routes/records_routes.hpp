@@ -1,5 +1,6 @@
 // Handlers for canonical records (SPEC section 8: GET/PATCH /api/records/{entity}/{externalId}
-// and its history). Path parameters: entity, externalId.
+// and its history; the paged listing GET /api/records/{entity}, issue 14). Path parameters:
+// entity, externalId.
 #pragma once
 
 #include "ingest/routes/route.hpp"
@@ -11,6 +12,16 @@ namespace synchub {
 // entity-tags (common/core/entity_tags.hpp); a record's tag is the strong "<etag>". If-Match needs
 // a strong match, If-None-Match uses the weak comparison (W/"17" matches "17"). A malformed value
 // is 400 invalid_etag naming the header, checked before anything else reads the database.
+
+// GET /api/records/{entity}?after=KEY&limit=N
+// 200 {"records":[RecordJson, ...],"next": KEY | null}: the entity's records, tombstones
+// included ("deleted": true), in byte order of externalId, those after `after` ("" when
+// absent: from the start), at most `limit` (100 when absent). "next" is the externalId to pass
+// as `after` for the next page; null when this page is the last.
+// Failures, in this order: 400 invalid_limit (key "limit": not an integer from 1 to 1000),
+// 400 invalid_after (key "after": invalid UTF-8 or U+0000), 404 not_found (key "entity": an
+// entity the catalog does not know), 503 database unreachable.
+HttpAnswer HandleListRecords(const RouteRequest& request, RouteDeps& deps);
 
 // GET /api/records/{entity}/{externalId}
 // 200 with the record (RecordJson: API form plus "etag") and an ETag header "\"<etag>\"".

@@ -19,6 +19,23 @@ StatusOr<std::string> StatusFilter(const RouteRequest& request, const std::strin
   return Status::InvalidArgument("status", "invalid_status", message);
 }
 
+StatusOr<int> LimitParameter(const RouteRequest& request, int fallback, int max) {
+  auto found = request.query.find("limit");
+  if (found == request.query.end()) return fallback;
+  const std::string& text = found->second;
+  const std::string range = "limit is an integer from 1 to " + std::to_string(max);
+  if (text.empty() || text.size() > 9) {
+    return Status::InvalidArgument("limit", "invalid_limit", range);
+  }
+  int limit = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return Status::InvalidArgument("limit", "invalid_limit", range);
+    limit = limit * 10 + (c - '0');
+  }
+  if (limit < 1 || limit > max) return Status::InvalidArgument("limit", "invalid_limit", range);
+  return limit;
+}
+
 std::optional<std::int64_t> ParseId(const std::string& text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   std::int64_t value = 0;
@@ -51,6 +68,11 @@ StatusOr<Json> ObjectBody(const RouteRequest& request) {
 std::optional<HttpAnswer> RequireJson(const RouteRequest& request, const std::string& detail) {
   if (request.json_content_type) return std::nullopt;
   return Problem(415, "unsupported_media_type", detail, "Content-Type");
+}
+
+std::optional<HttpAnswer> RequireKnownEntity(const std::string& entity, RouteDeps& deps) {
+  if (deps.CurrentCatalog()->HasEntity(entity)) return std::nullopt;
+  return Problem(404, "not_found", "no entity " + entity, "entity");
 }
 
 }  // namespace synchub

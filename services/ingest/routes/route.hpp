@@ -69,6 +69,11 @@ using RouteHandler = HttpAnswer (*)(const RouteRequest&, RouteDeps&);
 StatusOr<std::string> StatusFilter(const RouteRequest& request, const std::string& fallback,
                                    const std::vector<std::string>& allowed);
 
+// The query parameter "limit": `fallback` when absent. Returns kInvalidArgument (reason
+// invalid_limit, key "limit") when it is not a decimal integer from 1 to `max`.
+// REQUIRES: 1 <= fallback <= max.
+StatusOr<int> LimitParameter(const RouteRequest& request, int fallback, int max);
+
 // Parses a path id; nullopt when it is not a positive integer of at most 18 digits.
 std::optional<std::int64_t> ParseId(const std::string& text);
 
@@ -81,6 +86,10 @@ StatusOr<Json> ObjectBody(const RouteRequest& request);
 
 // nullopt when the request is JSON; else 415 unsupported_media_type saying `detail`.
 std::optional<HttpAnswer> RequireJson(const RouteRequest& request, const std::string& detail);
+
+// nullopt when the current catalog knows `entity`; else 404 not_found (key "entity"), as a
+// record of an unknown entity is not found.
+std::optional<HttpAnswer> RequireKnownEntity(const std::string& entity, RouteDeps& deps);
 
 // Runs `use(store)` with this thread's store and returns its answer; the store's problem
 // (503 when the database is unreachable) when there is none.

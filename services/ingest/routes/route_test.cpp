@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include "common/zmq/resolver_client.hpp"
 #include "ingest/ingest_http.hpp"
+#include "ingest/routes/checksums_routes.hpp"
 #include "ingest/routes/conflicts_routes.hpp"
 #include "ingest/routes/dead_letters_routes.hpp"
 #include "ingest/routes/events_routes.hpp"
@@ -24,12 +26,11 @@ class NoDatabase : public RouteDeps {
   StatusOr<PgIngestStore> Store() override { return Status::Unavailable("no database"); }
   ResolverClient& Resolver() override { return resolver_; }
   Status PingResolver() override { return Status::Unavailable("no resolver"); }
-  std::shared_ptr<const Catalog> CurrentCatalog() override {
-    throw std::logic_error("no catalog in this test");
-  }
+  std::shared_ptr<const Catalog> CurrentCatalog() override { return catalog_; }
   IngestMetrics& Metrics() override { throw std::logic_error("no metrics in this test"); }
 
  private:
+  std::shared_ptr<const Catalog> catalog_ = std::make_shared<const Catalog>(Catalog::Demo());
   zmq::context_t context_{1};
   // Port 9 (discard) on loopback: nothing listens, one attempt waits 50 ms.
   ResolverClient resolver_{context_, {{"tcp://127.0.0.1:9"}, std::chrono::milliseconds(50), 1}};
@@ -81,6 +82,63 @@ TEST(ObjectBody, RefusesWhatIsNotAnObject) {
   big.max_body_bytes = 8;
   EXPECT_EQ(ProblemFromStatus(ObjectBody(big).status()).status, 413);
   EXPECT_TRUE(ObjectBody(JsonRequest({}, R"({"a":1})")).ok());
+}
+
+TEST(LimitParameter, FallsBackWhenAbsentAndAcceptsOneToMaxOnly) {
+  RouteRequest request;
+  EXPECT_EQ(*LimitParameter(request, 100, 1000), 100);
+  for (const char* good : {"1", "1000", "0042"}) {
+    request.query["limit"] = good;
+    EXPECT_TRUE(LimitParameter(request, 100, 1000).ok()) << good;
+  }
+  EXPECT_EQ(*LimitParameter(request, 100, 1000), 42);
+  for (const char* bad : {"0", "1001", "x", "", "-1", "1.5", " 5", "99999999999"}) {
+    request.query["limit"] = bad;
+    const Status status = LimitParameter(request, 100, 1000).status();
+    EXPECT_EQ(status.reason(), "invalid_limit") << bad;
+    EXPECT_EQ(status.key(), "limit") << bad;
+    EXPECT_EQ(ProblemFromStatus(status).status, 400) << bad;
+  }
+}
+
+TEST(ListRecords, ChecksLimitThenAfterThenEntity) {
+  NoDatabase deps;
+  RouteRequest request;
+  request.path = {"nope"};
+  request.query["limit"] = "0";
+  EXPECT_EQ(Code(HandleListRecords(request, deps)), "invalid_limit");
+  request.query["limit"] = "10";
+  request.query["after"] = std::string("a\0b", 3);
+  HttpAnswer nul = HandleListRecords(request, deps);
+  EXPECT_EQ(Code(nul), "invalid_after");
+  EXPECT_EQ(nul.body["key"], "after");
+  request.query["after"] = "\xff";
+  EXPECT_EQ(Code(HandleListRecords(request, deps)), "invalid_after");
+  request.query["after"] = "CUST-\xc3\xa9";  // é
+  HttpAnswer unknown = HandleListRecords(request, deps);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["key"], "entity");
+  request.path = {"client"};
+  EXPECT_EQ(HandleListRecords(request, deps).status, 503);  // every check passed
+}
+
+TEST(RangeChecksums, ChecksContentTypeThenBodyThenEntity) {
+  NoDatabase deps;
+  RouteRequest request = JsonRequest({"nope"}, R"({"fields":["email"],"ranges":[]})");
+  request.json_content_type = false;
+  EXPECT_EQ(HandleRangeChecksums(request, deps).status, 415);
+  request.json_content_type = true;
+  EXPECT_EQ(HandleRangeChecksums(request, deps).status, 404);
+  request.path = {"client"};
+  EXPECT_EQ(HandleRangeChecksums(request, deps).status, 503);  // every check passed
+  request.body = "not json";
+  EXPECT_EQ(Code(HandleRangeChecksums(request, deps)), "invalid_json");
+  request.body = R"({"fields":["email","x","_deleted"],"ranges":[]})";
+  HttpAnswer reserved = HandleRangeChecksums(request, deps);
+  EXPECT_EQ(Code(reserved), "reserved_field");
+  EXPECT_EQ(reserved.body["key"], "fields[2]");
+  request.body = R"({"fields":["email"],"ranges":[{"after":"","upTo":5}]})";
+  EXPECT_EQ(HandleRangeChecksums(request, deps).body["key"], "ranges[0].upTo");
 }
 
 TEST(SubmitEvent, RefusesAContentTypeOtherThanJson) {

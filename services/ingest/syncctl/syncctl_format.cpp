@@ -284,6 +284,24 @@ std::string FormatRecord(const Json& record) {
   return out + "\n" + FormatTable({"FIELD", "VALUE", "SOURCE", "AT VERSION"}, rows);
 }
 
+std::string FormatRecordList(const Json& body) {
+  const Json& records = Items(body, "records");
+  std::string out = "no records\n";
+  if (!records.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& record : records) {
+      rows.push_back({Text(record, "externalId"), Text(record, "version"),
+                      Text(record, "lastSource"), YesNo(record, "deleted"), Text(record, "etag")});
+    }
+    out = FormatTable({"EXTERNAL ID", "VERSION", "LAST SOURCE", "DELETED", "ETAG"}, rows);
+  }
+  const Json* next = Member(body, "next");
+  if (next != nullptr && next->is_string()) {
+    out += "more records follow: --after " + Sanitize(next->get<std::string>()) + " (or --all)\n";
+  }
+  return out;
+}
+
 std::string FormatHistory(const Json& body) {
   const Json& history = Items(body, "history");
   std::string out = "history of " + RecordKey(body) + "\n\n";

@@ -58,6 +58,11 @@ std::string FormatSource(const nlohmann::json& body);
 // table of its fields with each field's value and the source that set it (provenance).
 std::string FormatRecord(const nlohmann::json& record);
 
+// {"records":[...],"next"} (GET /api/records/{entity}) as a table of externalId, version, last
+// source, deleted (yes/no) and etag, in the order given; "no records\n" when the list is empty.
+// When "next" is a string, a last line says how to ask for the next page (--after NEXT).
+std::string FormatRecordList(const nlohmann::json& body);
+
 // {"entity","externalId","history":[...]} (GET .../history): one line per resolution in log
 // order with seq, event id, source, version, outcome, changed, etag before->after, time.
 std::string FormatHistory(const nlohmann::json& body);

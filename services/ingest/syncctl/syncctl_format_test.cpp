@@ -143,6 +143,20 @@ TEST(FormatRecord, ShowsTheRecordThenEachFieldWithTheSourceThatSetIt) {
             "nickname  null                     -       -\n");
 }
 
+TEST(FormatRecordList, OneRowPerRecordAndHowToGetTheNextPage) {
+  const json page = synchub::ParseStoredJson(
+      R"({"records":[{"entity":"client","externalId":"B-1","version":2,"lastSource":"CRM",)"
+      R"("deleted":false,"etag":7,"fields":{}},{"entity":"client","externalId":"a-1",)"
+      R"("version":3,"lastSource":"ERP","deleted":true,"etag":9,"fields":{}}],"next":"a-1"})");
+  EXPECT_EQ(Lines(FormatRecordList(page)),
+            (std::vector<std::string>{"EXTERNAL ID  VERSION  LAST SOURCE  DELETED  ETAG",
+                                      "-----------  -------  -----------  -------  ----",
+                                      "B-1          2        CRM          no       7",
+                                      "a-1          3        ERP          yes      9",
+                                      "more records follow: --after a-1 (or --all)"}));
+  EXPECT_EQ(FormatRecordList(json::parse(R"({"records":[],"next":null})")), "no records\n");
+}
+
 TEST(FormatStats, ListsOutcomesInLadderOrderThenUnknownOnes) {
   json stats = json::parse(R"({"records":10,"openConflicts":1,"deadLetters":0,"deferred":2,
     "resolutions":30,"outcomes":{"FIELD_MERGE":4,"MANUAL":1,"NEW_RECORD":10,"ZEBRA":9,

@@ -8,12 +8,14 @@
 //                                dead-letters discard ID
 //                                sources list
 //                                sources set-priority NAME PRIORITY
+//                                records list ENTITY [--after KEY] [--limit N] [--all]
 //                                records get ENTITY EXTERNAL_ID
 //                                records history ENTITY EXTERNAL_ID
 //                                stats
 //
 // --url defaults to $SYNCHUB_URL, else http://127.0.0.1:8080. Tables by default; --json
-// prints the server's JSON answer as it came (error answers too, on stdout).
+// prints the server's JSON answer as it came (error answers too, on stdout); records list --all
+// prints one page holding every record, {"records":[...],"next":null}.
 //
 // Exit codes: 0 success (a replay that ends in a MANUAL conflict is a success: the conflict
 // is an outcome), 1 the server answered an error (its code and detail go to stderr), 2 usage
@@ -29,6 +31,7 @@
 #include "common/core/json.hpp"
 #include "ingest/syncctl/syncctl_client.hpp"
 #include "ingest/syncctl/syncctl_format.hpp"
+#include "ingest/syncctl/syncctl_pages.hpp"
 
 namespace synchub {
 namespace {
@@ -48,6 +51,8 @@ struct Plan {
   Formatter format;
   // True for replay: a 409 that carries a sync result (MANUAL) is an outcome, not an error.
   bool conflict_is_outcome = false;
+  // True for records list --all: fetch every page (FetchAllRecordPages) instead of `path`.
+  bool all_pages = false;
 };
 
 struct Arguments {
@@ -61,6 +66,9 @@ struct Arguments {
   int priority = 0;
   std::string entity;
   std::string external_id;
+  std::string after;
+  int limit = 100;
+  bool all_pages = false;
 };
 
 Plan MakePlan(std::string method, std::string path, std::string body, Formatter format,
@@ -148,6 +156,19 @@ void DeclareCommands(CLI::App& app, Arguments& args, Plan& plan) {
 
   CLI::App* records = app.add_subcommand("records", "show canonical records and their history");
   records->require_subcommand(1);
+  CLI::App* records_list =
+      records->add_subcommand("list", "list an entity's records in key order, deleted ones too");
+  records_list->add_option("entity", args.entity, "entity, e.g. client")->required();
+  records_list->add_option("--after", args.after, "start after this externalId (byte order)");
+  records_list->add_option("--limit", args.limit, "records per page")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  records_list->add_flag("--all", args.all_pages, "follow the pages to the last one");
+  records_list->callback([&] {
+    plan =
+        MakePlan("GET", RecordPagePath(args.entity, args.after, args.limit), "", FormatRecordList);
+    plan.all_pages = args.all_pages;
+  });
   CLI::App* records_get = records->add_subcommand("get", "show a canonical record");
   CLI::App* records_history =
       records->add_subcommand("history", "show the resolutions of a record");
@@ -214,7 +235,9 @@ int Run(int argc, char** argv) {
     return kExitUsage;
   }
   SyncctlClient client(args.url);
-  const SyncctlClient::Response response = client.Call(plan.method, plan.path, plan.body);
+  const SyncctlClient::Response response =
+      plan.all_pages ? FetchAllRecordPages(client, args.entity, args.after, args.limit)
+                     : client.Call(plan.method, plan.path, plan.body);
   if (response.status == 0) {
     std::cerr << "syncctl: cannot reach synchub-ingest at " << args.url << ": " << response.error
               << "\n";

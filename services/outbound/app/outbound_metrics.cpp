@@ -39,7 +39,24 @@ OutboundMetrics::OutboundMetrics()
       oldest_unacknowledged_(prometheus::BuildGauge()
                                  .Name("synchub_outbound_oldest_unacknowledged_seconds")
                                  .Help("Age of the oldest change a source has not acknowledged")
-                                 .Register(*registry_)) {}
+                                 .Register(*registry_)),
+      loaded_(prometheus::BuildCounter()
+                  .Name("synchub_outbound_load_records_total")
+                  .Help("Canonical records sent to a target source by reverse loads")
+                  .Register(*registry_)),
+      ahead_(prometheus::BuildCounter()
+                 .Name("synchub_outbound_sources_ahead_total")
+                 .Help("Subscriptions whose last applied change the hub's log lacks (the hub's "
+                       "database is older than the source: reloaded)")
+                 .Register(*registry_)) {}
+
+void OutboundMetrics::Loaded(const std::string& target, std::size_t records) {
+  loaded_.Add({{"target", target}}).Increment(static_cast<double>(records));
+}
+
+void OutboundMetrics::SourceAhead(const std::string& target) {
+  ahead_.Add({{"target", target}}).Increment();
+}
 
 void OutboundMetrics::DatabaseConnected(bool connected) {
   database_connected_.Set(connected ? 1 : 0);

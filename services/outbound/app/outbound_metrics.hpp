@@ -38,6 +38,10 @@ class OutboundMetrics {
   void Lag(const std::string& target, std::int64_t records, double oldest_seconds);
   void DatabaseConnected(bool connected);
   void DatabaseReconnected();
+  // A reverse load sent `records` canonical records to `target`.
+  void Loaded(const std::string& target, std::size_t records);
+  // `target` subscribed ahead of the hub's log (and is reloaded).
+  void SourceAhead(const std::string& target);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -51,6 +55,8 @@ class OutboundMetrics {
   prometheus::Family<prometheus::Gauge>& acked_seq_;
   prometheus::Family<prometheus::Gauge>& unacknowledged_;
   prometheus::Family<prometheus::Gauge>& oldest_unacknowledged_;
+  prometheus::Family<prometheus::Counter>& loaded_;
+  prometheus::Family<prometheus::Counter>& ahead_;
 };
 
 }  // namespace synchub

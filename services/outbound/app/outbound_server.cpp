@@ -113,16 +113,11 @@ void OutboundServer::HandleMessage(const std::string& identity, const std::strin
   if (!message.ParseFromString(payload)) return;
   const auto now = clock_.Now();
   if (message.has_subscribe()) {
-    const std::string& source = message.subscribe().source();
-    if (!Connected()) return;  // the connector subscribes again when no heartbeat comes
-    auto cursor = store_->LoadCursor(source);
-    if (!Check(cursor.status())) {
-      spdlog::warn("subscribe {}: {}", source, cursor.status().message());
-      return;
-    }
-    sessions_.insert_or_assign(
-        source, DeliverySession(identity, message.subscribe().credit(), *cursor, now));
-    spdlog::info("{} subscribed, resuming after seq {}", source, cursor->seq);
+    BeginSession(identity, message.subscribe());
+    return;
+  }
+  if (message.has_load_ack()) {
+    HandleLoadAck(identity, message.load_ack());
     return;
   }
   const std::string source = message.has_ack()         ? message.ack().source()
@@ -208,10 +203,15 @@ void OutboundServer::Run() {
       DeliverySession& session = it->second;
       if (session.Over(now, options_.session_timeout)) {
         spdlog::info("session of {} ended", it->first);
+        loads_.erase(it->first);
         it = sessions_.erase(it);
         continue;
       }
-      if (woken || poll_due || session.has_in_flight()) Deliver(it->first, session);
+      if (auto load = loads_.find(it->first); load != loads_.end()) {
+        SendLoadPage(it->first, session, load->second);
+      } else if (woken || poll_due || session.has_in_flight()) {
+        Deliver(it->first, session);
+      }
       if (session.HeartbeatDue(now, options_.heartbeat)) {
         v1::HubToConnector beat;
         beat.mutable_heartbeat()->set_source(it->first);
@@ -223,6 +223,7 @@ void OutboundServer::Run() {
     metrics_.Subscribers(sessions_.size());
     if (now - last_lag >= std::chrono::seconds(5)) {
       last_lag = now;
+      StartRequestedReloads();
       if (Connected()) {
         auto lags = store_->Lag();
         if (Check(lags.status())) {

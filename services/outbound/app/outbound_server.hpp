@@ -6,6 +6,9 @@
 //                                                       at most `credit` unacknowledged
 //   connector        -> Ack{up_to_seq, credit}          cumulative; the position is saved
 //   both             -> Heartbeat every second; 3 s of silence ends a session
+// A session may begin with a reverse load (outbound_loads.cpp; core/reverse_load.hpp): one
+// LoadPage of canonical records at a time, each answered by a LoadAck whose position is saved,
+// then the stream from where the load began.
 // The ROUTER is ROUTER_MANDATORY: a send to a connector that is gone fails instead of being
 // dropped silently, and ends its session. Nothing but the acknowledged position is kept:
 // after a restart of either side delivery resumes from it (at least once; the connector's
@@ -31,6 +34,7 @@
 #include "outbound/app/outbound_metrics.hpp"
 #include "outbound/core/delivery_session.hpp"
 #include "outbound/pg/outbound_store.hpp"
+#include "synchub/v1/outbound.pb.h"
 
 namespace synchub {
 
@@ -72,6 +76,31 @@ class OutboundServer {
   // Disconnect()s when `status` says the connection is gone. Returns status.ok().
   bool Check(const Status& status);
 
+  // A reverse load in progress for a session (outbound_loads.cpp).
+  struct ReverseLoad {
+    std::uint64_t xid = 0;  // the stream resumes at (xid, 0) afterwards
+    std::string after_entity;
+    std::string after_key;
+    std::string reason;
+    std::vector<std::string> entities;  // the entities the source holds (empty: all)
+    std::uint32_t credit = 0;           // of the stream that follows
+    bool in_flight = false;             // a page is waiting for its LoadAck
+    std::string sent_entity;            // the last record of the page in flight
+    std::string sent_key;
+    bool sent_last = false;
+    bool sent_empty = false;
+    Clock::TimePoint sent_at{};
+    std::int64_t records = 0;  // sent so far in this process
+  };
+  // Starts or resumes `source`'s session as DecideSubscribe says.
+  void BeginSession(const std::string& identity, const v1::Subscribe& subscribe);
+  // Sends the next page of `source`'s load when none is in flight (or one was lost: 10 s).
+  void SendLoadPage(const std::string& source, DeliverySession& session, ReverseLoad& load);
+  // A LoadAck: saves the position; after the last page the stream starts.
+  void HandleLoadAck(const std::string& identity, const v1::LoadAck& ack);
+  // Starts a load for live sessions whose source an operator told to reload.
+  void StartRequestedReloads();
+
   OutboundOptions options_;
   zmq::context_t context_{1};
   zmq::socket_t socket_;
@@ -82,6 +111,9 @@ class OutboundServer {
   std::chrono::steady_clock::time_point next_connect_{};  // real time, whatever clock_ is
   const Clock& clock_;
   std::map<std::string, DeliverySession> sessions_;  // by source
+  std::map<std::string, ReverseLoad> loads_;         // by source, while its session loads
+  // By source: what its last Subscribe said (for a reload an operator requests meanwhile).
+  std::map<std::string, v1::Subscribe> subscriptions_;
   std::atomic<bool> stopping_{false};
   OutboundMetrics metrics_;
   std::unique_ptr<MetricsExposer> exposer_;

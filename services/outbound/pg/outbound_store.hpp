@@ -16,6 +16,7 @@
 
 #include "common/core/status.hpp"
 #include "outbound/core/queued_change.hpp"
+#include "outbound/core/reverse_load.hpp"
 
 namespace synchub {
 
@@ -31,6 +32,29 @@ class PgOutboundStore {
   // below every running transaction.
   StatusOr<std::vector<QueuedChange>> ReadAfter(const std::string& target,
                                                 const OutboundPosition& after, int limit);
+
+  // What the hub keeps of `target` (its cursor row, a load in progress, a requested reload).
+  StatusOr<CursorState> LoadCursorState(const std::string& target);
+  // Whether the resolution log holds the change at `seq` of that record with that etag (the
+  // change a connector applied last).
+  StatusOr<bool> LogHolds(std::int64_t seq, const std::string& entity,
+                          const std::string& external_id, std::int64_t etag);
+  // Begins a reverse load of `target`: remembers the oldest running transaction (the stream
+  // resumes at (xid, 0) once the load is done: every transaction before it is in the load) and
+  // clears a requested reload. Returns that xid.
+  StatusOr<std::uint64_t> StartLoad(const std::string& target, const std::string& reason);
+  // Up to `limit` canonical records after (after_entity, after_key) in byte order, of
+  // `entities` (empty: all), tombstones included, as changes (seq 0).
+  StatusOr<std::vector<QueuedChange>> ReadLoadPage(const std::vector<std::string>& entities,
+                                                   const std::string& after_entity,
+                                                   const std::string& after_key, int limit);
+  // The connector applied the load up to (after_entity, after_key).
+  Status SaveLoadProgress(const std::string& target, const std::string& after_entity,
+                          const std::string& after_key);
+  // Ends `target`'s load: its cursor becomes (load xid, 0). Returns that position.
+  StatusOr<OutboundPosition> FinishLoad(const std::string& target);
+  // Sources an operator told to reload (outbound_cursor.reload_requested) with no load running.
+  StatusOr<std::vector<std::string>> ReloadsRequested();
 
   struct SourceLag {
     std::string source;

@@ -1,0 +1,220 @@
+#include "connector/pg/local_table.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "common/core/json.hpp"
+#include "common/core/range_checksum.hpp"
+#include "common/pg/pg_errors.hpp"
+
+namespace synchub {
+namespace {
+
+// The event id of a row's state: the same state queues the same id (docs/connectors.md).
+std::string EventIdSql(const std::string& prefix_param, const std::string& entity,
+                       const std::string& key, const std::string& op, const std::string& version,
+                       const std::string& fields) {
+  return prefix_param + " || left(encode(sha256(convert_to('" + entity + "' || E'\\x1f' || " + key +
+         " || E'\\x1f' || " + op + " || E'\\x1f' || (" + version + ")::text || E'\\x1f' || (" +
+         fields + ")::text, 'UTF8')), 'hex'), 40)";
+}
+
+std::optional<std::string> UpTo(const connector::KeyRange& range) { return range.up_to; }
+
+}  // namespace
+
+PgLocalTable::PgLocalTable(const std::string& source, const EntityMapping& mapping)
+    : source_(source), mapping_(mapping) {}
+
+std::string PgLocalTable::KeySql() const { return mapping_.key_column + "::text COLLATE \"C\""; }
+
+std::string PgLocalTable::RangeSql(int after_param) const {
+  const std::string after = "$" + std::to_string(after_param);
+  const std::string up_to = "$" + std::to_string(after_param + 1);
+  return KeySql() + " > " + after + "::text AND (" + up_to + "::text IS NULL OR " + KeySql() +
+         " <= " + up_to + "::text)";
+}
+
+std::string PgLocalTable::FieldsObjectSql() const {
+  std::string pairs;
+  for (const auto& [column, field] : mapping_.columns_to_fields) {
+    pairs += std::string(pairs.empty() ? "" : ", ") + "'" + field + "', " + column;
+  }
+  return "jsonb_build_object(" + pairs + ")";
+}
+
+std::vector<std::string> PgLocalTable::FieldNames() const {
+  std::vector<std::string> names;
+  for (const auto& [column, field] : mapping_.columns_to_fields) names.push_back(field);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+StatusOr<std::int64_t> PgLocalTable::CountRows(pqxx::connection& connection) {
+  try {
+    pqxx::read_transaction tx(connection);
+    return tx.exec1("SELECT count(*) FROM " + mapping_.table)[0].as<std::int64_t>();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "counting " + mapping_.table);
+  }
+}
+
+StatusOr<PgLocalTable::Chunk> PgLocalTable::QueueSnapshotChunk(pqxx::connection& connection,
+                                                               const std::string& run,
+                                                               const std::string& after,
+                                                               int limit) {
+  const std::string sql =
+      "WITH chunk AS (SELECT " + KeySql() + " AS k, greatest(coalesce(" + mapping_.version_column +
+      ", 1), 1) AS v, " + FieldsObjectSql() + " AS f FROM " + mapping_.table + " WHERE " +
+      KeySql() + " > $1::text ORDER BY " + KeySql() +
+      " LIMIT $2 FOR SHARE), "
+      "queued AS (INSERT INTO synchub_outbox (entity, external_id, op, version, fields, "
+      "event_id, batch) SELECT '" +
+      mapping_.entity + "', k, 'upsert', v, f, " +
+      EventIdSql("$3", mapping_.entity, "k", "'upsert'", "v", "f") +
+      ", $4 FROM chunk ORDER BY k RETURNING external_id) "
+      "SELECT count(*), coalesce(max(external_id COLLATE \"C\"), '') FROM queued";
+  try {
+    pqxx::work tx(connection);
+    auto row = tx.exec_params1(sql, after, limit, source_ + "-row-", run);
+    Chunk chunk{row[0].as<std::int64_t>(), row[1].as<std::string>()};
+    if (chunk.rows > 0) {
+      tx.exec_params(
+          "UPDATE synchub_snapshot SET after_key = $2, rows_read = rows_read + $3 "
+          "WHERE entity = $1",
+          mapping_.entity, chunk.last_key, chunk.rows);
+      tx.exec("SELECT pg_notify('synchub_outbox', '')");
+    }
+    tx.commit();
+    return chunk;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading a snapshot chunk of " + mapping_.table);
+  }
+}
+
+StatusOr<std::vector<connector::RangeSum>> PgLocalTable::Checksums(
+    pqxx::connection& connection, const std::vector<connector::KeyRange>& ranges) {
+  std::vector<ChecksumField> fields;
+  for (const auto& [column, field] : mapping_.columns_to_fields) {
+    fields.push_back({field, "to_jsonb(t." + column + ")"});
+  }
+  const std::string row_hash =
+      RowHashSql("t." + mapping_.key_column + "::text",
+                 "coalesce(t." + mapping_.version_column + ", 0)", std::move(fields));
+  const std::string sql = "SELECT " + RangeChecksumSelectSql(row_hash) + " FROM " + mapping_.table +
+                          " t WHERE " + RangeSql(1);
+  try {
+    pqxx::read_transaction tx(connection);
+    std::vector<connector::RangeSum> sums;
+    for (const auto& range : ranges) {
+      auto row = tx.exec_params1(sql, range.after, UpTo(range));
+      sums.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>()});
+    }
+    return sums;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "checksumming " + mapping_.table);
+  }
+}
+
+StatusOr<std::vector<std::string>> PgLocalTable::SplitKeys(pqxx::connection& connection,
+                                                           const connector::KeyRange& range,
+                                                           int parts) {
+  // The last key of each of `parts` equal slices, but the last slice's.
+  const std::string sql =
+      "SELECT k FROM (SELECT k, row_number() OVER (ORDER BY k) AS n, count(*) OVER () AS total "
+      "FROM (SELECT " +
+      KeySql() + " AS k FROM " + mapping_.table + " WHERE " + RangeSql(1) +
+      ") r) s WHERE n < total AND n % greatest(ceil(total::numeric / $3)::bigint, 1) = 0 "
+      "ORDER BY k";
+  try {
+    pqxx::read_transaction tx(connection);
+    std::vector<std::string> keys;
+    for (const auto& row : tx.exec_params(sql, range.after, UpTo(range), parts)) {
+      keys.push_back(row[0].as<std::string>());
+    }
+    return keys;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "splitting " + mapping_.table);
+  }
+}
+
+StatusOr<std::vector<connector::LocalRow>> PgLocalTable::Rows(pqxx::connection& connection,
+                                                              const connector::KeyRange& range) {
+  const std::string sql = "SELECT " + KeySql() + ", coalesce(" + mapping_.version_column +
+                          ", 0), " + FieldsObjectSql() + "::text FROM " + mapping_.table +
+                          " WHERE " + RangeSql(1) + " ORDER BY 1";
+  try {
+    pqxx::read_transaction tx(connection);
+    std::vector<connector::LocalRow> rows;
+    for (const auto& row : tx.exec_params(sql, range.after, UpTo(range))) {
+      rows.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>(),
+                      ParseStoredJson(row[2].as<std::string>())});
+    }
+    return rows;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading rows of " + mapping_.table);
+  }
+}
+
+StatusOr<std::map<std::string, std::int64_t>> PgLocalTable::Tombstones(
+    pqxx::connection& connection, const connector::KeyRange& range) {
+  const std::string sql =
+      "SELECT external_id, version FROM synchub_tombstone WHERE entity = $3 AND "
+      "external_id COLLATE \"C\" > $1::text AND ($2::text IS NULL OR external_id COLLATE \"C\" <= "
+      "$2::text)";
+  try {
+    pqxx::read_transaction tx(connection);
+    std::map<std::string, std::int64_t> tombstones;
+    for (const auto& row : tx.exec_params(sql, range.after, UpTo(range), mapping_.entity)) {
+      tombstones[row[0].as<std::string>()] = row[1].as<std::int64_t>();
+    }
+    return tombstones;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "reading tombstones of " + mapping_.entity);
+  }
+}
+
+StatusOr<std::int64_t> PgLocalTable::QueueLocalState(
+    pqxx::connection& connection, const std::string& run, const std::vector<std::string>& keys,
+    const std::map<std::string, std::int64_t>& deleted) {
+  Json key_list = Json::array();
+  for (const auto& key : keys) key_list.push_back(key);
+  Json delete_list = Json::array();
+  for (const auto& [key, version] : deleted) {
+    delete_list.push_back({{"k", key}, {"v", version}});
+  }
+  const std::string upserts =
+      "WITH rows AS (SELECT " + KeySql() + " AS k, greatest(coalesce(" + mapping_.version_column +
+      ", 1), 1) AS v, " + FieldsObjectSql() + " AS f FROM " + mapping_.table + " WHERE " +
+      mapping_.key_column +
+      "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) FOR SHARE) "
+      "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id, batch) "
+      "SELECT '" +
+      mapping_.entity + "', k, 'upsert', v, f, " +
+      EventIdSql("$2", mapping_.entity, "k", "'upsert'", "v", "f") + ", $3 FROM rows ORDER BY k";
+  const std::string deletes =
+      "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id, batch) "
+      "SELECT '" +
+      mapping_.entity + "', d.k, 'delete', d.v, '{}'::jsonb, " +
+      EventIdSql("$2", mapping_.entity, "d.k", "'delete'", "d.v", "'{}'::jsonb") +
+      ", $3 FROM jsonb_to_recordset($1::jsonb) AS d(k text, v bigint) ORDER BY d.k";
+  try {
+    pqxx::work tx(connection);
+    std::int64_t queued = 0;
+    if (!keys.empty()) {
+      queued += static_cast<std::int64_t>(
+          tx.exec_params(upserts, JsonText(key_list), source_ + "-row-", run).affected_rows());
+    }
+    if (!deleted.empty()) {
+      queued += static_cast<std::int64_t>(
+          tx.exec_params(deletes, JsonText(delete_list), source_ + "-row-", run).affected_rows());
+    }
+    tx.exec("SELECT pg_notify('synchub_outbox', '')");
+    tx.commit();
+    return queued;
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "queueing rows of " + mapping_.table);
+  }
+}
+
+}  // namespace synchub

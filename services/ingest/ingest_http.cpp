@@ -54,6 +54,7 @@ const std::vector<RouteEntry>& RouteTable() {
       {{"GET", "/api/sources"}, HandleListSources},
       {{"GET", "/api/sources/{name}"}, HandleGetSource},
       {{"PUT", "/api/sources/{name}"}, HandlePutSource},
+      {{"POST", "/api/sources/{name}/reload"}, HandleReloadSource},
       {{"GET", "/api/stats"}, HandleStats},
       {{"GET", "/healthz"}, HandleHealth},
       {{"GET", "/metrics"}, HandleMetrics},

@@ -286,6 +286,18 @@ StatusOr<SourceRow> PgIngestStore::GetSource(const std::string& source) {
   }
 }
 
+Status PgIngestStore::RequestReload(const std::string& source) {
+  try {
+    pqxx::work tx(connection_);
+    auto rows = tx.exec_params(ingest_sql::kRequestReload, source);
+    tx.commit();
+    if (rows.empty()) return Status::NotFound("source " + source + " is not registered");
+    return Status::Ok();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "requesting a reload");
+  }
+}
+
 StatusOr<SourcePriority> PgIngestStore::SetPriority(const std::string& source, int priority) {
   try {
     pqxx::work tx(connection_);

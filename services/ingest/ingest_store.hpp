@@ -71,6 +71,9 @@ class PgIngestStore {
   StatusOr<std::vector<SourceRow>> ListSources();
   // kNotFound when `source` is not registered.
   StatusOr<SourceRow> GetSource(const std::string& source);
+  // Sets outbound_cursor.reload_requested for `source` (synchub-outbound starts a reverse load).
+  // kNotFound when the source is not registered.
+  Status RequestReload(const std::string& source);
   // Registers `source` or changes its priority; returns what is stored.
   StatusOr<SourcePriority> SetPriority(const std::string& source, int priority);
 

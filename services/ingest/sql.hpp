@@ -90,6 +90,14 @@ RETURNING event::text, raw, event_id)sql";
 inline constexpr const char* kRestoreDeadLetter =
     "UPDATE dead_letter SET status = 'dead' WHERE id = $1 AND status = 'replayed'";
 
+// Marks a registered source for a reverse load (synchub-outbound reads reload_requested);
+// no row when the source is not registered.
+inline constexpr const char* kRequestReload = R"sql(
+INSERT INTO outbound_cursor (target_source, reload_requested)
+SELECT source, true FROM source_priority WHERE source = $1
+ON CONFLICT (target_source) DO UPDATE SET reload_requested = true
+RETURNING target_source)sql";
+
 // Each source with its lag (view source_lag, sql/003_source_lag.sql).
 inline constexpr const char* kSources = R"sql(
 SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds

@@ -58,6 +58,10 @@ wait_for() {  # wait_for SECONDS COMMAND...: true as soon as COMMAND succeeds
 
 "$ROOT/dev" up >"$work/up.out" 2>&1 || { cat "$work/up.out"; exit 1; }
 SOURCES=(crm erp portal localdb)
+ARCHIVE_METRICS_PORT=$((SYNCHUB_PORT_BASE + 97))
+archive_metric() {  # archive_metric PATTERN: the value of the first metric line matching PATTERN
+  curl -s "http://127.0.0.1:$ARCHIVE_METRICS_PORT/metrics" | grep -E "$1" | head -1 | awk '{print $2}'
+}
 
 # A new source with its own database holding rows before the connector is set up.
 new_source() {  # new_source NAME PRIORITY
@@ -127,7 +131,8 @@ scenario_fifth() {
   check "fifth: the summary counts 10,000 rows read" grep -q "^snapshot .* 10000 rows read" "$work/snapshot.out"
   check "fifth: progress was shown" grep -q "rows answered" "$work/snapshot.err"
   check "fifth: edits were made during the snapshot ($(wc -l <"$work/edits"))" [ "$(wc -l <"$work/edits")" -gt 10 ]
-  _stack_spawn connector-archive "$CONNECTOR" --config "$work/archive.json" run
+  _stack_spawn connector-archive "$CONNECTOR" --config "$work/archive.json" run \
+    --reconcile-every 2s --metrics-listen "127.0.0.1:$ARCHIVE_METRICS_PORT"
   _stack_wait_ready connector-archive
   check "fifth: all five sources converge" wait_for 120 converged "${SOURCES[@]}" archive
   converged "${SOURCES[@]}" archive || show_divergence "${SOURCES[@]}" archive
@@ -178,6 +183,22 @@ PY
   check "drift: a second reconcile exits 0 (exit $rc)" [ "$rc" = 0 ]
   check "drift: all five sources converge (DRIFT-1 and -2 reached the others)" wait_for 60 converged "${SOURCES[@]}" archive
   converged "${SOURCES[@]}" archive || show_divergence "${SOURCES[@]}" archive
+  # run --reconcile-every: Archive's periodic comparison finds a row changed behind its
+  # triggers, and the metric shows it until a repair.
+  periodic_equal() { [ "$(archive_metric '^synchub_connector_reconcile_runs_total\{.*result="equal"')" != "" ]; }
+  check "drift: Archive's periodic reconcile ran and found it equal" wait_for 30 periodic_equal
+  local_sql archive "SET session_replication_role = replica;
+    UPDATE local_records SET email = 'behind-the-triggers' WHERE external_id = 'K-04242'" >/dev/null
+  differing_is() { [ "$(archive_metric "^synchub_connector_reconcile_differences\\{.*entity=\"client\".*kind=\"differing\"")" = "$1" ]; }
+  check "drift: the metric shows Archive's differing row" wait_for 30 differing_is 1
+  "$CONNECTOR" --config "$work/archive.json" reconcile --repair >/dev/null || true
+  check "drift: after the repair the metric is back to 0" wait_for 30 differing_is 0
+  # An operator's reload: Portal's next session is a reverse load.
+  check "drift: POST /api/sources/Portal/reload answers 202" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Portal/reload")" = 202 ]
+  check "drift: a reload of an unknown source answers 404" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Nobody/reload")" = 404 ]
+  portal_reloaded() { grep -q "Portal's reverse load (reload requested) is done" "$STACK_DIR/logs/outbound.log"; }
+  check "drift: Portal's live session reloads" wait_for 30 portal_reloaded
+  check "drift: Portal still equals the canonical records" wait_for 30 converged portal
 }
 
 scenario_resume() {

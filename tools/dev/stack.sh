@@ -242,3 +242,14 @@ stack_psql() {
   _stack_pg_running || die "psql: the stack is not up (./dev up)"
   "$PG_BIN/psql" "$PG_CONN dbname=$db" "$@"
 }
+
+# stack_connector_command VERB SOURCE [ARGS]: runs `synchub-connector VERB` for a demo source of
+# the running stack (./dev snapshot SOURCE, ./dev reconcile SOURCE [--repair] [--json]).
+stack_connector_command() {
+  local verb="$1" source="${2:-}" db
+  [ -n "$source" ] || die "$verb: which source? (CRM, ERP, Portal, LocalDB)"
+  shift 2
+  db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
+  [ -f "$STACK_DIR/connectors/$db.json" ] || die "$verb: no connector $source on this stack (./dev up first)"
+  "$BUILD_DIR/services/connector/synchub-connector" --config "$STACK_DIR/connectors/$db.json" "$verb" "$@"
+}

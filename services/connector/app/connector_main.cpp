@@ -14,10 +14,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
 #include "connector/app/reconcile_command.hpp"
+#include "connector/app/reconcile_loop.hpp"
 #include "connector/app/snapshot_command.hpp"
 #include "connector/app/sync_loops.hpp"
 #include "connector/core/connector_config.hpp"
@@ -82,6 +84,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   auto* setup = app.add_subcommand("setup", "install the outbox, state tables and triggers");
   auto* run = app.add_subcommand("run", "push local changes and pull canonical ones");
+  std::string reconcile_every;
+  std::string metrics_listen;
+  run->add_option("--reconcile-every", reconcile_every,
+                  "compare with the hub every DURATION (90s, 10m, 1h; needs \"api\")");
+  run->add_option("--metrics-listen", metrics_listen, "HOST:PORT for Prometheus /metrics");
   auto* status = app.add_subcommand("status", "outbox counts and parked rows");
   auto* snapshot = app.add_subcommand(
       "snapshot", "send every row of the configured tables to the hub (resumable, idempotent)");
@@ -177,8 +184,36 @@ int main(int argc, char** argv) {
   if (run->parsed()) {
     // Only `run` has a stop to carry out; setup and status end on Ctrl-C as any command.
     // Before the ZeroMQ context: its threads inherit the blocked mask.
+    std::optional<std::chrono::seconds> every;
+    if (!reconcile_every.empty()) {
+      every = synchub::ParseDuration(reconcile_every);
+      if (!every) {
+        std::fprintf(stderr, "synchub-connector: --reconcile-every: a duration (90s, 10m, 1h)\n");
+        return 2;
+      }
+      if (config->api_url.empty()) {
+        std::fprintf(stderr, "synchub-connector: --reconcile-every needs \"api\" in %s\n",
+                     config_path.c_str());
+        return 2;
+      }
+    }
+    auto registry = std::make_shared<prometheus::Registry>();
+    std::unique_ptr<synchub::MetricsExposer> exposer;
+    if (!metrics_listen.empty()) {
+      auto started = synchub::MetricsExposer::Start(metrics_listen, registry);
+      if (!started.ok()) {
+        std::fprintf(stderr, "synchub-connector: %s\n", started.status().message().c_str());
+        return 2;
+      }
+      exposer = std::move(started).value();
+    }
     synchub::StopSignals stop_signals;
     zmq::context_t context(1);
+    std::unique_ptr<synchub::ReconcileLoop> reconciler;
+    if (every) {
+      reconciler =
+          std::make_unique<synchub::ReconcileLoop>(*config, *every, *registry, stop_signals.flag());
+    }
     synchub::SyncLoops loops(*config, context, stop_signals.flag());
     std::printf("READY %s\n", config->source.c_str());
     std::fflush(stdout);

@@ -11,7 +11,9 @@
 // Thread safety: none needed (no state); a parsed ConnectorConfig is read-only.
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,10 @@ std::string ColumnTypeWarning(const std::string& table, const std::string& colum
 // True when a mapped column of this type cannot be synced at all (json has no equality
 // operator, which the capture trigger needs to see what an update changed: use jsonb).
 bool ColumnTypeUnsupported(const std::string& type);
+
+// Parses a duration for --reconcile-every: "90" or "90s" (seconds), "10m", "2h". nullopt for
+// anything else, zero, or more than 12 characters.
+std::optional<std::chrono::seconds> ParseDuration(const std::string& text);
 
 // The SQL below lives in connector_sql.cpp.
 

@@ -61,7 +61,9 @@ std::vector<RowDifference> CompareRange(const std::vector<LocalRow>& local,
       differences.push_back(std::move(difference));
       continue;
     }
-    const Json hub_fields = canonical.record.value("fields", Json::object());
+    const Json hub_fields = canonical.record.is_object()
+                                ? canonical.record.value("fields", Json::object())
+                                : Json::object();
     for (const auto& name : fields) {
       if (!JsonEqual(FieldOf(row->fields, name), FieldOf(hub_fields, name))) {
         difference.fields.push_back(name);

@@ -61,7 +61,9 @@ enum class LoadAction {
 };
 // The canonical state has `version` (deleted or not). Applied when the local copy is older, or
 // is the same version and came from the hub (an applied etag); kept when newer, or the same
-// version never synced (a populated table attached: the ladder decides when it is sent).
+// version never synced (a populated table attached: the ladder decides when it is sent), unless
+// the canonical state is a delete at that version. No row: applied, unless a local delete is
+// newer than a live canonical state (kept).
 LoadAction DecideLoad(const KeyState& key, const LocalCopy& local, std::int64_t version,
                       bool deleted);
 

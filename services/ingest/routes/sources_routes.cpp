@@ -41,4 +41,15 @@ HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps) {
   });
 }
 
+HttpAnswer HandleReloadSource(const RouteRequest& request, RouteDeps& deps) {
+  const std::string& name = request.path[0];
+  return WithStore(deps, [&](PgIngestStore& store) -> HttpAnswer {
+    Status requested = store.RequestReload(name);
+    if (!requested.ok()) return ProblemFromStatus(requested);
+    HttpAnswer answer = JsonAnswer(Json{{"source", name}, {"reloadRequested", true}});
+    answer.status = 202;
+    return answer;
+  });
+}
+
 }  // namespace synchub

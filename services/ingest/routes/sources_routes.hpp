@@ -23,4 +23,11 @@ HttpAnswer HandleGetSource(const RouteRequest& request, RouteDeps& deps);
 // Idempotent: the name; a repeated PUT stores the same priority.
 HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps);
 
+// POST /api/sources/{name}/reload: the source's next session (a live one within 5 s) starts
+// with a reverse load (docs/design.md, "Reverse load"): every canonical record of the entities
+// it holds, tombstones included, then the change stream from where the load began.
+// 202 {"source","reloadRequested":true}. Failures: 404 not registered, 503.
+// Idempotent: requesting again before the load ran changes nothing.
+HttpAnswer HandleReloadSource(const RouteRequest& request, RouteDeps& deps);
+
 }  // namespace synchub

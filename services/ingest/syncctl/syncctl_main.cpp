@@ -8,6 +8,7 @@
 //                                dead-letters discard ID
 //                                sources list
 //                                sources set-priority NAME PRIORITY
+//                                sources reload NAME
 //                                records list ENTITY [--after KEY] [--limit N] [--all]
 //                                records get ENTITY EXTERNAL_ID
 //                                records history ENTITY EXTERNAL_ID
@@ -152,6 +153,17 @@ void DeclareCommands(CLI::App& app, Arguments& args, Plan& plan) {
   set_priority->callback([&] {
     plan = MakePlan("PUT", "/api/sources/" + EncodePathSegment(args.source),
                     nlohmann::json{{"priority", args.priority}}.dump(), FormatSource);
+  });
+
+  CLI::App* reload = sources->add_subcommand(
+      "reload", "send the source every canonical record again (a reverse load), then the stream");
+  reload->add_option("name", args.source, "source name")->required();
+  reload->callback([&] {
+    plan = MakePlan("POST", "/api/sources/" + EncodePathSegment(args.source) + "/reload", "{}",
+                    [](const nlohmann::json& body) {
+                      return "reload of " + body.value("source", std::string()) +
+                             " requested: its next session starts with a reverse load\n";
+                    });
   });
 
   CLI::App* records = app.add_subcommand("records", "show canonical records and their history");

@@ -37,10 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-failures=0
-check() {  # check WHAT COMMAND...
-  if "${@:2}"; then echo "ok      $1"; else echo "FAILED  $1"; failures=$((failures + 1)); fi
-}
+source "$ROOT/tests/e2e/stack_test_lib.sh"  # check, wait_for, hub_sql, local_sql, admin_sql
 
 "$ROOT/dev" up >"$work/up.out" 2>&1 || { cat "$work/up.out"; exit 1; }
 SERVICES=(resolver ingest outbound connector-crm connector-erp connector-portal connector-localdb)
@@ -49,9 +46,6 @@ all_alive() { local n; for n in "${SERVICES[@]}"; do kill -0 "$(cat "$STACK_DIR/
 no_restarts() { ! grep -l '^supervise: ' "$STACK_DIR"/logs/*.log >/dev/null 2>&1; }
 pids_before="$(pids)"
 HTTP="http://127.0.0.1:$HTTP_PORT"
-hub_sql() { "$PG_BIN/psql" -X -q -tA "$PG_CONN dbname=$HUB_DB" -c "$1"; }
-local_sql() { "$PG_BIN/psql" -X -q -tA "$PG_CONN dbname=$1" -c "$2"; }
-admin_sql() { "$PG_BIN/psql" -X -q -tA "$PG_CONN dbname=postgres" -c "$1"; }
 healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$HTTP/healthz")" = 200 ]; }
 
 # The connectors' databases being edited: each source inserts and then keeps updating its own
@@ -93,13 +87,6 @@ converged() {
   for db in crm erp portal localdb; do
     [ "$(local_rows "$db")" = "$canonical" ] || return 1
   done
-}
-# wait_for SECONDS COMMAND...: true as soon as COMMAND succeeds, false after SECONDS.
-wait_for() {
-  local until=$((SECONDS + $1))
-  shift
-  while [ $SECONDS -lt $until ]; do "$@" && return 0; sleep 0.2; done
-  return 1
 }
 
 inject() {  # inject FAULT: returns once the fault is over (PostgreSQL back, settings reset)

@@ -247,9 +247,15 @@ stack_psql() {
 # the running stack (./dev snapshot SOURCE, ./dev reconcile SOURCE [--repair] [--json]).
 stack_connector_command() {
   local verb="$1" source="${2:-}" db
-  [ -n "$source" ] || die "$verb: which source? (CRM, ERP, Portal, LocalDB)"
+  if [ -z "$source" ]; then
+    echo "$verb: which source? (CRM, ERP, Portal, LocalDB)" >&2
+    exit 2
+  fi
   shift 2
   db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
-  [ -f "$STACK_DIR/connectors/$db.json" ] || die "$verb: no connector $source on this stack (./dev up first)"
+  if [ ! -f "$STACK_DIR/connectors/$db.json" ]; then
+    echo "$verb: no connector $source on this stack (./dev up first; CRM, ERP, Portal, LocalDB)" >&2
+    exit 2
+  fi
   "$BUILD_DIR/services/connector/synchub-connector" --config "$STACK_DIR/connectors/$db.json" "$verb" "$@"
 }

@@ -5,8 +5,9 @@
 //   synchub-connector --config FILE snapshot send every row of the configured tables to the hub
 //   synchub-connector --config FILE reconcile [--repair] [--json]
 //                                            compare the tables with the hub's canonical records
-// (`--config` may also follow the subcommand.) Exit codes: 0 done, 2 the database or the
-// configuration is not usable (the message says what to fix).
+// (`--config` may also follow the subcommand.) Exit codes: 0 done, 2 the database, the
+// configuration or the command line is not usable (the message says what to fix); snapshot
+// and reconcile add theirs (snapshot_command.hpp, reconcile_command.hpp).
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -103,7 +104,12 @@ int main(int argc, char** argv) {
   reconcile->add_flag("--repair", reconcile_options.repair,
                       "set differing rows to the canonical record; send rows the hub lacks");
   reconcile->add_flag("--json", reconcile_options.json, "print the report as JSON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // --help prints and exits 0; a malformed command line is a configuration error: 2.
+    return app.exit(error) == 0 ? 0 : 2;
+  }
 
   std::ifstream file(config_path);
   if (!file) {

@@ -12,8 +12,10 @@ constexpr int kPageRecords = 1000;
 // The parsed JSON body of a 200 answer, or the error the answer stands for.
 StatusOr<Json> BodyOf(const httplib::Result& result, const std::string& what) {
   if (!result) {
-    return Status::Unavailable("the hub did not answer " + what + ": " +
-                               httplib::to_string(result.error()));
+    return Status::Unavailable("the hub did not answer " + what + " (" +
+                               httplib::to_string(result.error()) +
+                               " error: is \"api\" in the configuration the gateway's HTTP "
+                               "address, and is the gateway running?)");
   }
   if (result->status >= 500) {
     return Status::Unavailable("the hub answered " + what + " with " +

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "common/codec/proto_codec.hpp"
 #include "common/core/dead_letter_reason.hpp"
 #include "common/core/json.hpp"
@@ -51,6 +53,11 @@ StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
   std::vector<PgOutbox::PushedRow> rows;
   rows.reserve(due->size());
   std::vector<InboundApplier::Incoming> answers;
+  // The last row pushed per key: only its answer may skip the hold (AnswerEqualsSent).
+  std::map<std::pair<std::string, std::string>, std::size_t> last_of_key;
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    last_of_key[{(*due)[i].event.entity(), (*due)[i].event.external_id()}] = i;
+  }
   int sent = 0;
   for (std::size_t i = 0; i < due->size(); ++i) {
     const PgOutbox::DueChange& change = (*due)[i];
@@ -66,12 +73,24 @@ StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
       ++sent;  // decided at the hub (any outcome, dead letters too)
       row.outcome = WireOutcomeName(result->outcome());
       row.duplicate = result->duplicate();
+      row.changed = result->changed() && !result->duplicate();
       // What the change resolved to: held, then applied once nothing of the key is pending.
       Json record =
           result->record_json().empty() ? Json() : TryParseStoredJson(result->record_json());
       if (record.is_object()) {
+        const EntityMapping* mapping = config_.ForEntity(change.event.entity());
+        bool equals_sent = false;
+        if (mapping != nullptr &&
+            last_of_key[{change.event.entity(), change.event.external_id()}] == i) {
+          std::vector<std::string> mapped;
+          for (const auto& [column, field] : mapping->columns_to_fields) mapped.push_back(field);
+          equals_sent = connector::AnswerEqualsSent(
+              TryParseStoredJson(change.event.fields_json()), change.event.version(),
+              change.event.op() != v1::OP_DELETE, mapped, record);
+        }
         answers.push_back({change.event.entity(), change.event.external_id(), result->etag(),
-                           std::move(record), InboundApplier::Incoming::Mode::kAnswer});
+                           std::move(record), InboundApplier::Incoming::Mode::kAnswer,
+                           equals_sent});
       }
     }
     rows.push_back(std::move(row));

@@ -149,10 +149,21 @@ void PrintReport(const Json& report) {
             fields += (fields.empty() ? " fields " : ", ") + field.get<std::string>();
           }
         }
-        std::printf("    %-15s %s (version here %lld, at the hub %lld)%s\n", kind.c_str(),
-                    example["externalId"].get<std::string>().c_str(),
-                    static_cast<long long>(example["localVersion"].get<std::int64_t>()),
-                    static_cast<long long>(example["hubVersion"].get<std::int64_t>()),
+        const long long here = example["localVersion"].get<std::int64_t>();
+        const long long hub = example["hubVersion"].get<std::int64_t>();
+        std::string versions;
+        if (kind == "missingLocally") {
+          versions = (here > 0 ? "deleted here at version " + std::to_string(here)
+                               : std::string("no row here")) +
+                     ", version " + std::to_string(hub) + " at the hub";
+        } else if (kind == "missingAtHub") {
+          versions = "version " + std::to_string(here) + " here, no record at the hub";
+        } else {
+          versions =
+              "version " + std::to_string(here) + " here, " + std::to_string(hub) + " at the hub";
+        }
+        std::printf("    %-15s %s (%s)%s\n", kind.c_str(),
+                    example["externalId"].get<std::string>().c_str(), versions.c_str(),
                     fields.c_str());
       }
     }

@@ -19,9 +19,11 @@ namespace {
 void PrintSummary(const std::string& source, const SnapshotRun& run, const BatchCounts& counts,
                   double seconds) {
   std::int64_t read = 0;
+  std::int64_t skipped = 0;
   std::string tables;
   for (const auto& entity : run.entities) {
     read += entity.rows_read;
+    skipped += entity.rows_skipped;
     tables += (tables.empty() ? "" : ", ") + entity.entity + " " + std::to_string(entity.rows_read);
   }
   std::printf("snapshot %s of %s: %lld rows read (%s) in %.1f s\n", run.id.c_str(), source.c_str(),
@@ -30,9 +32,16 @@ void PrintSummary(const std::string& source, const SnapshotRun& run, const Batch
   for (const auto& [outcome, rows] : counts.outcomes) {
     outcomes += (outcomes.empty() ? "" : ", ") + outcome + " " + std::to_string(rows);
   }
-  std::printf("outcomes: %s\n", outcomes.empty() ? "none" : outcomes.c_str());
-  std::printf("duplicates (already decided by the hub): %lld\n",
-              static_cast<long long>(counts.duplicates));
+  std::printf("not sent: %lld (received from the hub and unchanged here since)\n",
+              static_cast<long long>(skipped));
+  std::printf("outcomes of the %lld sent: %s\n", static_cast<long long>(counts.queued),
+              outcomes.empty() ? "none" : outcomes.c_str());
+  std::printf(
+      "changed the hub: %lld; changed nothing: %lld (%lld of them duplicates of an "
+      "earlier run, the others values the hub already held or kept)\n",
+      static_cast<long long>(counts.changed),
+      static_cast<long long>(counts.answered() - counts.changed),
+      static_cast<long long>(counts.duplicates));
   auto count = [&](const char* outcome) {
     auto it = counts.outcomes.find(outcome);
     return static_cast<long long>(it == counts.outcomes.end() ? 0 : it->second);
@@ -54,6 +63,13 @@ int RunSnapshot(const ConnectorConfig& config, const SnapshotOptions& options,
     return 2;
   }
   pqxx::connection& db = **connection;
+  auto locked = TryLockSnapshot(db);
+  if (!locked.ok() || !*locked) {
+    std::fprintf(stderr, "synchub-connector snapshot: %s\n",
+                 locked.ok() ? "another snapshot of this database is running; wait for it to end"
+                             : locked.status().message().c_str());
+    return 2;
+  }
   auto run = BeginSnapshot(db, config, options.restart);
   if (!run.ok()) {
     std::fprintf(stderr, "synchub-connector snapshot: %s (run `setup` first?)\n",
@@ -84,6 +100,7 @@ int RunSnapshot(const ConnectorConfig& config, const SnapshotOptions& options,
     if (!chunk.ok()) return chunk.status();
     if (chunk->rows > 0) entity.after_key = chunk->last_key;
     entity.rows_read += chunk->rows;
+    entity.rows_skipped += chunk->rows - chunk->queued;
     read += chunk->rows;
     if (chunk->rows < options.chunk_rows) {
       if (Status finished = FinishSnapshotEntity(db, entity.entity); !finished.ok()) {

@@ -74,14 +74,9 @@ bool SyncLoops::ApplyLoadPage(InboundApplier& applier, pqxx::connection& connect
     return false;
   }
   loaded_ += page.records_size();
-  if (counts->kept > 0) {
-    std::string keys;
-    for (const auto& key : counts->kept_keys) keys += (keys.empty() ? "" : ", ") + key;
-    spdlog::warn(
-        "reverse load ({}): kept {} local row(s) newer than the hub's record or never "
-        "sent to it (for example {}); `synchub-connector snapshot` or `reconcile "
-        "--repair` sends them to the hub",
-        page.reason(), counts->kept, keys);
+  kept_ += counts->kept;
+  for (const auto& key : counts->kept_keys) {
+    if (kept_keys_.size() < 10) kept_keys_.push_back(key);
   }
   v1::ConnectorToHub ack;
   ack.mutable_load_ack()->set_source(config_.source);
@@ -99,6 +94,18 @@ bool SyncLoops::ApplyLoadPage(InboundApplier& applier, pqxx::connection& connect
   send(ack);
   if (page.last()) {
     spdlog::info("reverse load ({}) done: {} record(s) received", page.reason(), loaded_);
+    if (kept_ > 0) {
+      std::string keys;
+      for (const auto& key : kept_keys_) keys += (keys.empty() ? "" : ", ") + key;
+      spdlog::warn(
+          "reverse load ({}): kept {} local row(s) newer than the hub's record, or at "
+          "its version but never synced (for example {}); rows the hub has no record "
+          "of at all were not part of the load. `synchub-connector reconcile` lists "
+          "both, and `reconcile --repair` sends them to the hub",
+          page.reason(), kept_, keys);
+    }
+    kept_ = 0;
+    kept_keys_.clear();
     loaded_ = 0;
     last_load_entity_.clear();
     last_load_key_.clear();

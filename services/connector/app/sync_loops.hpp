@@ -19,6 +19,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 #include <zmq.hpp>
 
 #include "common/core/retry_policy.hpp"
@@ -64,6 +65,8 @@ class SyncLoops {
   // The pull thread's reverse load: records received, and the last acknowledged position
   // (what an empty page acknowledges).
   std::int64_t loaded_ = 0;
+  std::int64_t kept_ = 0;               // local rows kept (DecideLoad) in this load
+  std::vector<std::string> kept_keys_;  // the first 10 of them
   std::string last_load_entity_;
   std::string last_load_key_;
 };

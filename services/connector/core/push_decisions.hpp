@@ -5,7 +5,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
 
+#include "common/core/json.hpp"
 #include "common/core/retry_policy.hpp"
 
 namespace synchub::connector {
@@ -42,5 +46,14 @@ RetryPolicy PushRejectionPolicy(int first_delay_ms);
 // `failures_before`: the row's retry_count before this push. `unit_random` draws the jitter.
 PushStep DecidePush(PushAnswer answer, int failures_before, const RetryPolicy& rejection_policy,
                     double unit_random);
+
+// True when the hub's answer `record` (the canonical record, API form) is exactly the state the
+// pushed row sent: an upsert holding every field in `mapped_fields` (`sent_fields`), at
+// `sent_version`, and the record live, at that version, with JSON-equal values for each of them
+// (a field missing from the record equals null). Applying such an answer would write the row
+// it came from again: the adapter only records its etag (when no later change of the key is
+// pending, and only for the last pushed row of the key in a batch), instead of holding it.
+bool AnswerEqualsSent(const Json& sent_fields, std::int64_t sent_version, bool sent_upsert,
+                      const std::vector<std::string>& mapped_fields, const Json& record);
 
 }  // namespace synchub::connector

@@ -33,5 +33,37 @@ TEST(DecidePush, RejectionsBackOffAndTheFifthParks) {
   EXPECT_TRUE(fifth.counts_as_failure);
 }
 
+Json Stored(const char* text) { return ParseStoredJson(text); }
+
+TEST(AnswerEqualsSent, TheSameStateOnEveryMappedFieldAndTheVersion) {
+  const std::vector<std::string> mapped = {"email", "fullName"};
+  const Json sent = Stored(R"({"email":"a@x","fullName":"A"})");
+  EXPECT_TRUE(AnswerEqualsSent(
+      sent, 3, true, mapped,
+      Stored(R"({"version":3,"deleted":false,"fields":{"email":"a@x","fullName":"A","x":1}})")));
+  // Numbers by value; a missing field equals null.
+  EXPECT_TRUE(AnswerEqualsSent(Stored(R"({"amount":1.50,"note":null})"), 2, true,
+                               {"amount", "note"},
+                               Stored(R"({"version":2,"fields":{"amount":1.5}})")));
+}
+
+TEST(AnswerEqualsSent, AnythingElseIsHeldAndApplied) {
+  const std::vector<std::string> mapped = {"email", "fullName"};
+  const Json sent = Stored(R"({"email":"a@x","fullName":"A"})");
+  const Json record = Stored(R"({"version":3,"fields":{"email":"a@x","fullName":"A"}})");
+  EXPECT_FALSE(AnswerEqualsSent(sent, 2, true, mapped, record));   // another version
+  EXPECT_FALSE(AnswerEqualsSent(sent, 3, false, mapped, record));  // a delete
+  EXPECT_FALSE(AnswerEqualsSent(Stored(R"({"email":"a@x"})"), 3, true, mapped,
+                                record));  // a partial update: the row holds more
+  EXPECT_FALSE(AnswerEqualsSent(
+      sent, 3, true, mapped, Stored(R"({"version":3,"fields":{"email":"b@x","fullName":"A"}})")));
+  EXPECT_FALSE(AnswerEqualsSent(
+      sent, 3, true, mapped,
+      Stored(R"({"version":3,"deleted":true,"fields":{"email":"a@x","fullName":"A"}})")));
+  EXPECT_FALSE(AnswerEqualsSent(sent, 3, true, mapped, Json()));  // no record
+  EXPECT_FALSE(AnswerEqualsSent(Stored(R"({"email":"1"})"), 3, true, {"email"},
+                                Stored(R"({"version":3,"fields":{"email":1}})")));
+}
+
 }  // namespace
 }  // namespace synchub::connector

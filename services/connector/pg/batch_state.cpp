@@ -6,14 +6,24 @@ namespace synchub {
 namespace {
 
 constexpr const char* kEntities = R"sql(
-SELECT entity, run, after_key, rows_read, total_rows, finished_at IS NOT NULL
+SELECT entity, run, after_key, rows_read, rows_skipped, total_rows, finished_at IS NOT NULL
   FROM synchub_snapshot ORDER BY entity)sql";
 
 constexpr const char* kBatchCounts = R"sql(
-SELECT coalesce(outcome, ''), coalesce(duplicate, false), parked, sent_at IS NULL, count(*)
+SELECT coalesce(outcome, ''), coalesce(duplicate, false), parked, sent_at IS NULL, count(*),
+       count(*) FILTER (WHERE changed)
   FROM synchub_outbox WHERE batch = $1 GROUP BY 1, 2, 3, 4)sql";
 
 }  // namespace
+
+StatusOr<bool> TryLockSnapshot(pqxx::connection& connection) {
+  try {
+    pqxx::nontransaction tx(connection);
+    return tx.exec1("SELECT pg_try_advisory_lock(7367)")[0].as<bool>();
+  } catch (const std::exception& error) {
+    return StatusFromPgException(error, "taking the snapshot lock");
+  }
+}
 
 StatusOr<SnapshotRun> BeginSnapshot(pqxx::connection& connection, const ConnectorConfig& config,
                                     bool restart) {
@@ -24,9 +34,9 @@ StatusOr<SnapshotRun> BeginSnapshot(pqxx::connection& connection, const Connecto
     std::map<std::string, SnapshotEntity> known;
     bool unfinished = false;
     for (const auto& row : tx.exec(kEntities)) {
-      SnapshotEntity entity{row[0].as<std::string>(), row[2].as<std::string>(),
+      SnapshotEntity entity{row[0].as<std::string>(),  row[2].as<std::string>(),
                             row[3].as<std::int64_t>(), row[4].as<std::int64_t>(),
-                            row[5].as<bool>()};
+                            row[5].as<std::int64_t>(), row[6].as<bool>()};
       unfinished = unfinished || !entity.finished;
       run.id = row[1].as<std::string>();
       known[entity.entity] = entity;
@@ -51,7 +61,7 @@ StatusOr<SnapshotRun> BeginSnapshot(pqxx::connection& connection, const Connecto
       tx.exec_params(
           "INSERT INTO synchub_snapshot (entity, run, total_rows) VALUES ($1, $2, $3) "
           "ON CONFLICT (entity) DO UPDATE SET run = $2, total_rows = $3, after_key = '', "
-          "rows_read = 0, finished_at = NULL, started_at = now()",
+          "rows_read = 0, rows_skipped = 0, finished_at = NULL, started_at = now()",
           entity.entity, run.id, entity.total_rows);
       run.entities.push_back(entity);
     }
@@ -87,6 +97,7 @@ StatusOr<BatchCounts> CountBatch(pqxx::connection& connection, const std::string
       } else {
         counts.outcomes[row[0].as<std::string>()] += rows;
         if (row[1].as<bool>()) counts.duplicates += rows;
+        counts.changed += row[5].as<std::int64_t>();
       }
     }
     return counts;

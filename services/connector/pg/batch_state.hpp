@@ -19,7 +19,8 @@ struct SnapshotEntity {
   std::string entity;
   std::string after_key;  // the last key queued ("" before the first chunk)
   std::int64_t rows_read = 0;
-  std::int64_t total_rows = 0;  // the table's row count when the run began
+  std::int64_t rows_skipped = 0;  // read but not sent: from the hub, unchanged here since
+  std::int64_t total_rows = 0;    // the table's row count when the run began
   bool finished = false;
 };
 
@@ -28,6 +29,10 @@ struct SnapshotRun {
   bool resumed = false;  // an unfinished run continues
   std::vector<SnapshotEntity> entities;
 };
+
+// Takes this session's snapshot lock: one snapshot of a database at a time (two would queue the
+// same chunks twice). False when another session holds it; the lock ends with the session.
+StatusOr<bool> TryLockSnapshot(pqxx::connection& connection);
 
 // Continues the unfinished run (unless `restart`), or begins a new one for every configured
 // entity (counting each table's rows). A run whose entities all finished is never resumed.
@@ -42,6 +47,7 @@ struct BatchCounts {
   std::int64_t pending = 0;                      // not yet answered
   std::int64_t parked = 0;                       // the hub kept rejecting them: dead letters
   std::int64_t duplicates = 0;                   // answered as already decided (a re-run)
+  std::int64_t changed = 0;                      // answered rows that changed the canonical record
   std::map<std::string, std::int64_t> outcomes;  // answered rows by outcome
   std::int64_t answered() const { return queued - pending - parked; }
 };

@@ -138,6 +138,34 @@ TEST_F(CaptureTest, AnUpdateSendsOnlyTheColumnsItChanged) {
   EXPECT_EQ(rows[0].fields, R"({"fullName": null})");
 }
 
+TEST_F(CaptureTest, AnUpdateOfARowTheHubNeverHeardOfSendsEveryMappedColumn) {
+  // A row that was there before setup (written here with the triggers off): the hub has never
+  // heard of it, so its first update goes whole; a partial one would create a record without
+  // its other columns (and the answer, applied back, would empty them here).
+  Exec(
+      "SET session_replication_role = replica; INSERT INTO local_records (external_id, "
+      "full_name, email, version) VALUES ('OLD', 'Old', 'old@x', 3)");
+  Exec("UPDATE local_records SET full_name = 'Edited' WHERE external_id = 'OLD'");
+  auto rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].version, 4);
+  EXPECT_EQ(rows[0].fields, R"({"email": "old@x", "fullName": "Edited"})");
+  // Once sent, the next update sends only what it changed.
+  Exec("UPDATE local_records SET email = 'new@x' WHERE external_id = 'OLD'");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].fields, R"({"email": "new@x"})");
+  // A row the hub sent here (applied) is known: partial from the first update.
+  Exec(
+      "SET session_replication_role = replica; INSERT INTO local_records (external_id, "
+      "full_name, email, version) VALUES ('FROMHUB', 'Hub', 'hub@x', 2); "
+      "INSERT INTO synchub_applied VALUES ('client', 'FROMHUB', 7)");
+  Exec("UPDATE local_records SET full_name = 'Mine' WHERE external_id = 'FROMHUB'");
+  rows = TakeOutbox();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].fields, R"({"fullName": "Mine"})");
+}
+
 TEST_F(CaptureTest, AnUpdateThatChangesNoSyncedColumnSendsNothingAndKeepsTheVersion) {
   Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('A', 'Ann', 'a@x')");
   TakeOutbox();

@@ -43,10 +43,14 @@ CREATE TABLE IF NOT EXISTS synchub_snapshot (
   started_at  timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz
 );
+ALTER TABLE synchub_snapshot ADD COLUMN IF NOT EXISTS rows_skipped bigint NOT NULL DEFAULT 0;
+ALTER TABLE synchub_outbox ADD COLUMN IF NOT EXISTS changed boolean;
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)
   WHERE sent_at IS NULL AND NOT parked;
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending_key ON synchub_outbox (entity, external_id)
   WHERE sent_at IS NULL AND NOT parked;
+-- Whether a key was ever captured or queued here (an update of a key never sent goes whole).
+CREATE INDEX IF NOT EXISTS synchub_outbox_key ON synchub_outbox (entity, external_id);
 -- Canonical states held back while a local change of the key was pending (an inbound change
 -- never overwrites a local change the hub has not answered); applied once it is answered.
 CREATE TABLE IF NOT EXISTS synchub_held (
@@ -175,6 +179,18 @@ BEGIN
     -- An update sends the columns it changed, and nothing when it changed none.
 {changed_fields}
     IF changed = '{}' THEN RETURN NULL; END IF;
+    -- A row the hub never heard of from here and never sent here (it was in the table before
+    -- setup, and no snapshot has queued it yet) is new to the hub: all its columns go, as for
+    -- an insert. Sending only the changed ones would create a record without the others, and
+    -- the answer applied back would empty them here.
+    IF NOT EXISTS (SELECT 1 FROM synchub_outbox
+                    WHERE entity = '{entity}' AND external_id = NEW.{key}::text)
+       AND NOT EXISTS (SELECT 1 FROM synchub_applied
+                        WHERE entity = '{entity}' AND external_id = NEW.{key}::text)
+       AND NOT EXISTS (SELECT 1 FROM synchub_held
+                        WHERE entity = '{entity}' AND external_id = NEW.{key}::text) THEN
+      changed := jsonb_build_object({all_fields});
+    END IF;
     INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
     VALUES ('{entity}', NEW.{key}::text, 'upsert', NEW.{version}, changed);
   END IF;

@@ -19,8 +19,10 @@ SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_c
  ORDER BY o.id
  LIMIT 200)sql";
 constexpr const char* kMarkSent = R"sql(
-UPDATE synchub_outbox o SET sent_at = now(), outcome = s.outcome, duplicate = s.duplicate
-  FROM jsonb_to_recordset($1::jsonb) AS s(id bigint, outcome text, duplicate boolean)
+UPDATE synchub_outbox o
+   SET sent_at = now(), outcome = s.outcome, duplicate = s.duplicate, changed = s.changed
+  FROM jsonb_to_recordset($1::jsonb) AS s(id bigint, outcome text, duplicate boolean,
+                                          changed boolean)
  WHERE o.id = s.id)sql";
 // One pusher at a time per database (`run` and `snapshot` or `reconcile` may both be running):
 // two pushers would reorder a key's changes. Held by the pushing session for one round.
@@ -88,8 +90,10 @@ Status PgOutbox::RecordPush(pqxx::connection& connection, const std::vector<Push
     Json sent_ids = Json::array();
     for (const auto& row : rows) {
       if (row.step.kind == connector::PushStep::Kind::kSent) {
-        sent_ids.push_back(
-            {{"id", row.id}, {"outcome", row.outcome}, {"duplicate", row.duplicate}});
+        sent_ids.push_back({{"id", row.id},
+                            {"outcome", row.outcome},
+                            {"duplicate", row.duplicate},
+                            {"changed", row.changed}});
       } else if (row.step.counts_as_failure) {
         tx.exec_params(kMarkFailed, row.id, row.error,
                        row.step.kind == connector::PushStep::Kind::kPark, row.step.delay.count());

@@ -55,6 +55,9 @@ class InboundApplier {
     std::int64_t etag = 0;
     Json record;  // the canonical record (API form)
     Mode mode = Mode::kDelivery;
+    // kAnswer: the record is exactly the state the pushed row sent, and that row was the last
+    // pushed for the key (connector::AnswerEqualsSent): HoldAnswers only records its etag.
+    bool equals_sent = false;
   };
   // What applying a set of incoming states did.
   struct Counts {
@@ -77,7 +80,9 @@ class InboundApplier {
 
   // In the caller's transaction (the push's, marking rows sent): keeps each answer's
   // canonical state in synchub_held when it is newer than the held one and not older than the
-  // applied one; SettleHeld applies it. Throws pqxx errors (the caller's transaction fails).
+  // applied one; SettleHeld applies it. An answer that `equals_sent`, for a key with no other
+  // pending change, is not held: the row already holds it, so only its etag is recorded as
+  // applied (never lowered). Throws pqxx errors (the caller's transaction fails).
   static void HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& answers);
 
   // The change applied last (synchub_connector): its seq (0: none since the last load), record
@@ -154,6 +159,7 @@ class PgOutbox {
     std::string error;       // the hub's message, kept when the step counts as a failure
     std::string outcome;     // a sent row: the hub's outcome (WireOutcomeName), kept for summaries
     bool duplicate = false;  // a sent row the hub had decided before (an idempotent resend)
+    bool changed = false;    // a sent row that changed the canonical record (not a duplicate)
   };
   // Takes the database's push lock for this session: one pusher at a time (a snapshot or a
   // reconcile pushing while `run` does would reorder a key's changes). Returns false when

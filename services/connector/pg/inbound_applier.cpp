@@ -45,6 +45,17 @@ SELECT k.entity, k.external_id, k.etag, k.record
                     WHERE a.entity = k.entity AND a.external_id = k.external_id AND a.etag > k.etag)
 ON CONFLICT (entity, external_id) DO UPDATE SET etag = EXCLUDED.etag, record = EXCLUDED.record
  WHERE synchub_held.etag < EXCLUDED.etag)sql";
+// Answers equal to the row they came from (Incoming::equals_sent), for keys with nothing else
+// pending: the row holds the state already; only the etag is recorded. Returns those keys.
+constexpr const char* kApplyEqualAnswers = R"sql(
+INSERT INTO synchub_applied (entity, external_id, etag)
+SELECT k.entity, k.external_id, k.etag
+  FROM jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text, etag bigint)
+ WHERE NOT EXISTS (SELECT 1 FROM synchub_outbox o
+                    WHERE o.entity = k.entity AND o.external_id = k.external_id
+                      AND o.sent_at IS NULL AND NOT o.parked)
+ON CONFLICT (entity, external_id) DO UPDATE SET etag = greatest(synchub_applied.etag, EXCLUDED.etag)
+RETURNING entity, external_id)sql";
 // Held states that can never apply: older than the applied state, or of an unmapped entity.
 constexpr const char* kForgetStaleHeld = R"sql(
 DELETE FROM synchub_held h
@@ -523,6 +534,17 @@ void InboundApplier::HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& an
   for (const auto& answer : answers) {
     auto& slot = newest[{answer.entity, answer.external_id}];
     if (slot == nullptr || slot->etag < answer.etag) slot = &answer;
+  }
+  Json equal = Json::array();
+  for (const auto& [key, answer_ptr] : newest) {
+    if (!answer_ptr->equals_sent) continue;
+    equal.push_back(
+        {{"entity", key.first}, {"external_id", key.second}, {"etag", answer_ptr->etag}});
+  }
+  if (!equal.empty()) {
+    for (const auto& row : tx.exec_params(kApplyEqualAnswers, JsonText(equal))) {
+      newest.erase({row[0].as<std::string>(), row[1].as<std::string>()});
+    }
   }
   Json held = Json::array();
   for (const auto& [key, answer_ptr] : newest) {

@@ -35,10 +35,10 @@ std::string PgLocalTable::RangeSql(int after_param) const {
          " <= " + up_to + "::text)";
 }
 
-std::string PgLocalTable::FieldsObjectSql() const {
+std::string PgLocalTable::FieldsObjectSql(const std::string& prefix) const {
   std::string pairs;
   for (const auto& [column, field] : mapping_.columns_to_fields) {
-    pairs += std::string(pairs.empty() ? "" : ", ") + "'" + field + "', " + column;
+    pairs += std::string(pairs.empty() ? "" : ", ") + "'" + field + "', " + prefix + column;
   }
   return "jsonb_build_object(" + pairs + ")";
 }
@@ -63,26 +63,40 @@ StatusOr<PgLocalTable::Chunk> PgLocalTable::QueueSnapshotChunk(pqxx::connection&
                                                                const std::string& run,
                                                                const std::string& after,
                                                                int limit) {
+  // A row without a version (NULL, or below 1) is given version 1, as it is sent (an inbound
+  // write: not captured), so that the row and the hub agree on it. A row that came from the hub
+  // (applied here) and was never captured since holds the hub's state: it is read, not sent.
+  const std::string key_text = "t." + mapping_.key_column + "::text";
   const std::string sql =
-      "WITH chunk AS (SELECT " + KeySql() + " AS k, greatest(coalesce(" + mapping_.version_column +
-      ", 1), 1) AS v, " + FieldsObjectSql() + " AS f FROM " + mapping_.table + " WHERE " +
-      KeySql() + " > $1::text ORDER BY " + KeySql() +
-      " LIMIT $2 FOR SHARE), "
+      "WITH chunk AS (SELECT " + key_text + " COLLATE \"C\" AS k, t." + mapping_.version_column +
+      " AS raw_v, greatest(coalesce(t." + mapping_.version_column + ", 1), 1) AS v, " +
+      FieldsObjectSql("t.") + " AS f, EXISTS (SELECT 1 FROM synchub_applied a WHERE a.entity = '" +
+      mapping_.entity + "' AND a.external_id = " + key_text +
+      ") AND NOT EXISTS (SELECT 1 FROM synchub_outbox o WHERE o.entity = '" + mapping_.entity +
+      "' AND o.external_id = " + key_text + ") AS from_hub FROM " + mapping_.table + " t WHERE " +
+      key_text + " COLLATE \"C\" > $1::text ORDER BY " + key_text +
+      " COLLATE \"C\" LIMIT $2 FOR SHARE OF t), "
+      "versioned AS (UPDATE " +
+      mapping_.table + " t SET " + mapping_.version_column + " = 1 FROM chunk c WHERE t." +
+      mapping_.key_column +
+      "::text COLLATE \"C\" = c.k AND (c.raw_v IS NULL OR c.raw_v < 1) RETURNING 1), "
       "queued AS (INSERT INTO synchub_outbox (entity, external_id, op, version, fields, "
       "event_id, batch) SELECT '" +
       mapping_.entity + "', k, 'upsert', v, f, " +
       EventIdSql("$3", mapping_.entity, "k", "'upsert'", "v", "f") +
-      ", $4 FROM chunk ORDER BY k RETURNING external_id) "
-      "SELECT count(*), coalesce(max(external_id COLLATE \"C\"), '') FROM queued";
+      ", $4 FROM chunk WHERE NOT from_hub ORDER BY k RETURNING 1) "
+      "SELECT (SELECT count(*) FROM chunk), (SELECT count(*) FROM queued), "
+      "coalesce((SELECT max(k) FROM chunk), '')";
   try {
     pqxx::work tx(connection);
+    tx.exec("SET LOCAL synchub.inbound = 'on'");  // the version fix is not a change to send
     auto row = tx.exec_params1(sql, after, limit, source_ + "-row-", run);
-    Chunk chunk{row[0].as<std::int64_t>(), row[1].as<std::string>()};
+    Chunk chunk{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<std::string>()};
     if (chunk.rows > 0) {
       tx.exec_params(
-          "UPDATE synchub_snapshot SET after_key = $2, rows_read = rows_read + $3 "
-          "WHERE entity = $1",
-          mapping_.entity, chunk.last_key, chunk.rows);
+          "UPDATE synchub_snapshot SET after_key = $2, rows_read = rows_read + $3, "
+          "rows_skipped = rows_skipped + $4 WHERE entity = $1",
+          mapping_.entity, chunk.last_key, chunk.rows, chunk.rows - chunk.queued);
       tx.exec("SELECT pg_notify('synchub_outbox', '')");
     }
     tx.commit();

@@ -34,11 +34,13 @@ class PgLocalTable {
   // A snapshot's chunk: in one transaction, the next `limit` rows after `after` (key order),
   // share-locked (a concurrent edit of one of them waits, or is waited for, so the outbox holds
   // the key's snapshot event and its edits in the order they happened), queued as upserts of
-  // every mapped column at the row's version (NULL or < 1: 1) under batch `run`, and the
-  // snapshot's progress (synchub_snapshot) moved past them. Returns the rows queued and the last
-  // key ("" when none).
+  // every mapped column at the row's version (NULL or < 1: 1, written back) under batch `run`,
+  // except rows that came from the hub and were never captured since (they hold the hub's
+  // state), and the snapshot's progress (synchub_snapshot) moved past them. Returns the rows
+  // read, queued, and the last key ("" when none).
   struct Chunk {
-    std::int64_t rows = 0;
+    std::int64_t rows = 0;    // read
+    std::int64_t queued = 0;  // sent: rows - queued came from the hub and are unchanged here
     std::string last_key;
   };
   StatusOr<Chunk> QueueSnapshotChunk(pqxx::connection& connection, const std::string& run,
@@ -69,7 +71,8 @@ class PgLocalTable {
  private:
   std::string KeySql() const;                   // key::text COLLATE "C"
   std::string RangeSql(int after_param) const;  // "<key> > $n AND ($n+1 IS NULL OR <key> <= $n+1)"
-  std::string FieldsObjectSql() const;          // jsonb_build_object('field', column, ...)
+  // jsonb_build_object('field', <prefix>column, ...)
+  std::string FieldsObjectSql(const std::string& prefix = "") const;
 
   const std::string& source_;
   const EntityMapping& mapping_;

@@ -149,6 +149,10 @@ BUILD_DIR="$BUILD"
 source "$ROOT/tools/dev/stack.sh"
 trap 'stack_down >/dev/null 2>&1; throwaway_pg_stop; pkill -P $$ || true' EXIT
 stack_up >"$OUT/stack_up.log"
+# Issue 14: snapshot and reconcile figures (tools/bench/attach_bench.sh), on the same stack,
+# before the latency probes.
+source "$ROOT/tools/bench/attach_bench.sh"
+attach_bench >"$OUT/attach.md"
 probe=("$BUILD/services/connector/synchub-latency-probe" --source-db "$PG_CONN dbname=localdb"
   --target-db "$PG_CONN dbname=crm" --target-db "$PG_CONN dbname=erp"
   --target-db "$PG_CONN dbname=portal" --samples 200)
@@ -156,37 +160,6 @@ probe=("$BUILD/services/connector/synchub-latency-probe" --source-db "$PG_CONN d
 "${probe[@]}" --prefix BUSY --load-db "$PG_CONN dbname=erp" --load-db "$PG_CONN dbname=portal" \
   --load-rate 1000 >"$OUT/latency_busy.json"
 
-info "bench: snapshot of 100,000 rows and reconcile (a fifth source on the same stack)"
-bench_sql() { "${PSQL[@]}" -tA "$PG_CONN dbname=$1" -c "$2"; }
-bench_sql postgres "CREATE DATABASE benchsnap" >/dev/null
-"${PSQL[@]}" "$PG_CONN dbname=benchsnap" -f "$ROOT/deploy/demo/local_source.sql" >/dev/null
-bench_sql benchsnap "INSERT INTO local_records SELECT 'S-' || lpad(i::text, 7, '0'), 'Snapshot ' || i,
-  's' || i || '@example.com', 1 FROM generate_series(1, 100000) i" >/dev/null
-bench_sql "$HUB_DB" "INSERT INTO source_priority (source, priority) VALUES ('BenchSnap', 9)" >/dev/null
-_stack_connector_config BenchSnap >"$OUT/benchsnap.json"
-connector=("$BUILD/services/connector/synchub-connector" --config "$OUT/benchsnap.json")
-"${connector[@]}" setup >/dev/null
-started=$(date +%s.%N)
-"${connector[@]}" snapshot >"$OUT/snapshot.out" 2>"$OUT/snapshot.err"
-snapshot_seconds="$(python3 -c "import time; print(round(time.time() - $started, 2))")"
-snapshot_rate="$(python3 -c "print(int(100000 / $snapshot_seconds))")"
-timed() {  # timed COMMAND...: prints the wall seconds (the command's exit code is ignored)
-  local t0
-  t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 || true
-  python3 -c "import time; print(round(time.time() - $t0, 3))"
-}
-reconcile_equal=()
-for run in 1 2 3; do reconcile_equal+=("$(timed "${connector[@]}" reconcile)"); done
-bench_sql benchsnap "SET session_replication_role = replica;
-  UPDATE local_records SET email = 'drift@example.com'
-   WHERE external_id IN (SELECT 'S-' || lpad((i * 997 % 100000 + 1)::text, 7, '0') FROM generate_series(1, 100) i)" >/dev/null
-reconcile_drift=()
-for run in 1 2 3; do reconcile_drift+=("$(timed "${connector[@]}" reconcile)"); done
-"${connector[@]}" reconcile --json >"$OUT/reconcile_drift.json" 2>/dev/null || true
-drift_found="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); c=[e for e in r["entities"] if e["entity"]=="client"][0]; print("%d differing found, %d ranges checksummed, %d hub rows read" % (c["differing"], c["rangesChecksummed"], c["hubRowsRead"]))' "$OUT/reconcile_drift.json")"
-reconcile_equal_median="$(printf '%s\n' "${reconcile_equal[@]}" | median)"
-reconcile_drift_median="$(printf '%s\n' "${reconcile_drift[@]}" | median)"
 stack_down >/dev/null
 lat() {
   python3 - "$1" <<'PY'
@@ -225,14 +198,7 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "resolver / pgbench 100-event batches: $(python3 -c "print(round(${resolver_median}/max(1,${batch_events}),2))")."
   echo "Submit-to-acknowledgement p99 of the last run: ${p99} ms. Verification run: ${verified}."
   echo
-  echo "Attaching a populated source (issue 14; a fifth source on \`./dev up\`'s stack, the four demo"
-  echo "connectors running and receiving every new record):"
-  echo
-  echo "| measure | result | runs |"
-  echo "|---|---|---|"
-  echo "| snapshot: 100,000 rows sent to the hub (new records, fanned out to 4 sources), chunks of 1,000 | **${snapshot_rate} rows/s** (${snapshot_seconds} s) | 1 |"
-  echo "| reconcile: 100,000 equal rows | **${reconcile_equal_median} s** | ${reconcile_equal[*]} |"
-  echo "| reconcile: 100,000 rows, 100 differing (${drift_found}) | **${reconcile_drift_median} s** | ${reconcile_drift[*]} |"
+  cat "$OUT/attach.md"
   echo
   echo "syncload's standard scenarios (one run of ${SECONDS_PER_RUN} s each, in this order, on the same database):"
   echo

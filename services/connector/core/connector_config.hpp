@@ -87,6 +87,14 @@ std::string DdlGuardSql(const ConnectorConfig& config);
 // REQUIRES: each key at most once in the array.
 std::string UpsertSql(const EntityMapping& mapping);
 
+// The SQL expression of a row state's event id, "<source>-row-" + the first 40 hex digits of
+// SHA-256 over entity, key, op, version and the fields' jsonb text (each argument an SQL
+// expression; `prefix_sql` evaluates to "<source>-row-"): the same state always gets the same
+// id, so the hub answers a resend as a duplicate (snapshot, reconcile, a first update).
+std::string RowEventIdSql(const std::string& prefix_sql, const std::string& entity,
+                          const std::string& key_sql, const std::string& op_sql,
+                          const std::string& version_sql, const std::string& fields_sql);
+
 // Deletes the rows whose keys are in the JSON array of strings $1.
 std::string DeleteSql(const EntityMapping& mapping);
 

@@ -138,18 +138,35 @@ TEST_F(CaptureTest, AnUpdateSendsOnlyTheColumnsItChanged) {
   EXPECT_EQ(rows[0].fields, R"({"fullName": null})");
 }
 
-TEST_F(CaptureTest, AnUpdateOfARowTheHubNeverHeardOfSendsEveryMappedColumn) {
+TEST_F(CaptureTest, AnUpdateOfARowTheHubNeverHeardOfSendsItsOldStateWholeFirst) {
   // A row that was there before setup (written here with the triggers off): the hub has never
-  // heard of it, so its first update goes whole; a partial one would create a record without
-  // its other columns (and the answer, applied back, would empty them here).
+  // heard of it. Its first update queues the old state whole at its old version (as a snapshot
+  // would, under the same event id), then the update as always: the hub never creates the
+  // record from a partial update, and the ladder judges the old state at its own version.
   Exec(
       "SET session_replication_role = replica; INSERT INTO local_records (external_id, "
       "full_name, email, version) VALUES ('OLD', 'Old', 'old@x', 3)");
   Exec("UPDATE local_records SET full_name = 'Edited' WHERE external_id = 'OLD'");
   auto rows = TakeOutbox();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].version, 4);
-  EXPECT_EQ(rows[0].fields, R"({"email": "old@x", "fullName": "Edited"})");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].version, 3);
+  EXPECT_EQ(rows[0].fields, R"({"email": "old@x", "fullName": "Old"})");
+  EXPECT_EQ(rows[1].version, 4);
+  EXPECT_EQ(rows[1].fields, R"({"fullName": "Edited"})");
+  // The old state's event id is the one a snapshot gives the same state.
+  auto connection = db_.Connect();
+  pqxx::work tx(*connection);
+  const std::string expected =
+      tx.exec1(
+            "SELECT 'LocalDB-row-' || left(encode(sha256(convert_to('client' || E'\\x1f' || "
+            "'OLD' || E'\\x1f' || 'upsert' || E'\\x1f' || '3' || E'\\x1f' || "
+            "'{\"email\": \"old@x\", \"fullName\": \"Old\"}', 'UTF8')), 'hex'), 40)")[0]
+          .as<std::string>();
+  EXPECT_EQ(tx.exec1("SELECT event_id FROM synchub_outbox WHERE version = 3 AND external_id = "
+                     "'OLD'")[0]
+                .as<std::string>(),
+            expected);
+  tx.commit();
   // Once sent, the next update sends only what it changed.
   Exec("UPDATE local_records SET email = 'new@x' WHERE external_id = 'OLD'");
   rows = TakeOutbox();

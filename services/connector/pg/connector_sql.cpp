@@ -108,6 +108,16 @@ RETURNS bigint AS $f$
 $f$ LANGUAGE sql STABLE;
 )sql";
 
+// `text` with each ' doubled, for a string literal.
+std::string SqlQuoted(const std::string& text) {
+  std::string quoted;
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += c;
+  }
+  return quoted;
+}
+
 // Replaces every "{name}" in `text`.
 std::string Fill(std::string text, const std::vector<std::pair<std::string, std::string>>& with) {
   for (const auto& [name, value] : with) {
@@ -145,8 +155,9 @@ BEGIN
     END IF;
   ELSIF ({new_columns}) IS DISTINCT FROM ({old_columns}) THEN
     -- A change of synced columns: a new version, never lower than the old one + 1.
-    IF NEW.{version} IS NULL OR NEW.{version} <= coalesce(OLD.{version}, 0) THEN
-      NEW.{version} := coalesce(OLD.{version}, 0) + 1;
+    -- (A row without a version counts as version 1: that is how it is sent.)
+    IF NEW.{version} IS NULL OR NEW.{version} <= greatest(coalesce(OLD.{version}, 0), 1) THEN
+      NEW.{version} := greatest(coalesce(OLD.{version}, 0), 1) + 1;
     END IF;
   ELSE
     -- No synced column changed: nothing to send, and the version stays.
@@ -160,6 +171,8 @@ CREATE OR REPLACE TRIGGER synchub_bump BEFORE INSERT OR UPDATE ON {table}
 CREATE OR REPLACE FUNCTION synchub_capture_{table}() RETURNS trigger AS $f$
 DECLARE
   changed jsonb := '{}';
+  old_version bigint;
+  old_fields jsonb;
 BEGIN
   IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
   IF TG_OP = 'DELETE' THEN
@@ -168,8 +181,9 @@ BEGIN
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
     -- A delete, or the old key of a key change: a tombstone above the row's version.
     INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
-    VALUES ('{entity}', OLD.{key}::text, 'delete', coalesce(OLD.{version}, 0) + 1, '{}');
-    PERFORM synchub_remember_tombstone('{entity}', OLD.{key}::text, coalesce(OLD.{version}, 0) + 1);
+    VALUES ('{entity}', OLD.{key}::text, 'delete', greatest(coalesce(OLD.{version}, 0), 1) + 1, '{}');
+    PERFORM synchub_remember_tombstone('{entity}', OLD.{key}::text,
+                                       greatest(coalesce(OLD.{version}, 0), 1) + 1);
   END IF;
   IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.{key} IS DISTINCT FROM OLD.{key}) THEN
     -- An insert (or the new key of a key change) sends every synced column.
@@ -180,16 +194,21 @@ BEGIN
 {changed_fields}
     IF changed = '{}' THEN RETURN NULL; END IF;
     -- A row the hub never heard of from here and never sent here (it was in the table before
-    -- setup, and no snapshot has queued it yet) is new to the hub: all its columns go, as for
-    -- an insert. Sending only the changed ones would create a record without the others, and
-    -- the answer applied back would empty them here.
+    -- setup, and no snapshot has queued it yet): its old state goes first, whole, at its old
+    -- version, under the event id a snapshot gives that state (a later snapshot of it is a
+    -- duplicate); then the update as always. The ladder judges the old state at its own
+    -- version, and the hub never creates the record from a partial update (whose answer,
+    -- applied back, would empty the other columns here).
     IF NOT EXISTS (SELECT 1 FROM synchub_outbox
-                    WHERE entity = '{entity}' AND external_id = NEW.{key}::text)
+                    WHERE entity = '{entity}' AND external_id = OLD.{key}::text)
        AND NOT EXISTS (SELECT 1 FROM synchub_applied
-                        WHERE entity = '{entity}' AND external_id = NEW.{key}::text)
+                        WHERE entity = '{entity}' AND external_id = OLD.{key}::text)
        AND NOT EXISTS (SELECT 1 FROM synchub_held
-                        WHERE entity = '{entity}' AND external_id = NEW.{key}::text) THEN
-      changed := jsonb_build_object({all_fields});
+                        WHERE entity = '{entity}' AND external_id = OLD.{key}::text) THEN
+      old_version := greatest(coalesce(OLD.{version}, 0), 1);
+      old_fields := jsonb_build_object({old_fields});
+      INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id)
+      VALUES ('{entity}', OLD.{key}::text, 'upsert', old_version, old_fields, {old_event_id});
     END IF;
     INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
     VALUES ('{entity}', NEW.{key}::text, 'upsert', NEW.{version}, changed);
@@ -208,8 +227,10 @@ CREATE OR REPLACE FUNCTION synchub_truncate_{table}() RETURNS trigger AS $f$
 BEGIN
   IF current_setting('synchub.inbound', true) = 'on' THEN RETURN NULL; END IF;
   INSERT INTO synchub_outbox (entity, external_id, op, version, fields)
-  SELECT '{entity}', {key}::text, 'delete', coalesce({version}, 0) + 1, '{}' FROM {table} ORDER BY {key};
-  PERFORM synchub_remember_tombstone('{entity}', {key}::text, coalesce({version}, 0) + 1) FROM {table};
+  SELECT '{entity}', {key}::text, 'delete', greatest(coalesce({version}, 0), 1) + 1, '{}'
+    FROM {table} ORDER BY {key};
+  PERFORM synchub_remember_tombstone('{entity}', {key}::text, greatest(coalesce({version}, 0), 1) + 1)
+     FROM {table};
   PERFORM pg_notify('synchub_outbox', '');
   RETURN NULL;
 END $f$ LANGUAGE plpgsql;
@@ -323,24 +344,32 @@ std::string SetupSql(const ConnectorConfig& config) {
     std::string old_columns;
     std::string all_fields;
     std::string changed_fields;
+    std::string old_fields;
     for (const auto& [column, field] : mapping.columns_to_fields) {
       const std::string separator = new_columns.empty() ? "" : ", ";
       new_columns += separator + "NEW." + column;
       old_columns += separator + "OLD." + column;
       all_fields += separator + "'" + field + "', NEW." + column;
+      old_fields += separator + "'" + field + "', OLD." + column;
       changed_fields += "    IF NEW." + column + " IS DISTINCT FROM OLD." + column +
                         " THEN changed := changed || jsonb_build_object('" + field + "', NEW." +
                         column + "); END IF;\n";
     }
     // A one-column row constructor needs ROW() to stay a row.
-    sql += Fill(kTableTriggers, {{"new_columns", "ROW(" + new_columns + ")"},
-                                 {"old_columns", "ROW(" + old_columns + ")"},
-                                 {"all_fields", all_fields},
-                                 {"changed_fields", changed_fields},
-                                 {"table", mapping.table},
-                                 {"key", mapping.key_column},
-                                 {"version", mapping.version_column},
-                                 {"entity", mapping.entity}});
+    sql +=
+        Fill(kTableTriggers,
+             {{"new_columns", "ROW(" + new_columns + ")"},
+              {"old_columns", "ROW(" + old_columns + ")"},
+              {"all_fields", all_fields},
+              {"changed_fields", changed_fields},
+              {"old_fields", old_fields},
+              {"old_event_id", RowEventIdSql("'" + SqlQuoted(config.source) + "-row-'",
+                                             mapping.entity, "OLD." + mapping.key_column + "::text",
+                                             "'upsert'", "old_version", "old_fields")},
+              {"table", mapping.table},
+              {"key", mapping.key_column},
+              {"version", mapping.version_column},
+              {"entity", mapping.entity}});
   }
   return sql;
 }
@@ -359,6 +388,14 @@ std::string UpsertSql(const EntityMapping& mapping) {
          " FROM jsonb_populate_recordset(NULL::" + mapping.table + ", $1::jsonb) ON CONFLICT (" +
          mapping.key_column + ") DO UPDATE SET " + updates + " RETURNING " + mapping.table + "." +
          mapping.key_column + "::text, jsonb_build_object(" + readback + ")::text";
+}
+
+std::string RowEventIdSql(const std::string& prefix_sql, const std::string& entity,
+                          const std::string& key_sql, const std::string& op_sql,
+                          const std::string& version_sql, const std::string& fields_sql) {
+  return prefix_sql + " || left(encode(sha256(convert_to('" + entity + "' || E'\\x1f' || " +
+         key_sql + " || E'\\x1f' || " + op_sql + " || E'\\x1f' || (" + version_sql +
+         ")::text || E'\\x1f' || (" + fields_sql + ")::text, 'UTF8')), 'hex'), 40)";
 }
 
 std::string DeleteSql(const EntityMapping& mapping) {

@@ -58,13 +58,15 @@ class InboundApplier {
     // kAnswer: the record is exactly the state the pushed row sent, and that row was the last
     // pushed for the key (connector::AnswerEqualsSent): HoldAnswers only records its etag.
     bool equals_sent = false;
+    // kLoad: the hub was restored (LoadPage.reset): apply whatever etag was applied before.
+    bool reset = false;
   };
   // What applying a set of incoming states did.
   struct Counts {
     int applied = 0;
     int held = 0;
     int parked = 0;
-    int kept = 0;                        // kLoad: local copies kept as newer (DecideLoad)
+    int kept = 0;  // kLoad: local copies kept (DecideLoad) and queued to go to the hub
     std::vector<std::string> kept_keys;  // the first 10 of them
   };
 

@@ -1,6 +1,7 @@
 // InboundApplier: the pull direction of a connector (connector_sync.hpp has the contract).
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "common/core/event.hpp"
 #include "common/core/exact_number.hpp"
@@ -8,6 +9,7 @@
 #include "common/pg/pg_errors.hpp"
 #include "connector/core/sync_decisions.hpp"
 #include "connector/pg/connector_sync.hpp"
+#include "connector/pg/local_table.hpp"
 
 namespace synchub {
 namespace {
@@ -328,6 +330,7 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
   std::map<std::string, std::vector<InboundRow>> deletes;
   Json held = Json::array();
   Json parked = Json::array();
+  std::map<std::string, Json> kept;  // entity -> keys a load keeps (queued to the hub)
   auto park = [&](const InboundRow& row, const std::string& error) {
     parked.push_back({{"entity", row.entity},
                       {"external_id", row.external_id},
@@ -361,11 +364,18 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
       if (auto it = tombstones.find(key); it != tombstones.end()) {
         local.tombstone_version = it->second;
       }
-      const connector::LoadAction action =
+      connector::LoadAction action =
           change.mode == Incoming::Mode::kRepair
               ? (state.local_pending ? connector::LoadAction::kHold : connector::LoadAction::kApply)
               : connector::DecideLoad(state, local, change.record.value("version", std::int64_t{0}),
                                       change.record.value("deleted", false));
+      // A state older than the one applied here (an answer or a delivery overtook the page, or
+      // the record reconcile read) is not written back over it; after a restore of the hub
+      // (reset) the applied etags are the old hub's and mean nothing.
+      if (action == connector::LoadAction::kApply && !change.reset &&
+          change.etag < state.applied_etag) {
+        continue;
+      }
       if (action == connector::LoadAction::kApply) {
         apply_etag = change.etag;
         apply_record = change.record;
@@ -376,8 +386,13 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
                         {"record", change.record}});
         ++counts.held;
       } else if (action == connector::LoadAction::kKeepLocal) {
+        // Queued to go to the hub (below): pending from now on, so no delivery overwrites it
+        // and the ladder decides.
         ++counts.kept;
         if (counts.kept_keys.size() < 10) counts.kept_keys.push_back(change.external_id);
+        auto& list = kept[change.entity];
+        if (list.is_null()) list = Json::array();
+        list.push_back(change.external_id);
       }
     } else if (change.mode == Incoming::Mode::kDelivery) {
       switch (connector::DecideInbound(state, change.etag)) {
@@ -433,6 +448,11 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
   SaveApplied(tx, result);
   if (!held.empty()) tx.exec_params(kSaveHeld, JsonText(held));
   if (!parked.empty()) tx.exec_params(kParkInbound, JsonText(parked));
+  for (const auto& [entity, keys_kept] : kept) {
+    tx.exec_params(QueueLocalRowsSql(*config_.ForEntity(entity)), JsonText(keys_kept),
+                   config_.source + "-row-", std::optional<std::string>());
+  }
+  if (!kept.empty()) tx.exec("SELECT pg_notify('synchub_outbox', '')");
   counts.applied = static_cast<int>(result.applied.size());
   counts.parked = static_cast<int>(parked.size());
   return counts;
@@ -501,9 +521,10 @@ StatusOr<InboundApplier::Counts> InboundApplier::ApplyLoad(pqxx::connection& con
       if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
       Json record = TryParseStoredJson(change.record_json());
       if (!record.is_object()) record = Json(change.record_json());
-      incoming.push_back({change.entity(), change.external_id(),
-                          static_cast<std::int64_t>(change.etag()), std::move(record),
-                          Incoming::Mode::kLoad});
+      Incoming load{change.entity(), change.external_id(), static_cast<std::int64_t>(change.etag()),
+                    std::move(record), Incoming::Mode::kLoad};
+      load.reset = page.reset();
+      incoming.push_back(std::move(load));
     }
     Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
     if (page.last()) tx.exec(kForgetSeq);

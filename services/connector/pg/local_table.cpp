@@ -10,15 +10,6 @@
 namespace synchub {
 namespace {
 
-// The event id of a row's state: the same state queues the same id (docs/connectors.md).
-std::string EventIdSql(const std::string& prefix_param, const std::string& entity,
-                       const std::string& key, const std::string& op, const std::string& version,
-                       const std::string& fields) {
-  return prefix_param + " || left(encode(sha256(convert_to('" + entity + "' || E'\\x1f' || " + key +
-         " || E'\\x1f' || " + op + " || E'\\x1f' || (" + version + ")::text || E'\\x1f' || (" +
-         fields + ")::text, 'UTF8')), 'hex'), 40)";
-}
-
 std::optional<std::string> UpTo(const connector::KeyRange& range) { return range.up_to; }
 
 }  // namespace
@@ -83,7 +74,7 @@ StatusOr<PgLocalTable::Chunk> PgLocalTable::QueueSnapshotChunk(pqxx::connection&
       "queued AS (INSERT INTO synchub_outbox (entity, external_id, op, version, fields, "
       "event_id, batch) SELECT '" +
       mapping_.entity + "', k, 'upsert', v, f, " +
-      EventIdSql("$3", mapping_.entity, "k", "'upsert'", "v", "f") +
+      RowEventIdSql("$3", mapping_.entity, "k", "'upsert'", "v", "f") +
       ", $4 FROM chunk WHERE NOT from_hub ORDER BY k RETURNING 1) "
       "SELECT (SELECT count(*) FROM chunk), (SELECT count(*) FROM queued), "
       "coalesce((SELECT max(k) FROM chunk), '')";
@@ -209,27 +200,30 @@ StatusOr<std::int64_t> PgLocalTable::QueueLocalState(
   for (const auto& [key, version] : deleted) {
     delete_list.push_back({{"k", key}, {"v", version}});
   }
-  const std::string upserts =
-      "WITH rows AS (SELECT " + KeySql() + " AS k, greatest(coalesce(" + mapping_.version_column +
-      ", 1), 1) AS v, " + FieldsObjectSql() + " AS f FROM " + mapping_.table + " WHERE " +
-      mapping_.key_column +
-      "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) FOR SHARE) "
-      "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id, batch) "
-      "SELECT '" +
-      mapping_.entity + "', k, 'upsert', v, f, " +
-      EventIdSql("$2", mapping_.entity, "k", "'upsert'", "v", "f") + ", $3 FROM rows ORDER BY k";
+  // A key with a pending local change is left out (that change goes, and a whole row would
+  // re-assert columns it never touched); its applied etag is forgotten, so that the hub's
+  // answer applies whatever etag was held before (after a restore, old etags mean nothing).
   const std::string deletes =
+      "WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(k text, v bigint) "
+      "WHERE NOT EXISTS (SELECT 1 FROM synchub_outbox o WHERE o.entity = '" +
+      mapping_.entity +
+      "' AND o.external_id = d.k AND o.sent_at IS NULL AND NOT o.parked)), "
+      "forgotten AS (DELETE FROM synchub_applied a USING d WHERE a.entity = '" +
+      mapping_.entity +
+      "' AND a.external_id = d.k) "
       "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id, batch) "
       "SELECT '" +
       mapping_.entity + "', d.k, 'delete', d.v, '{}'::jsonb, " +
-      EventIdSql("$2", mapping_.entity, "d.k", "'delete'", "d.v", "'{}'::jsonb") +
-      ", $3 FROM jsonb_to_recordset($1::jsonb) AS d(k text, v bigint) ORDER BY d.k";
+      RowEventIdSql("$2", mapping_.entity, "d.k", "'delete'", "d.v", "'{}'::jsonb") +
+      ", $3 FROM d ORDER BY d.k";
   try {
     pqxx::work tx(connection);
+    tx.exec("SET LOCAL synchub.inbound = 'on'");  // the version fix is not a change to send
     std::int64_t queued = 0;
     if (!keys.empty()) {
       queued += static_cast<std::int64_t>(
-          tx.exec_params(upserts, JsonText(key_list), source_ + "-row-", run).affected_rows());
+          tx.exec_params(QueueLocalRowsSql(mapping_), JsonText(key_list), source_ + "-row-", run)
+              .affected_rows());
     }
     if (!deleted.empty()) {
       queued += static_cast<std::int64_t>(
@@ -241,6 +235,32 @@ StatusOr<std::int64_t> PgLocalTable::QueueLocalState(
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "queueing rows of " + mapping_.table);
   }
+}
+
+std::string QueueLocalRowsSql(const EntityMapping& mapping) {
+  std::string pairs;
+  for (const auto& [column, field] : mapping.columns_to_fields) {
+    pairs += std::string(pairs.empty() ? "" : ", ") + "'" + field + "', t." + column;
+  }
+  const std::string key = "t." + mapping.key_column + "::text";
+  return "WITH rows AS (SELECT " + key + " AS k, t." + mapping.version_column +
+         " AS raw_v, greatest(coalesce(t." + mapping.version_column + ", 1), 1) AS v, " +
+         "jsonb_build_object(" + pairs + ") AS f FROM " + mapping.table + " t WHERE " + key +
+         " IN (SELECT jsonb_array_elements_text($1::jsonb)) AND NOT EXISTS (SELECT 1 FROM "
+         "synchub_outbox o WHERE o.entity = '" +
+         mapping.entity + "' AND o.external_id = " + key +
+         " AND o.sent_at IS NULL AND NOT o.parked) FOR SHARE OF t), "
+         "versioned AS (UPDATE " +
+         mapping.table + " t SET " + mapping.version_column + " = 1 FROM rows r WHERE " + key +
+         " = r.k AND (r.raw_v IS NULL OR r.raw_v < 1) RETURNING 1), "
+         "forgotten AS (DELETE FROM synchub_applied a USING rows r WHERE a.entity = '" +
+         mapping.entity +
+         "' AND a.external_id = r.k) "
+         "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, event_id, batch) "
+         "SELECT '" +
+         mapping.entity + "', k, 'upsert', v, f, " +
+         RowEventIdSql("$2", mapping.entity, "k", "'upsert'", "v", "f") +
+         ", $3 FROM rows ORDER BY k";
 }
 
 }  // namespace synchub

@@ -58,9 +58,11 @@ class PgLocalTable {
   // The tombstone versions (synchub_tombstone) of the range's keys.
   StatusOr<std::map<std::string, std::int64_t>> Tombstones(pqxx::connection& connection,
                                                            const connector::KeyRange& range);
-  // Queues the local state of `keys` under batch `run`: each row that exists as an upsert of
-  // every mapped column at its version, each of `deleted` (key -> tombstone version) as a
-  // delete. Returns how many were queued.
+  // Queues the local state of `keys` under batch `run` (QueueLocalRowsSql), and each of
+  // `deleted` (key -> tombstone version) as a delete; keys with a pending local change are left
+  // out, and the applied etag of each queued key is forgotten (the hub's answer then applies
+  // whatever etag was held: after a restore of the hub, old etags mean nothing). Returns how
+  // many were queued.
   StatusOr<std::int64_t> QueueLocalState(pqxx::connection& connection, const std::string& run,
                                          const std::vector<std::string>& keys,
                                          const std::map<std::string, std::int64_t>& deleted);
@@ -77,5 +79,12 @@ class PgLocalTable {
   const std::string& source_;
   const EntityMapping& mapping_;
 };
+
+// In a transaction marked inbound, queues the current state of the rows whose keys are in the
+// JSON array $1: an upsert of every mapped column at the row's version (a row without one gets
+// version 1, written back), event id $2 ("<source>-row-") + the state's digest, batch $3 (NULL:
+// none); rows with a pending local change are left out; each queued key's applied etag is
+// forgotten. Used by reconcile's repair and by a reverse load for the rows it keeps.
+std::string QueueLocalRowsSql(const EntityMapping& mapping);
 
 }  // namespace synchub

@@ -48,6 +48,7 @@ void OutboundServer::BeginSession(const std::string& identity, const v1::Subscri
   load.entities.assign(subscribe.entities().begin(), subscribe.entities().end());
   if (decision.start == SessionStart::kResumeLoad) {
     load.xid = cursor->load_xid;
+    load.reset = load.reason == kSourceAheadReason;
     load.after_entity = cursor->load_after_entity;
     load.after_key = cursor->load_after_key;
     spdlog::info("{} subscribed; its reverse load ({}) resumes after {}/{}", source, load.reason,
@@ -60,7 +61,8 @@ void OutboundServer::BeginSession(const std::string& identity, const v1::Subscri
       return;
     }
     load.xid = *xid;
-    if (resume_known.has_value() && !*resume_known) {
+    load.reset = resume_known.has_value() && !*resume_known;
+    if (load.reset) {
       spdlog::warn(
           "{} applied change seq {} ({}/{} etag {}), which the hub's log does not hold: "
           "the hub's database is older than the source (restored from a backup?); "
@@ -101,6 +103,7 @@ void OutboundServer::SendLoadPage(const std::string& source, DeliverySession& se
   }
   out->set_last(static_cast<int>(page->size()) < kLoadPageRecords);
   out->set_reason(load.reason);
+  out->set_reset(load.reset);
   load.sent_entity = page->empty() ? load.after_entity : page->back().entity;
   load.sent_key = page->empty() ? load.after_key : page->back().external_id;
   load.sent_last = out->last();

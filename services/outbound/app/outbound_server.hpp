@@ -82,6 +82,7 @@ class OutboundServer {
     std::string after_entity;
     std::string after_key;
     std::string reason;
+    bool reset = false;                 // the source is ahead of the log: LoadPage.reset
     std::vector<std::string> entities;  // the entities the source holds (empty: all)
     std::uint32_t credit = 0;           // of the stream that follows
     bool in_flight = false;             // a page is waiting for its LoadAck

@@ -7,7 +7,7 @@ SubscribeDecision DecideSubscribe(const CursorState& cursor, std::optional<bool>
   if (!cursor.exists) return {SessionStart::kStartLoad, "first subscription"};
   if (cursor.reload_requested) return {SessionStart::kStartLoad, "reload requested"};
   if (resume_known.has_value() && !*resume_known) {
-    return {SessionStart::kStartLoad, "source ahead of the hub's log"};
+    return {SessionStart::kStartLoad, kSourceAheadReason};
   }
   return {SessionStart::kStream, ""};
 }

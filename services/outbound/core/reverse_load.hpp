@@ -29,6 +29,9 @@ enum class SessionStart {
   kResumeLoad,  // the load in progress, after its last acknowledged page
 };
 
+// The reason of a load started because the source is ahead of the hub's log.
+inline constexpr const char* kSourceAheadReason = "source ahead of the hub's log";
+
 struct SubscribeDecision {
   SessionStart start = SessionStart::kStream;
   std::string reason;  // kStartLoad, kResumeLoad: why the load runs

@@ -10,9 +10,11 @@ run_id="$(date +%s)"
 
 outcome_of() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("outcome") or d.get("code") or "-")' "$1"; }
 
-send() {  # send LABEL BODY
-  local out status body
-  out="$(curl -s -w '\n%{http_code}' -X POST "$api/api/sync" -H 'Content-Type: application/json' -d "$2")"
+send() {  # send LABEL BODY: as the event's source, with that source's token (docs/security.md)
+  local out status body source
+  source="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["source"])' "$2")"
+  out="$(curl -s -w '\n%{http_code}' -X POST "$api/api/sync" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $(stack_token "$source")" -d "$2")"
   status="${out##*$'\n'}"
   body="${out%$'\n'*}"
   printf '  %-34s HTTP %s  %s\n' "$1" "$status" "$(outcome_of "$body")"
@@ -96,8 +98,9 @@ echo "Outbound delivery per source (acknowledged position):"
 "${hub[@]}" -c "SELECT target_source AS source, seq AS \"acked up to seq\", acked_at FROM outbound_cursor ORDER BY 1"
 cat <<EOF2
 Explore further (the stack keeps running; ./dev down stops it):
-  curl $api/api/records/client/CUST-004
-  curl $api/api/records/client/CUST-004/history
+  export SYNCHUB_TOKEN=\$(./dev token operator)   # tokens: $STACK_DIR/credentials.json
+  curl -H "Authorization: Bearer \$SYNCHUB_TOKEN" $api/api/records/client/CUST-004
+  curl -H "Authorization: Bearer \$SYNCHUB_TOKEN" $api/api/records/client/CUST-004/history
   $BUILD_DIR/services/ingest/syncctl/syncctl --url $api conflicts list
   $BUILD_DIR/services/ingest/syncctl/syncctl --url $api conflicts resolve ID --take incoming
   ./dev psql CRM -c "SELECT * FROM local_records"

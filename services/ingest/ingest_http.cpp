@@ -7,13 +7,18 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 
+#include "common/auth/rate_limiter.hpp"
+#include "common/auth/token.hpp"
 #include "common/pg/connection.hpp"
+#include "common/pg/credential_cache.hpp"
 #include "common/zmq/resolver_client.hpp"
 #include "ingest/http_problem.hpp"
 #include "ingest/ingest_store.hpp"
 #include "ingest/routes/checksums_routes.hpp"
 #include "ingest/routes/conflicts_routes.hpp"
+#include "ingest/routes/credentials_routes.hpp"
 #include "ingest/routes/dead_letters_routes.hpp"
 #include "ingest/routes/events_routes.hpp"
 #include "ingest/routes/meta_routes.hpp"
@@ -27,11 +32,20 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr const char* kProblemJson = "application/problem+json";
 
-// One route: the method and path of docs/openapi.yaml, and its handler. `read`: it only reads
-// (every GET, and POST /api/checksums), so it may run again after a broken connection.
+// Who may call a route (docs/security.md): kPublic needs no token (/healthz; /metrics
+// with --public-metrics); kAdapter is authorized here before the handler runs (routes without
+// a body); kHandler by the handler itself, after it validated the body (authentication, then
+// the body's validity, then authorization).
+enum class AuthorizedBy { kPublic, kAdapter, kHandler };
+
+// One route: the method and path of docs/openapi.yaml, its handler and what it does.
+// `read`: it only reads (every GET, and POST /api/checksums), so it may run again after a
+// broken connection.
 struct RouteEntry {
   RouteSpec spec;
   RouteHandler handler;
+  Action action = Action::kReadRecords;
+  AuthorizedBy by = AuthorizedBy::kAdapter;
   bool read = false;
 };
 
@@ -39,26 +53,46 @@ struct RouteEntry {
 // decides nothing today).
 const std::vector<RouteEntry>& RouteTable() {
   static const std::vector<RouteEntry> kTable = {
-      {{"POST", "/api/sync"}, HandleSubmitEvent},
-      {{"GET", "/api/records/{entity}"}, HandleListRecords},
-      {{"POST", "/api/checksums/{entity}"}, HandleRangeChecksums, /*read=*/true},
-      {{"GET", "/api/records/{entity}/{externalId}"}, HandleGetRecord},
-      {{"PATCH", "/api/records/{entity}/{externalId}"}, HandlePatchRecord},
-      {{"GET", "/api/records/{entity}/{externalId}/history"}, HandleGetHistory},
-      {{"GET", "/api/conflicts"}, HandleListConflicts},
-      {{"GET", "/api/conflicts/{id}"}, HandleGetConflict},
-      {{"POST", "/api/conflicts/{id}/resolve"}, HandleResolveConflict},
-      {{"GET", "/api/dead-letters"}, HandleListDeadLetters},
-      {{"POST", "/api/dead-letters/{id}/replay"}, HandleReplayDeadLetter},
-      {{"POST", "/api/dead-letters/{id}/discard"}, HandleDiscardDeadLetter},
-      {{"GET", "/api/sources"}, HandleListSources},
-      {{"GET", "/api/sources/{name}"}, HandleGetSource},
-      {{"PUT", "/api/sources/{name}"}, HandlePutSource},
-      {{"POST", "/api/sources/{name}/reload"}, HandleReloadSource},
-      {{"GET", "/api/stats"}, HandleStats},
-      {{"GET", "/healthz"}, HandleHealth},
-      {{"GET", "/metrics"}, HandleMetrics},
-      {{"GET", "/openapi.yaml"}, HandleOpenApi},
+      {{"POST", "/api/sync"}, HandleSubmitEvent, Action::kSubmitAs, AuthorizedBy::kHandler},
+      {{"GET", "/api/records/{entity}"}, HandleListRecords, Action::kReadRecords},
+      {{"POST", "/api/checksums/{entity}"},
+       HandleRangeChecksums,
+       Action::kReadRecords,
+       AuthorizedBy::kAdapter,
+       /*read=*/true},
+      {{"GET", "/api/records/{entity}/{externalId}"}, HandleGetRecord, Action::kReadRecords},
+      {{"PATCH", "/api/records/{entity}/{externalId}"},
+       HandlePatchRecord,
+       Action::kOperate,
+       AuthorizedBy::kHandler},
+      {{"GET", "/api/records/{entity}/{externalId}/history"},
+       HandleGetHistory,
+       Action::kReadRecords},
+      {{"GET", "/api/conflicts"}, HandleListConflicts, Action::kReadOperations},
+      {{"GET", "/api/conflicts/{id}"}, HandleGetConflict, Action::kReadOperations},
+      {{"POST", "/api/conflicts/{id}/resolve"},
+       HandleResolveConflict,
+       Action::kOperate,
+       AuthorizedBy::kHandler},
+      {{"GET", "/api/dead-letters"}, HandleListDeadLetters, Action::kReadOperations},
+      {{"POST", "/api/dead-letters/{id}/replay"}, HandleReplayDeadLetter, Action::kOperate},
+      {{"POST", "/api/dead-letters/{id}/discard"}, HandleDiscardDeadLetter, Action::kOperate},
+      {{"GET", "/api/sources"}, HandleListSources, Action::kReadOperations},
+      {{"GET", "/api/sources/{name}"}, HandleGetSource, Action::kReadOperations},
+      {{"PUT", "/api/sources/{name}"}, HandlePutSource, Action::kOperate, AuthorizedBy::kHandler},
+      {{"POST", "/api/sources/{name}/reload"}, HandleReloadSource, Action::kOperate},
+      {{"GET", "/api/stats"}, HandleStats, Action::kReadOperations},
+      {{"POST", "/api/credentials"},
+       HandleCreateCredential,
+       Action::kManageCredentials,
+       AuthorizedBy::kHandler},
+      {{"GET", "/api/credentials"}, HandleListCredentials, Action::kManageCredentials},
+      {{"POST", "/api/credentials/{id}/revoke"},
+       HandleRevokeCredential,
+       Action::kManageCredentials},
+      {{"GET", "/healthz"}, HandleHealth, Action::kReadRecords, AuthorizedBy::kPublic},
+      {{"GET", "/metrics"}, HandleMetrics, Action::kReadOperations},
+      {{"GET", "/openapi.yaml"}, HandleOpenApi, Action::kReadRecords},
   };
   return kTable;
 }
@@ -143,8 +177,14 @@ struct IngestHttpServer::Impl : RouteDeps {
   std::mutex resources_mutex;
   std::map<std::thread::id, std::unique_ptr<ThreadResources>> resources;
 
+  RateLimiter rate_limiter;
+
   Impl(IngestHttpOptions o, CatalogCache& c, IngestMetrics& m, zmq::context_t& z)
-      : options(std::move(o)), catalog(c), metrics(m), context(z) {}
+      : options(std::move(o)),
+        catalog(c),
+        metrics(m),
+        context(z),
+        rate_limiter(options.rate_limit) {}
 
   ThreadResources& Resources() {
     std::lock_guard<std::mutex> lock(resources_mutex);
@@ -192,23 +232,89 @@ struct IngestHttpServer::Impl : RouteDeps {
 
   IngestMetrics& Metrics() override { return metrics; }
 
+  // The caller's identity, or the 401 problem that refuses it: authentication (RFC 6750:
+  // "Authorization: Bearer <token>"), then the credential's rate limit (429 with Retry-After).
+  std::variant<Identity, HttpAnswer> Authenticate(const httplib::Request& request) {
+    if (options.credentials == nullptr) return InsecureIdentity();
+    const std::size_t count = request.get_header_value_count("Authorization");
+    std::optional<std::string> token;
+    if (count == 1) token = BearerToken(request.get_header_value("Authorization"));
+    std::optional<Identity> identity;
+    if (token) identity = options.credentials->ByToken(*token);
+    if (!identity) {
+      const bool missing = count == 0;
+      metrics.AuthFailure("http", missing ? "missing" : "invalid");
+      HttpAnswer refused =
+          missing ? Problem(401, "unauthenticated",
+                            "send Authorization: Bearer <token> (syncctl reads SYNCHUB_TOKEN; "
+                            "docs/security.md)",
+                            "Authorization")
+                  : Problem(401, "invalid_token",
+                            "the bearer token is malformed, unknown or revoked", "Authorization");
+      refused.headers.emplace_back("WWW-Authenticate",
+                                   missing ? R"(Bearer realm="synchub")"
+                                           : R"(Bearer realm="synchub", error="invalid_token")");
+      return refused;
+    }
+    if (const int wait =
+            rate_limiter.Take(identity->credential_id, std::chrono::steady_clock::now());
+        wait > 0) {
+      metrics.AuthFailure("http", "rate_limited");
+      HttpAnswer limited =
+          Problem(429, "rate_limited",
+                  "credential " + std::to_string(identity->credential_id) +
+                      " is over its rate limit; retry after " + std::to_string(wait) + " s");
+      limited.headers.emplace_back("Retry-After", std::to_string(wait));
+      return limited;
+    }
+    return *identity;
+  }
+
   // Serves `entry`, timing it and turning an escaped exception into a 500.
   void Serve(const RouteEntry& entry) {
     const RouteSpec& spec = entry.spec;
     const RouteHandler handler = entry.handler;
     const bool read = entry.read || spec.method == "GET";
-    auto wrapped = [this, spec, handler, read](const httplib::Request& request,
-                                               httplib::Response& response) {
+    const Action action = entry.action;
+    const AuthorizedBy by =
+        entry.by == AuthorizedBy::kAdapter && spec.path == "/metrics" && options.public_metrics
+            ? AuthorizedBy::kPublic
+            : entry.by;
+    auto wrapped = [this, spec, handler, read, action, by](const httplib::Request& request,
+                                                           httplib::Response& response) {
       metrics.RequestStarted();
       const auto started = std::chrono::steady_clock::now();
       HttpAnswer answer;
       try {
-        answer = handler(ToRouteRequest(request, options.max_body_bytes), *this);
-        // A read that met a connection broken since its last use (a backend terminated
-        // while idle without telling) is run once more on a new connection: reads are
-        // idempotent. Writes answer 503 with Retry-After; their submitter resends.
-        if (answer.status == 503 && read && DropBrokenConnection()) {
-          answer = handler(ToRouteRequest(request, options.max_body_bytes), *this);
+        RouteRequest route = ToRouteRequest(request, options.max_body_bytes);
+        route.action = action;
+        std::optional<HttpAnswer> refused;
+        if (by != AuthorizedBy::kPublic) {
+          auto who = Authenticate(request);
+          if (auto* problem = std::get_if<HttpAnswer>(&who)) {
+            refused = std::move(*problem);
+          } else {
+            route.identity = std::get<Identity>(who);
+          }
+        }
+        if (!refused && by == AuthorizedBy::kAdapter) refused = Authorize(route);
+        if (refused) {
+          if (refused->status == 403) metrics.AuthFailure("http", "forbidden");
+          answer = std::move(*refused);
+        } else {
+          answer = handler(route, *this);
+          // A read that met a connection broken since its last use (a backend terminated
+          // while idle without telling) is run once more on a new connection: reads are
+          // idempotent. Writes answer 503 with Retry-After; their submitter resends.
+          if (answer.status == 503 && read && DropBrokenConnection()) {
+            answer = handler(route, *this);
+          }
+          if (answer.status == 403) metrics.AuthFailure("http", "forbidden");
+          if (by == AuthorizedBy::kHandler && answer.status < 300 && !route.authorized) {
+            spdlog::error("{} {}: the handler answered {} without authorizing", spec.method,
+                          spec.path, answer.status);
+            answer = Problem(500, "internal", "internal error; see the gateway's log");
+          }
         }
       } catch (const std::exception& error) {
         spdlog::error("{} {}: {}", spec.method, spec.path, error.what());

@@ -20,6 +20,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "common/auth/rate_limiter.hpp"
 #include "common/core/status.hpp"
 #include "common/pg/catalog_cache.hpp"
 #include "ingest/ingest_metrics.hpp"
@@ -29,6 +30,8 @@ class Server;
 }
 
 namespace synchub {
+
+class CredentialCache;
 
 struct IngestHttpOptions {
   std::string conninfo;
@@ -42,6 +45,14 @@ struct IngestHttpOptions {
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
   int keep_alive_max_requests = 1000;
+  // Who may call (docs/security.md): the credentials every request but /healthz must present
+  // as "Authorization: Bearer <token>"; nullptr: every caller is trusted (--insecure).
+  // Not owned; must outlive the server.
+  const CredentialCache* credentials = nullptr;
+  // /metrics answers without a token (--public-metrics), for a scraper on a trusted network.
+  bool public_metrics = false;
+  // Per credential (token bucket): 429 with Retry-After beyond it. per_second 0: no limit.
+  RateLimit rate_limit{2000, 4000};
 };
 
 // One served route: method and the path as docs/openapi.yaml writes it.

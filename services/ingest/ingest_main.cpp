@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/pg/connection.hpp"
+#include "common/pg/credential_cache.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
@@ -42,6 +43,20 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
+  bool insecure = false;
+  app.add_flag("--insecure", insecure,
+               "trust every caller: no bearer tokens, no CURVE (tests and local experiments "
+               "only; docs/security.md)");
+  app.add_flag("--public-metrics", options.public_metrics,
+               "/metrics answers without a token (a scraper on a trusted network)");
+  app.add_option("--rate-limit", options.rate_limit.per_second,
+                 "requests a second per credential, on average (0: no limit); 429 beyond")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  app.add_option("--rate-burst", options.rate_limit.burst,
+                 "requests per credential at once before the rate limit applies")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   synchub::ConfigureServiceLogging("ingest", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
@@ -61,6 +76,20 @@ int main(int argc, char** argv) {
   if (!catalog.ok()) {
     spdlog::critical("cannot start: {}", catalog.status().message());
     return 2;
+  }
+  std::unique_ptr<synchub::CredentialCache> credentials;
+  if (insecure) {
+    spdlog::warn(
+        "INSECURE: --insecure is set: every caller is trusted, as any source and as "
+        "an operator. Never run this way on a network others can reach.");
+  } else {
+    auto loaded = synchub::CredentialCache::Start(options.conninfo, std::chrono::milliseconds(250));
+    if (!loaded.ok()) {
+      spdlog::critical("cannot start: credentials: {}", loaded.status().message());
+      return 2;
+    }
+    credentials = std::move(loaded).value();
+    options.credentials = credentials.get();
   }
   zmq::context_t context(1);
   synchub::IngestMetrics metrics;

@@ -24,7 +24,18 @@ IngestMetrics::IngestMetrics()
       outcomes_(prometheus::BuildCounter()
                     .Name("synchub_outcomes_total")
                     .Help("Resolutions answered through the gateway, by ladder outcome")
-                    .Register(*registry_)) {}
+                    .Register(*registry_)),
+      auth_failures_(prometheus::BuildCounter()
+                         .Name("synchub_auth_failures_total")
+                         .Help("Callers refused, by entrance (http, zmq) and reason (missing, "
+                               "invalid, forbidden, rate_limited)")
+                         .Register(*registry_)) {
+  for (const char* entrance : {"http", "zmq"}) {
+    for (const char* reason : {"missing", "invalid", "forbidden", "rate_limited"}) {
+      auth_failures_.Add({{"entrance", entrance}, {"reason", reason}});
+    }
+  }
+}
 
 void IngestMetrics::RequestStarted() { in_flight_.Increment(); }
 
@@ -40,6 +51,10 @@ void IngestMetrics::RequestFinished(const std::string& route, const std::string&
 
 void IngestMetrics::Outcome(const std::string& outcome) {
   outcomes_.Add({{"outcome", outcome}}).Increment();
+}
+
+void IngestMetrics::AuthFailure(const std::string& entrance, const std::string& reason) {
+  auth_failures_.Add({{"entrance", entrance}, {"reason", reason}}).Increment();
 }
 
 std::string IngestMetrics::Serialize() const {

@@ -4,6 +4,9 @@
 //   synchub_http_in_flight_requests                     requests being served
 //   synchub_outcomes_total{outcome}                     resolutions answered (POST /api/sync,
 //                                                       replays), by ladder outcome
+//   synchub_auth_failures_total{entrance,reason}      refused callers: entrance http|zmq,
+//                                                       reason missing|invalid|forbidden|
+//                                                       rate_limited
 // Routes are the route patterns ("/api/records/{entity}/{externalId}"), so label values are
 // bounded.
 //
@@ -29,6 +32,8 @@ class IngestMetrics {
   void RequestFinished(const std::string& route, const std::string& method, int status,
                        double seconds);
   void Outcome(const std::string& outcome);
+  // A caller refused at `entrance` ("http" or "zmq") for `reason` (see above).
+  void AuthFailure(const std::string& entrance, const std::string& reason);
 
   // The Prometheus text exposition format.
   std::string Serialize() const;
@@ -39,6 +44,7 @@ class IngestMetrics {
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Gauge& in_flight_;
   prometheus::Family<prometheus::Counter>& outcomes_;
+  prometheus::Family<prometheus::Counter>& auth_failures_;
 };
 
 }  // namespace synchub

@@ -170,7 +170,8 @@ StatusOr<RecordHistory> PgIngestStore::GetHistory(const std::string& entity,
           row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
           row[3].as<std::int64_t>(), row[4].as<std::string>(), row[5].as<bool>(),
           ValueOrNull<std::int64_t>(row[6]), ValueOrNull<std::int64_t>(row[7]),
-          ValueOrNull<std::string>(row[8]), ParseOrNull(row[9]), ParseOrNull(row[10])});
+          ValueOrNull<std::string>(row[8]), ParseOrNull(row[9]), ParseOrNull(row[10]),
+          ValueOrNull<std::int64_t>(row[11]), ValueOrNull<std::string>(row[12])});
     }
     if (history.entries.empty()) {
       return Status::NotFound("no history for " + entity + "/" + external_id);
@@ -218,13 +219,13 @@ StatusOr<std::vector<DeadLetterRow>> PgIngestStore::ListDeadLetters(const std::s
   }
 }
 
-StatusOr<Json> PgIngestStore::TakeDeadLetterForReplay(std::int64_t id) {
+StatusOr<Json> PgIngestStore::TakeDeadLetterForReplay(std::int64_t id, std::int64_t handled_by) {
   try {
     pqxx::work tx(connection_);
     if (tx.exec_params(ingest_sql::kDeadLetter, id).empty()) {
       return Status::NotFound("no dead letter " + std::to_string(id));
     }
-    auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "replayed");
+    auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "replayed", handled_by);
     if (rows.empty())
       return Status::AlreadyExists("dead letter " + std::to_string(id) + " is not dead");
     Json event = rows[0][0].is_null() ? ParseStoredJson(rows[0][1].as<std::string>())
@@ -248,13 +249,13 @@ Status PgIngestStore::RestoreDeadLetter(std::int64_t id) {
   }
 }
 
-Status PgIngestStore::DiscardDeadLetter(std::int64_t id) {
+Status PgIngestStore::DiscardDeadLetter(std::int64_t id, std::int64_t handled_by) {
   try {
     pqxx::work tx(connection_);
     if (tx.exec_params(ingest_sql::kDeadLetter, id).empty()) {
       return Status::NotFound("no dead letter " + std::to_string(id));
     }
-    auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "discarded");
+    auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "discarded", handled_by);
     if (rows.empty())
       return Status::AlreadyExists("dead letter " + std::to_string(id) + " is not dead");
     tx.commit();

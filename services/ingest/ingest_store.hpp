@@ -27,6 +27,9 @@ class PgIngestStore {
  public:
   explicit PgIngestStore(pqxx::connection& connection) : connection_(connection) {}
 
+  // The connection, for the other stores of the same thread (PgCredentialStore).
+  pqxx::connection& connection() { return connection_; }
+
   Status Ping();
 
   // The record and its etag; kNotFound when there is none. Fields written before per-field
@@ -60,12 +63,13 @@ class PgIngestStore {
   // Moves a dead letter from 'dead' to 'replayed' and returns its event (canonical JSON, with
   // its eventId) for resubmission. kNotFound when there is none, kAlreadyExists when it is
   // not dead.
-  StatusOr<Json> TakeDeadLetterForReplay(std::int64_t id);
+  // `handled_by`: the operator's credential id, recorded with the dead letter (0: none).
+  StatusOr<Json> TakeDeadLetterForReplay(std::int64_t id, std::int64_t handled_by);
   // Puts a replayed dead letter back to 'dead' (its resubmission could not be made durable).
   Status RestoreDeadLetter(std::int64_t id);
   // Moves a dead letter from 'dead' to 'discarded'. kNotFound when there is none,
   // kAlreadyExists when it is not dead.
-  Status DiscardDeadLetter(std::int64_t id);
+  Status DiscardDeadLetter(std::int64_t id, std::int64_t handled_by);
 
   // Every registered source with its lag, by priority then name.
   StatusOr<std::vector<SourceRow>> ListSources();

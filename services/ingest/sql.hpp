@@ -48,7 +48,10 @@ inline constexpr const char* kNoJit = "SET LOCAL jit = off";
 inline constexpr const char* kHistory = R"sql(
 SELECT seq, event_id, source, version, outcome, changed, etag_before, etag_after,
        to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       event::text, record_after::text
+       event::text, record_after::text, credential_id,
+       (SELECT CASE WHEN c.role = 'source' THEN 'source:' || c.source ELSE c.role END ||
+               CASE WHEN c.name <> '' THEN ' (' || c.name || ')' ELSE '' END
+          FROM credential c WHERE c.id = resolution_log.credential_id)
   FROM resolution_log WHERE entity = $1 AND external_id = $2 ORDER BY seq)sql";
 
 // The columns ConflictFromRow reads, in order.
@@ -83,7 +86,7 @@ inline const std::string kDeadLetter = std::string(kDeadLetterColumns) + " WHERE
 
 // Moves a dead letter out of 'dead' (to replayed or discarded); no row when it is not dead.
 inline constexpr const char* kSetDeadLetterStatus = R"sql(
-UPDATE dead_letter SET status = $2, last_seen = now()
+UPDATE dead_letter SET status = $2, last_seen = now(), handled_by = nullif($3::bigint, 0)
  WHERE id = $1 AND status = 'dead'
 RETURNING event::text, raw, event_id)sql";
 

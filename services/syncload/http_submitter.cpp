@@ -13,7 +13,8 @@ namespace {
 
 class HttpSubmitter final : public Submitter {
  public:
-  explicit HttpSubmitter(const std::string& base_url) : client_(base_url) {
+  HttpSubmitter(const std::string& base_url, const std::string& token) : client_(base_url) {
+    if (!token.empty()) client_.set_bearer_token_auth(token);
     client_.set_keep_alive(true);
     client_.set_tcp_nodelay(true);  // one small request at a time: no Nagle delay
     client_.set_connection_timeout(std::chrono::seconds(5));
@@ -78,8 +79,9 @@ class HttpSubmitter final : public Submitter {
 
 }  // namespace
 
-std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url) {
-  return std::make_unique<HttpSubmitter>(base_url);
+std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url,
+                                             const std::string& token) {
+  return std::make_unique<HttpSubmitter>(base_url, token);
 }
 
 }  // namespace synchub

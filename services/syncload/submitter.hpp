@@ -38,6 +38,7 @@ std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endp
 
 // HTTP: one POST /api/sync per event, on one keep-alive connection to `base_url`
 // (e.g. "http://127.0.0.1:15480"); up to 3 attempts, waiting Retry-After between them.
-std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url);
+// `token`: the bearer token of the source it submits as ("" sends none).
+std::unique_ptr<Submitter> MakeHttpSubmitter(const std::string& base_url, const std::string& token);
 
 }  // namespace synchub

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "common/core/json.hpp"
 #include "common/pg/catalog_loader.hpp"
 #include "common/pg/connection.hpp"
 #include "common/zmq/resolver_client.hpp"
@@ -22,6 +25,10 @@ namespace {
 struct Options {
   std::vector<std::string> endpoints = {"tcp://127.0.0.1:5560"};
   std::string http_url;  // non-empty: POST /api/sync on this gateway instead of ZeroMQ
+  // --credentials: credentials.json ({"sources": {"CRM": TOKEN, ...}}, as ./dev up writes
+  // it): each simulated source submits over HTTP with its own token (docs/security.md).
+  std::string credentials_file;
+  std::map<std::string, std::string> tokens;
   LoadProfile profile;
   int sources = 4;
   long events = 20000;
@@ -52,9 +59,11 @@ struct Totals {
 void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
                std::atomic<long>& budget, std::atomic<long>& sent,
                std::chrono::steady_clock::time_point deadline, Totals& totals) {
-  std::unique_ptr<Submitter> submitter = options.http_url.empty()
-                                             ? MakeZmqSubmitter(options.endpoints)
-                                             : MakeHttpSubmitter(options.http_url);
+  std::unique_ptr<Submitter> submitter =
+      options.http_url.empty() ? MakeZmqSubmitter(options.endpoints)
+                               : MakeHttpSubmitter(options.http_url, options.tokens.count(source)
+                                                                         ? options.tokens.at(source)
+                                                                         : std::string());
   std::mt19937_64 random(options.seed * 1000003ULL + static_cast<unsigned>(lane) * 7919ULL +
                          std::random_device{}());
   const int lanes = options.sources * options.inflight;
@@ -290,7 +299,27 @@ int main(int argc, char** argv) {
   app.add_option("--db", options.db, "hub database for --verify")->envname("SYNCHUB_DB");
   app.add_flag("--json", options.json, "print the report as JSON");
   app.add_option("--seed", options.seed, "random seed");
+  app.add_option("--credentials", options.credentials_file,
+                 "credentials.json with a token per source ({\"sources\":{\"CRM\":TOKEN,...}}), "
+                 "for --http with authentication on")
+      ->envname("SYNCHUB_CREDENTIALS")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
   if (!options.http_url.empty()) options.batch = 1;  // one event per HTTP request
+  if (!options.credentials_file.empty()) {
+    std::ifstream file(options.credentials_file);
+    std::stringstream text;
+    text << file.rdbuf();
+    const synchub::Json credentials = synchub::TryParseStoredJson(text.str());
+    if (!credentials.is_object() || !credentials.contains("sources") ||
+        !credentials["sources"].is_object()) {
+      std::fprintf(stderr, "syncload: --credentials: %s has no \"sources\" object\n",
+                   options.credentials_file.c_str());
+      return 2;
+    }
+    for (const auto& [source, token] : credentials["sources"].items()) {
+      if (token.is_string()) options.tokens[source] = token.get<std::string>();
+    }
+  }
   return synchub::Run(options);
 }

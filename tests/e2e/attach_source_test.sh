@@ -189,8 +189,8 @@ PY
   "$CONNECTOR" --config "$work/archive.json" reconcile --repair >/dev/null || true
   check "drift: after the repair the metric is back to 0" wait_for 30 differing_is 0
   # An operator's reload: Portal's next session is a reverse load.
-  check "drift: POST /api/sources/Portal/reload answers 202" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Portal/reload")" = 202 ]
-  check "drift: a reload of an unknown source answers 404" [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Nobody/reload")" = 404 ]
+  check "drift: POST /api/sources/Portal/reload answers 202" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(stack_token operator)" -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Portal/reload")" = 202 ]
+  check "drift: a reload of an unknown source answers 404" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(stack_token operator)" -X POST -d '' "http://127.0.0.1:$HTTP_PORT/api/sources/Nobody/reload")" = 404 ]
   portal_reloaded() { grep -q "Portal's reverse load (reload requested) is done" "$STACK_DIR/logs/outbound.log"; }
   check "drift: Portal's live session reloads" wait_for 30 portal_reloaded
   check "drift: Portal still equals the canonical records" wait_for 30 converged portal

@@ -126,7 +126,7 @@ for fault in "${FAULTS[@]}"; do
     --sources 4 --inflight 1 --batch 20 --rate 200 --duration "$duration" --records 200 \
     --conflict-share 0 >"$work/$fault.zmq.out" 2>&1 &
   zmq_load=$!
-  "$BUILD_DIR/services/syncload/syncload" --http "$HTTP" \
+  "$BUILD_DIR/services/syncload/syncload" --http "$HTTP" --credentials "$STACK_DIR/credentials.json" \
     --verify --allow-unavailable --db "$PG_CONN dbname=$HUB_DB" --key-prefix "H$fault" \
     --sources 4 --inflight 1 --rate 40 --duration "$duration" --records 100 \
     --conflict-share 0 >"$work/$fault.http.out" 2>&1 &

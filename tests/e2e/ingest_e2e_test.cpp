@@ -742,7 +742,7 @@ TEST_F(IngestE2e, WithoutAResolverASubmissionGets503WithRetryAfter) {
   stack_->ingest = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
       SYNCHUB_INGEST_BIN, "--db", stack_->db->conninfo(), "--port", "0", "--resolver",
       stack_->resolver_endpoint, "--zmq-listen", "tcp://127.0.0.1:*", "--log-level", "error",
-      "--resolver-timeout-ms", "300"});
+      "--resolver-timeout-ms", "300", "--insecure"});
   auto ready = stack_->ingest->WaitForLine("READY", std::chrono::seconds(20));
   ASSERT_TRUE(ready.has_value());
   std::istringstream words(*ready);

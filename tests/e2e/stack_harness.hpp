@@ -1,5 +1,11 @@
 // Test support for end-to-end tests: a migrated database, a synchub-resolver and a
 // synchub-ingest as real processes on free loopback ports.
+//
+// The gateway runs with --insecure unless `authenticate` is set before StartIngest: these
+// tests are about resolution and the API's answers, and submit as every source from one
+// client. Authentication and authorization have their own end-to-end test
+// (auth_e2e_test.cpp), and ./dev up, the demo, ./dev load and the shell e2e tests run with
+// authentication on (docs/security.md).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -25,6 +31,7 @@ struct Stack {
   int http_port = 0;
   std::string http_url;
   std::string zmq_endpoint;
+  bool authenticate = false;  // start the gateway with authentication on
 
   std::unique_ptr<httplib::Client> Http() const {
     auto client = std::make_unique<httplib::Client>(http_host, http_port);
@@ -36,7 +43,8 @@ struct Stack {
   void StartIngest(const std::string& zmq_listen = "tcp://127.0.0.1:*", int port = 0) {
     ingest = std::make_unique<ChildProcess>(std::vector<std::string>{
         SYNCHUB_INGEST_BIN, "--db", db->conninfo(), "--port", std::to_string(port), "--resolver",
-        resolver_endpoint, "--zmq-listen", zmq_listen, "--log-level", "warn", "--threads", "8"});
+        resolver_endpoint, "--zmq-listen", zmq_listen, "--log-level", "warn", "--threads", "8",
+        authenticate ? "--rate-limit=2000" : "--insecure"});
     auto ready = ingest->WaitForLine("READY", std::chrono::seconds(20));
     ASSERT_TRUE(ready.has_value()) << "synchub-ingest did not become ready";
     std::istringstream words(*ready);
@@ -46,8 +54,9 @@ struct Stack {
   }
 };
 
-inline std::unique_ptr<Stack> StartStack() {
+inline std::unique_ptr<Stack> StartStack(bool authenticate = false) {
   auto stack = std::make_unique<Stack>();
+  stack->authenticate = authenticate;
   stack->db = std::make_unique<TestDatabase>();
   stack->resolver = std::make_unique<ChildProcess>(std::vector<std::string>{
       SYNCHUB_RESOLVER_BIN, "--db", stack->db->conninfo(), "--listen", "tcp://127.0.0.1:*",

@@ -115,7 +115,7 @@ http_port="$(free_loopback_port)"
 zmq_port="$(free_loopback_port)"
 "$BUILD/services/ingest/synchub-ingest" --db "$PG dbname=synchub_bench" --port "$http_port" \
   --resolver "tcp://127.0.0.1:$port" --zmq-listen "tcp://127.0.0.1:$zmq_port" --threads 64 \
-  --log-level warn >"$OUT/ingest.log" 2>&1 &
+  --log-level warn --insecure >"$OUT/ingest.log" 2>&1 &
 ingest_pid=$!
 sleep 1
 http_rps=()

@@ -4,6 +4,7 @@
 # Ports (SYNCHUB_PORT_BASE, default 15400, moves them all, so stacks can run side by side):
 #   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +62 resolver metrics
 #   +70 ingest ZeroMQ   +80 ingest HTTP (and its /metrics)   +90 outbound   +91 outbound metrics
+#   +81 HTTPS: nginx in front of ingest HTTP (tools/dev/proxy.sh)
 
 STACK_DIR="${SYNCHUB_STATE_DIR:-$ROOT/.synchub}"
 PORT_BASE="${SYNCHUB_PORT_BASE:-15400}"
@@ -13,11 +14,15 @@ DEAD_LETTER_PORT=$((PORT_BASE + 61))
 RESOLVER_METRICS_PORT=$((PORT_BASE + 62))
 INGEST_ZMQ_PORT=$((PORT_BASE + 70))
 HTTP_PORT=$((PORT_BASE + 80))
+HTTPS_PORT=$((PORT_BASE + 81))
 OUTBOUND_PORT=$((PORT_BASE + 90))
 OUTBOUND_METRICS_PORT=$((PORT_BASE + 91))
 DEMO_SOURCES=(CRM ERP Portal LocalDB)
 HUB_DB="synchub"
 PG_CONN="host=127.0.0.1 port=$PG_PORT user=synchub"
+
+# shellcheck source=tools/dev/proxy.sh
+source "$ROOT/tools/dev/proxy.sh"
 
 _stack_pg_running() {
   [ -f "$STACK_DIR/pg/data/postmaster.pid" ] &&
@@ -60,12 +65,60 @@ _stack_connector_config() {
  "submit": "tcp://127.0.0.1:$INGEST_ZMQ_PORT",
  "outbound": "tcp://127.0.0.1:$OUTBOUND_PORT",
  "api": "http://127.0.0.1:$HTTP_PORT",
+ "token": "$(_stack_source_token "$1")",
  "entities": [
   {"entity": "client", "table": "local_records", "key": "external_id", "version": "version",
    "fields": {"full_name": "fullName", "email": "email"}},
   {"entity": "order", "table": "local_orders", "key": "external_id", "version": "version",
    "fields": {"client_id": "clientId", "amount": "amount"}}]}
 JSON
+}
+
+# _stack_credentials: the demo's credentials (docs/security.md), made once per hub database
+# with synchub-migrate (database access is the root of trust) and kept in
+# $STACK_DIR/credentials.json (0600): {"operator": TOKEN, "reader": TOKEN,
+# "sources": {"CRM": TOKEN, ...}}. Made again when the file is missing or its operator token is
+# not an active credential of this hub database (a fresh database).
+_stack_credentials() {
+  local file="$STACK_DIR/credentials.json" migrate="$BUILD_DIR/services/common/pg/synchub-migrate"
+  local hub="$PG_CONN dbname=$HUB_DB" op_id=""
+  if [ -f "$file" ]; then
+    op_id="$(sed -n 's/.*"operator": *"synchub_\([0-9]*\)_.*/\1/p' "$file" | head -1)"
+    if [ -n "$op_id" ] && [ "$(_stack_psql "$hub" -tAc "SELECT count(*) FROM credential WHERE id = $op_id AND role = 'operator' AND revoked_at IS NULL")" = 1 ]; then
+      return 0
+    fi
+  fi
+  info "up: making the demo's credentials ($file)"
+  local make operator reader sources="" source token
+  make() { "$migrate" --db "$hub" --create-credential "$1" --name "$2" 2>/dev/null; }
+  operator="$(make operator "demo operator")" || die "up: cannot make the operator credential"
+  reader="$(make reader "demo reader")" || die "up: cannot make the reader credential"
+  for source in "${DEMO_SOURCES[@]}"; do
+    token="$(make "source:$source" "$source connector")" || die "up: cannot make $source's credential"
+    sources="$sources${sources:+, }\"$source\": \"$token\""
+  done
+  (umask 077 && printf '{"operator": "%s", "reader": "%s", "sources": {%s}}\n' \
+    "$operator" "$reader" "$sources" >"$file.tmp") && mv "$file.tmp" "$file"
+}
+
+# stack_token ROLE: a token from credentials.json: operator, reader, or a source's name.
+stack_token() {
+  local file="$STACK_DIR/credentials.json"
+  [ -f "$file" ] || die "no $file: run ./dev up first"
+  sed -n "s/.*\"$1\": *\"\(synchub_[^\"]*\)\".*/\1/p" "$file" | head -1
+}
+
+# _stack_source_token SOURCE: the source's token from credentials.json, or, for a source that
+# is not one of the demo's four (a fifth source a test attaches), a new credential's token.
+_stack_source_token() {
+  local token
+  token="$(stack_token "$1")"
+  if [ -z "$token" ]; then
+    token="$("$BUILD_DIR/services/common/pg/synchub-migrate" --db "$PG_CONN dbname=$HUB_DB" \
+      --create-credential "source:$1" --name "$1 connector" 2>/dev/null)" ||
+      die "cannot make a credential for source $1"
+  fi
+  printf '%s' "$token"
 }
 
 # _stack_spawn NAME COMMAND...: runs COMMAND in the background under tools/dev/supervise.sh
@@ -110,6 +163,7 @@ stack_up() {
     _stack_db_exists "$db" || _stack_psql "$PG_CONN dbname=postgres" -c "CREATE DATABASE $db"
   done
   "$BUILD_DIR/services/common/pg/synchub-migrate" --db "$PG_CONN dbname=$HUB_DB" >/dev/null
+  _stack_credentials
   for source in "${DEMO_SOURCES[@]}"; do
     db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
     _stack_psql "$PG_CONN dbname=$db" -f "$ROOT/deploy/demo/local_source.sql"
@@ -127,6 +181,8 @@ stack_up() {
   _stack_spawn outbound "$BUILD_DIR/services/outbound/synchub-outbound" --db "$hub" \
     --listen "tcp://127.0.0.1:$OUTBOUND_PORT" --metrics-listen "127.0.0.1:$OUTBOUND_METRICS_PORT"
   _stack_wait_ready ingest
+  proxy_make_cert "$STACK_DIR/tls"
+  proxy_start "$STACK_DIR" "$HTTPS_PORT" "$HTTP_PORT"
   _stack_wait_ready outbound
   for source in "${DEMO_SOURCES[@]}"; do
     db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
@@ -139,12 +195,15 @@ stack_up() {
   cat <<EOF2
 synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   HTTP API        http://127.0.0.1:$HTTP_PORT   (openapi: /openapi.yaml, metrics: /metrics)
+  HTTPS (TLS)     https://127.0.0.1:$HTTPS_PORT  (certificate: $STACK_DIR/tls/cert.pem)
   ZeroMQ submit   tcp://127.0.0.1:$INGEST_ZMQ_PORT
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
   outbound        tcp://127.0.0.1:$OUTBOUND_PORT
   metrics         http://127.0.0.1:$HTTP_PORT/metrics  http://127.0.0.1:$RESOLVER_METRICS_PORT/metrics  http://127.0.0.1:$OUTBOUND_METRICS_PORT/metrics
   PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
-  syncctl         $BUILD_DIR/services/ingest/syncctl/syncctl --url http://127.0.0.1:$HTTP_PORT stats
+  credentials     $STACK_DIR/credentials.json (operator, reader and one token per source; 0600)
+  syncctl         SYNCHUB_TOKEN=\$(./dev token operator) $BUILD_DIR/services/ingest/syncctl/syncctl --url http://127.0.0.1:$HTTP_PORT stats
+  curl            curl -H "Authorization: Bearer \$(./dev token reader)" http://127.0.0.1:$HTTP_PORT/api/stats
 EOF2
 }
 
@@ -163,10 +222,12 @@ stack_status() {
     [ "${restarts:-0}" -gt 0 ] && state="$state   restarted ${restarts}x (see its log)"
     printf '%-18s %s\n' "$name" "$state"
   done
+  proxy_status "$STACK_DIR" "$HTTPS_PORT"
 }
 
 stack_down() {
   local pidfile pid
+  proxy_stop "$STACK_DIR"
   # Supervisors first (each stops its service with SIGTERM and exits), then any service left.
   for pidfile in "$STACK_DIR"/run/*.supervisor; do
     [ -f "$pidfile" ] || continue
@@ -230,6 +291,8 @@ stack_load() {
   local extra=()
   case " $* " in *" --endpoint "* | *" --http "*) ;; *) extra+=(--endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT") ;; esac
   case " $* " in *" --key-prefix "*) ;; *) extra+=(--key-prefix "LOAD$(date +%s)") ;; esac
+  # Each simulated source submits with its own token (over --http; docs/security.md).
+  case " $* " in *" --credentials "*) ;; *) extra+=(--credentials "$STACK_DIR/credentials.json") ;; esac
   "$BUILD_DIR/services/syncload/syncload" --verify --db "$PG_CONN dbname=$HUB_DB" "${extra[@]}" "$@"
 }
 

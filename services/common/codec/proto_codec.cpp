@@ -15,6 +15,7 @@ v1::Event EventToProto(const Event& event) {
   Json fields = Json::object();
   for (const auto& [name, value] : event.fields) fields[name] = value;
   wire.set_fields_json(JsonText(fields));
+  wire.set_credential_id(event.credential_id);
   return wire;
 }
 
@@ -49,7 +50,9 @@ StatusOr<Event> EventFromProto(const v1::Event& wire, const Catalog& catalog,
       return Status::InvalidArgument("op", "invalid_op", "op: must be upsert or delete");
   }
   body["fields"] = std::move(fields);
-  return EventFromJson(body, catalog, limits);
+  auto event = EventFromJson(body, catalog, limits);
+  if (event.ok()) event->credential_id = wire.credential_id();
+  return event;
 }
 
 v1::Status StatusToProto(const Status& status) {

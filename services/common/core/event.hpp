@@ -34,6 +34,11 @@ struct Event {
   std::int64_t version = 0;  // 1 .. kMaxVersion
   Op op = Op::kUpsert;
   FieldMap fields;  // User fields; never contains a key starting with '_'.
+  // The credential that submitted it (docs/security.md: who did what), set by the gateway
+  // from the caller's authenticated identity; 0 when unauthenticated (--insecure). Not part
+  // of the event's content: EventDigest ignores it, so a resend under a rotated credential
+  // is still the same event.
+  std::int64_t credential_id = 0;
 
   // The value this event writes to `_deleted`.
   bool deleted() const { return op == Op::kDelete; }

@@ -33,8 +33,9 @@ StatusOr<Json> BodyOf(const httplib::Result& result, const std::string& what) {
 
 }  // namespace
 
-HubReader::HubReader(const std::string& api_url)
+HubReader::HubReader(const std::string& api_url, const std::string& token)
     : client_(std::make_unique<httplib::Client>(api_url)) {
+  if (!token.empty()) client_->set_bearer_token_auth(token);
   client_->set_connection_timeout(5, 0);
   client_->set_read_timeout(60, 0);
   client_->set_keep_alive(true);

@@ -21,7 +21,8 @@ namespace synchub {
 class HubReader {
  public:
   // `api_url`: "http://HOST:PORT" (the connector's "api").
-  explicit HubReader(const std::string& api_url);
+  // `token`: the source's bearer token ("" sends none).
+  HubReader(const std::string& api_url, const std::string& token);
   ~HubReader();
 
   // The canonical records of `entity` in `range` (tombstones included), in key order.

@@ -257,7 +257,7 @@ int RunReconcile(const ConnectorConfig& config, const ReconcileOptions& options,
                  connection.status().message().c_str());
     return 2;
   }
-  HubReader hub(config.api_url);
+  HubReader hub(config.api_url, config.api_token);
   auto reports = CompareWithHub(**connection, config, hub, options);
   if (!reports.ok()) {
     std::fprintf(stderr, "synchub-connector reconcile: %s\n", reports.status().message().c_str());

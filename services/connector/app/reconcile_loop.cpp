@@ -47,7 +47,7 @@ void ReconcileLoop::CompareOnce() {
     spdlog::warn("periodic reconcile: {}", connection.status().message());
     return;
   }
-  HubReader hub(config_.api_url);
+  HubReader hub(config_.api_url, config_.api_token);
   auto reports = CompareWithHub(**connection, config_, hub, ReconcileOptions{});
   if (!reports.ok()) {
     runs_.Add({{"source", config_.source}, {"result", "failed"}}).Increment();

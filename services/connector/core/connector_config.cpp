@@ -44,10 +44,11 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   const Json& root = *parsed;
   if (!root.is_object()) return Bad("", "the configuration is a JSON object");
   if (const std::string* key = UnknownKey(root, {"source", "database", "submit", "outbound", "api",
-                                                 "push_backoff_ms", "entities"})) {
-    return Bad(*key,
-               "unknown key (known: source, database, submit, outbound, api, push_backoff_ms, "
-               "entities)");
+                                                 "token", "push_backoff_ms", "entities"})) {
+    return Bad(
+        *key,
+        "unknown key (known: source, database, submit, outbound, api, token, push_backoff_ms, "
+        "entities)");
   }
   ConnectorConfig config;
   auto text_of = [&](const Json& object, const char* key, std::string* out) -> Status {
@@ -70,6 +71,12 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
       return Bad("api", "the hub's HTTP API, as http://HOST:PORT, is required");
     }
     config.api_url = api->get<std::string>();
+  }
+  if (auto token = root.find("token"); token != root.end()) {
+    if (!token->is_string() || token->get<std::string>().empty()) {
+      return Bad("token", "the source's bearer token for the HTTP API, a string, is required");
+    }
+    config.api_token = token->get<std::string>();
   }
   if (auto backoff = root.find("push_backoff_ms"); backoff != root.end()) {
     if (!backoff->is_number_integer() || backoff->get<std::int64_t>() < 1 ||

@@ -5,6 +5,8 @@
 //    "submit": "tcp://127.0.0.1:5570",          // the ingest gateway's ZeroMQ entrance
 //    "outbound": "tcp://127.0.0.1:5580",        // synchub-outbound
 //    "api": "http://127.0.0.1:8080",            // the gateway's HTTP API (reconcile; optional)
+//    "token": "synchub_7_...",                  // the source's bearer token for "api"
+//                                               // (docs/security.md; optional)
 //    "entities": [{"entity": "client", "table": "local_records", "key": "external_id",
 //                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}],
 //    "push_backoff_ms": 1000}                   // optional
@@ -34,7 +36,8 @@ struct ConnectorConfig {
   std::string database;
   std::string submit_endpoint;
   std::string outbound_endpoint;
-  std::string api_url;  // "" when not configured: reconcile is not available
+  std::string api_url;    // "" when not configured: reconcile is not available
+  std::string api_token;  // "" when not configured: no Authorization header
   std::vector<EntityMapping> entities;
   int push_backoff_ms = 1000;  // first delay after a rejected push, doubling to 60 s
 

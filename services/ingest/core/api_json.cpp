@@ -52,7 +52,9 @@ Json HistoryJson(const RecordHistory& history) {
                 {"etagAfter", OrNull(entry.etag_after)},
                 {"resolvedAt", OrNull(entry.resolved_at)},
                 {"event", entry.event},
-                {"recordAfter", entry.record_after}};
+                {"recordAfter", entry.record_after},
+                {"credentialId", OrNull(entry.credential_id)},
+                {"credential", OrNull(entry.credential)}};
   });
   return Json{{"entity", history.entity},
               {"externalId", history.external_id},

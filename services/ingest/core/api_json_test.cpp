@@ -52,14 +52,15 @@ TEST(RangeChecksumsJson, WritesTheChecksumAsADecimalStringAndUpToNullForTheEnd) 
 
 TEST(HistoryJson, WritesEveryEntryWithNullsForAbsentValues) {
   RecordHistory history{"client", "K-1", {}};
-  history.entries.push_back(HistoryEntry{1, "e-1", "crm", 1, "NEW_RECORD", true, std::nullopt, 1,
-                                         "2024-01-02T03:04:05.678Z",
-                                         ParseStoredJson(R"({"fields":{"x":1e-3}})"), Json()});
-  EXPECT_EQ(JsonText(HistoryJson(history)),
-            R"({"entity":"client","externalId":"K-1","history":[{"changed":true,)"
-            R"("etagAfter":1,"etagBefore":null,"event":{"fields":{"x":0.001}},"eventId":"e-1",)"
-            R"("outcome":"NEW_RECORD","recordAfter":null,"resolvedAt":"2024-01-02T03:04:05.678Z",)"
-            R"("seq":1,"source":"crm","version":1}]})");
+  history.entries.push_back(HistoryEntry{
+      1, "e-1", "crm", 1, "NEW_RECORD", true, std::nullopt, 1, "2024-01-02T03:04:05.678Z",
+      ParseStoredJson(R"({"fields":{"x":1e-3}})"), Json(), 12, "source:crm"});
+  EXPECT_EQ(
+      JsonText(HistoryJson(history)),
+      R"({"entity":"client","externalId":"K-1","history":[{"changed":true,)"
+      R"("credential":"source:crm","credentialId":12,"etagAfter":1,"etagBefore":null,"event":{"fields":{"x":0.001}},"eventId":"e-1",)"
+      R"("outcome":"NEW_RECORD","recordAfter":null,"resolvedAt":"2024-01-02T03:04:05.678Z",)"
+      R"("seq":1,"source":"crm","version":1}]})");
 }
 
 ConflictRow Conflict() {

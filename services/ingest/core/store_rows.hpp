@@ -50,6 +50,10 @@ struct HistoryEntry {
   std::optional<std::string> resolved_at;   // UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ"
   Json event;                               // as logged; null when none
   Json record_after;                        // as logged; null when none
+  // Who: the credential behind the event (docs/security.md) and its role and name, e.g.
+  // "source:CRM (CRM connector)"; nullopt when written without authentication.
+  std::optional<std::int64_t> credential_id;
+  std::optional<std::string> credential;
 };
 
 // A record's resolution log, oldest first. Never empty when returned by the store.

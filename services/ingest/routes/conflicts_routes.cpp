@@ -58,6 +58,8 @@ HttpAnswer HandleResolveConflict(const RouteRequest& request, RouteDeps& deps) {
   } else if (body->contains("fields")) {
     return Problem(400, "unexpected_fields", "\"fields\" goes with take \"merged\" only", "fields");
   }
+  if (auto refused = Authorize(request)) return *refused;
+  write.set_credential_id(request.identity.credential_id);
   auto reply = deps.Resolver().WriteAsOperator(std::move(write));
   HttpAnswer written = OperatorWriteAnswer(reply);
   if (written.status != 200) return written;

@@ -31,13 +31,14 @@ HttpAnswer HandleReplayDeadLetter(const RouteRequest& request, RouteDeps& deps) 
   auto id = ParseId(request.path[0]);
   if (!id) return Problem(404, "not_found", "no such dead letter", "id");
   return WithStore(deps, [&](PgIngestStore& store) {
-    auto event_json = store.TakeDeadLetterForReplay(*id);
+    auto event_json = store.TakeDeadLetterForReplay(*id, request.identity.credential_id);
     if (!event_json.ok()) return NotDeadOrProblem(event_json.status());
     auto event = EventFromJson(*event_json, *deps.CurrentCatalog());
     if (!event.ok()) {
       (void)store.RestoreDeadLetter(*id);
       return ProblemFromStatus(event.status());
     }
+    event->credential_id = request.identity.credential_id;  // the operator who replayed it
     HttpAnswer answer = SubmitEvent(*event, deps);
     if (answer.status == 503) (void)store.RestoreDeadLetter(*id);
     return answer;
@@ -48,7 +49,8 @@ HttpAnswer HandleDiscardDeadLetter(const RouteRequest& request, RouteDeps& deps)
   auto id = ParseId(request.path[0]);
   if (!id) return Problem(404, "not_found", "no such dead letter", "id");
   return WithStore(deps, [&](PgIngestStore& store) {
-    if (Status discarded = store.DiscardDeadLetter(*id); !discarded.ok()) {
+    if (Status discarded = store.DiscardDeadLetter(*id, request.identity.credential_id);
+        !discarded.ok()) {
       return NotDeadOrProblem(discarded);
     }
     return JsonAnswer(DiscardedDeadLetterJson(*id));

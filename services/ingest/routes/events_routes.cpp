@@ -12,6 +12,8 @@ HttpAnswer HandleSubmitEvent(const RouteRequest& request, RouteDeps& deps) {
   limits.json.max_body_bytes = request.max_body_bytes;
   auto event = ParseEvent(request.body, *deps.CurrentCatalog(), limits);
   if (!event.ok()) return ProblemFromStatus(event.status());
+  if (auto refused = Authorize(request, event->source)) return *refused;
+  event->credential_id = request.identity.credential_id;
   return SubmitEvent(*event, deps);
 }
 

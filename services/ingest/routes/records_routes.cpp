@@ -191,6 +191,7 @@ HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
     }
     fields.insert_or_assign(it.key(), *it);
   }
+  if (auto refused = Authorize(request)) return *refused;
   // Only If-None-Match: * asks for a record that does not exist yet.
   const bool if_absent_create = preconditions->if_none_match && preconditions->if_none_match->any;
   // The resolver makes the write (one writer: resolver/pg/operator_writes.hpp).
@@ -201,6 +202,7 @@ HttpAnswer HandlePatchRecord(const RouteRequest& request, RouteDeps& deps) {
   patch_wire->set_fields_json(JsonText(patch));
   PreconditionsToProto(*preconditions, patch_wire);
   patch_wire->set_create_if_absent(if_absent_create);
+  write.set_credential_id(request.identity.credential_id);
   return OperatorWriteAnswer(deps.Resolver().WriteAsOperator(std::move(write)));
 }
 

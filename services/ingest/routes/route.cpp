@@ -65,6 +65,14 @@ StatusOr<Json> ObjectBody(const RouteRequest& request) {
   return body;
 }
 
+std::optional<HttpAnswer> Authorize(const RouteRequest& request, const std::string& source) {
+  if (auto refused = Refuse(request.identity, request.action, source)) {
+    return Problem(403, "forbidden", refused->message, refused->key);
+  }
+  request.authorized = true;
+  return std::nullopt;
+}
+
 std::optional<HttpAnswer> RequireJson(const RouteRequest& request, const std::string& detail) {
   if (request.json_content_type) return std::nullopt;
   return Problem(415, "unsupported_media_type", detail, "Content-Type");

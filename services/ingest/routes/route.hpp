@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/auth/access.hpp"
+#include "common/auth/identity.hpp"
 #include "common/core/catalog.hpp"
 #include "common/core/json.hpp"
 #include "common/core/status.hpp"
@@ -41,6 +43,13 @@ struct RouteRequest {
   std::optional<std::string> if_none_match;
   bool json_content_type = false;  // Content-Type is application/json or problem+json
   std::size_t max_body_bytes = 1024 * 1024;
+  // Who sent it (authenticated by the adapter; InsecureIdentity() under --insecure).
+  Identity identity = InsecureIdentity();
+  // What the route does (the adapter's route table), checked by Authorize.
+  Action action = Action::kReadRecords;
+  // Set by Authorize when it allowed the request: the adapter refuses to send a 2xx from a
+  // handler that was to authorize and did not (a bug, answered 500).
+  mutable bool authorized = false;
 };
 
 // What a handler may use. Implemented by the adapter, one set per pool thread.
@@ -83,6 +92,12 @@ std::optional<std::int64_t> ParseEtag(std::string text);
 // The body as a JSON object, strictly parsed (ParseJsonStrict, request.max_body_bytes).
 // Returns kInvalidArgument: the parser's reasons, or not_object.
 StatusOr<Json> ObjectBody(const RouteRequest& request);
+
+// nullopt when request.identity may do request.action (with `source`, the source the
+// payload names, for kSubmitAs); else 403 forbidden (problem+json) naming what was refused
+// (key "source" or "role"). Handlers of routes with a body call it after validating the body
+// and before doing anything: authentication, then validity, then authorization (docs/security.md).
+std::optional<HttpAnswer> Authorize(const RouteRequest& request, const std::string& source = "");
 
 // nullopt when the request is JSON; else 415 unsupported_media_type saying `detail`.
 std::optional<HttpAnswer> RequireJson(const RouteRequest& request, const std::string& detail);

@@ -36,6 +36,7 @@ HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps) {
     return Problem(400, "invalid_priority", "priority is an integer (lower is higher priority)",
                    "priority");
   }
+  if (auto refused = Authorize(request)) return *refused;
   return WithStore(deps, [&](PgIngestStore& store) {
     return AnswerOr(store.SetPriority(name, priority.get<int>()), SourcePriorityJson);
   });

@@ -125,7 +125,8 @@ std::string EncodePathSegment(std::string_view segment) {
   return out;
 }
 
-SyncctlClient::SyncctlClient(const std::string& url) : url_(url), address_(ParseServerUrl(url)) {}
+SyncctlClient::SyncctlClient(const std::string& url, std::string token)
+    : url_(url), token_(std::move(token)), address_(ParseServerUrl(url)) {}
 
 SyncctlClient::Response SyncctlClient::Call(const std::string& method, const std::string& path,
                                             const std::string& body) {
@@ -142,6 +143,7 @@ SyncctlClient::Response SyncctlClient::Call(const std::string& method, const std
   client.set_connection_timeout(kConnectTimeoutSeconds);
   client.set_read_timeout(kReadTimeoutSeconds);
   client.set_write_timeout(kWriteTimeoutSeconds);
+  if (!token_.empty()) client.set_bearer_token_auth(token_);
   httplib::Result result = Send(client, method, address_->base_path + path, body);
   if (!result) {
     response.error = httplib::to_string(result.error());

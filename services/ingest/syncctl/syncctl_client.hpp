@@ -39,7 +39,8 @@ class SyncctlClient {
   // `url` as ParseServerUrl takes it. An invalid URL is not an error here: every Call then
   // returns status 0 with `error` saying so (callers that want a usage error check
   // ParseServerUrl first).
-  explicit SyncctlClient(const std::string& url);
+  // `token`: the bearer token sent with every request (docs/security.md); "" sends none.
+  explicit SyncctlClient(const std::string& url, std::string token = "");
 
   // Sends `method` ("GET", "POST", "PUT", "PATCH" or "DELETE") to `path` (starting with '/',
   // already percent-encoded, query included), with `body` as application/json for the
@@ -51,6 +52,7 @@ class SyncctlClient {
 
  private:
   std::string url_;
+  std::string token_;
   std::optional<ServerAddress> address_;
 };
 

@@ -13,10 +13,15 @@
 //                                records get ENTITY EXTERNAL_ID
 //                                records history ENTITY EXTERNAL_ID
 //                                stats
+//                                credentials create --role ROLE [--name N]
+//                                                   [--curve-public-key Z85] [--no-token]
+//                                credentials list [--all]
+//                                credentials revoke ID
 //
-// --url defaults to $SYNCHUB_URL, else http://127.0.0.1:8080. Tables by default; --json
-// prints the server's JSON answer as it came (error answers too, on stdout); records list --all
-// prints one page holding every record, {"records":[...],"next":null}.
+// --token defaults to $SYNCHUB_TOKEN: the bearer token sent with every request
+// (docs/security.md). --url defaults to $SYNCHUB_URL, else http://127.0.0.1:8080. Tables by
+// default; --json prints the server's JSON answer as it came (error answers too, on stdout);
+// records list --all prints one page holding every record, {"records":[...],"next":null}.
 //
 // Exit codes: 0 success (a replay that ends in a MANUAL conflict is a success: the conflict
 // is an outcome), 1 the server answered an error (its code and detail go to stderr), 2 usage
@@ -56,6 +61,21 @@ struct Plan {
   bool all_pages = false;
 };
 
+// A credential as one line: "17  source:CRM  CRM connector  token  key ...  active".
+std::string CredentialLine(const nlohmann::json& credential) {
+  std::string line = std::to_string(credential.value("id", std::int64_t{0})) + "\t" +
+                     credential.value("role", std::string()) + "\t" +
+                     credential.value("name", std::string());
+  line += credential.value("hasToken", false) ? "\ttoken" : "\t-";
+  line += credential["curvePublicKey"].is_string()
+              ? "\tcurve " + credential["curvePublicKey"].get<std::string>()
+              : std::string("\t-");
+  line += credential["revokedAt"].is_string()
+              ? "\trevoked " + credential["revokedAt"].get<std::string>()
+              : std::string("\tactive");
+  return line + "\n";
+}
+
 struct Arguments {
   std::string url = "http://127.0.0.1:8080";
   bool json = false;
@@ -70,6 +90,12 @@ struct Arguments {
   std::string after;
   int limit = 100;
   bool all_pages = false;
+  std::string token;
+  std::string role;
+  std::string name;
+  std::string curve_public_key;
+  bool no_token = false;
+  bool all_credentials = false;
 };
 
 Plan MakePlan(std::string method, std::string path, std::string body, Formatter format,
@@ -194,6 +220,50 @@ void DeclareCommands(CLI::App& app, Arguments& args, Plan& plan) {
 
   CLI::App* stats = app.add_subcommand("stats", "show counters: records, conflicts, outcomes");
   stats->callback([&] { plan = MakePlan("GET", "/api/stats", "", FormatStats); });
+
+  CLI::App* credentials =
+      app.add_subcommand("credentials", "make, list and revoke credentials (operators)");
+  credentials->require_subcommand(1);
+  CLI::App* create = credentials->add_subcommand(
+      "create", "make a credential and print its token (shown only now)");
+  create->add_option("--role", args.role, "operator, reader, service or source:NAME")->required();
+  create->add_option("--name", args.name, "a label, e.g. \"CRM connector\"");
+  create->add_option("--curve-public-key", args.curve_public_key,
+                     "its ZeroMQ CURVE public key (Z85; synchub-keygen writes it)");
+  create->add_flag("--no-token", args.no_token, "no bearer token (ZeroMQ only)");
+  create->callback([&] {
+    nlohmann::json body = {{"role", args.role}, {"name", args.name}, {"token", !args.no_token}};
+    if (!args.curve_public_key.empty()) body["curvePublicKey"] = args.curve_public_key;
+    plan = MakePlan("POST", "/api/credentials", body.dump(), [](const nlohmann::json& made) {
+      std::string text = "made credential " + CredentialLine(made);
+      if (made.contains("token")) {
+        text +=
+            "token (shown only now; keep it secret):\n" + made["token"].get<std::string>() + "\n";
+      }
+      return text;
+    });
+  });
+  CLI::App* list = credentials->add_subcommand("list", "list credentials (never a secret)");
+  list->add_flag("--all", args.all_credentials, "revoked ones too");
+  list->callback([&] {
+    plan = MakePlan(
+        "GET", std::string("/api/credentials") + (args.all_credentials ? "?all=true" : ""), "",
+        [](const nlohmann::json& page) {
+          std::string text = "ID\tROLE\tNAME\tTOKEN\tCURVE KEY\tSTATE\n";
+          for (const auto& credential : page.value("credentials", nlohmann::json::array())) {
+            text += CredentialLine(credential);
+          }
+          return text;
+        });
+  });
+  CLI::App* revoke = credentials->add_subcommand(
+      "revoke", "revoke a credential: refused everywhere within a second");
+  revoke->add_option("ID", args.id, "the credential's id")->required();
+  revoke->callback([&] {
+    plan = MakePlan(
+        "POST", IdPath("credentials", args.id, "revoke"), "{}",
+        [](const nlohmann::json& revoked) { return "revoked " + CredentialLine(revoked); });
+  });
 }
 
 // Prints the answer and returns the exit code.
@@ -231,6 +301,8 @@ int Run(int argc, char** argv) {
       ->envname("SYNCHUB_URL")
       ->capture_default_str();
   app.add_flag("--json", args.json, "print the server's JSON answer instead of a table");
+  app.add_option("--token", args.token, "bearer token (docs/security.md)")
+      ->envname("SYNCHUB_TOKEN");
   DeclareCommands(app, args, plan);
   try {
     app.parse(argc, argv);
@@ -246,7 +318,7 @@ int Run(int argc, char** argv) {
     std::cerr << app.help();
     return kExitUsage;
   }
-  SyncctlClient client(args.url);
+  SyncctlClient client(args.url, args.token);
   const SyncctlClient::Response response =
       plan.all_pages ? FetchAllRecordPages(client, args.entity, args.after, args.limit)
                      : client.Call(plan.method, plan.path, plan.body);

@@ -179,7 +179,7 @@ v1::OperatorWriteReply ResolverServer::WriteAsOperator(const v1::OperatorWrite& 
     *reply.mutable_error() = StatusToProto(unreachable);
     return reply;
   }
-  PgOperatorWrites writes(*connection);
+  PgOperatorWrites writes(*connection, write.credential_id());
   auto catalog = catalog_->Current();
   StatusOr<ConditionalWrite> written = Status::InvalidArgument("", "empty_write", "no action");
   // The fields of a patch or a merged resolution: a JSON object of valid field names.

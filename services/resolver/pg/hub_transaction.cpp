@@ -45,7 +45,7 @@ StoredRecord RecordFromRow(const pqxx::row& row) {
 // The resolution-log rows of a batch, one array per column.
 struct LogColumns {
   PgArrayText event_id, entity, external_id, source, version, event, outcome, changed, etag_before,
-      etag_after, record_after, targets;
+      etag_after, record_after, targets, credential_id;
 };
 
 Json ConflictsJson(const std::vector<FieldConflict>& conflicts) {
@@ -106,6 +106,7 @@ StatusOr<std::vector<WorkItem>> PgHubTransaction::ClaimDueDeferred(int limit) {
       item.event = EventFromStoredJson(ParseStoredJson(row[1].as<std::string>()));
       item.event.event_id = row[0].as<std::string>();
       item.prior_attempts = row[2].as<int>();
+      item.event.credential_id = row[3].as<std::int64_t>();
       items.push_back(std::move(item));
     }
     return items;
@@ -336,7 +337,8 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
                              {"wait_entity", unmet.target_entity},
                              {"wait_external_id", unmet.target_external_id},
                              {"attempts", step.attempts},
-                             {"delay_ms", step.delay.count()}});
+                             {"delay_ms", step.delay.count()},
+                             {"credential_id", event.credential_id}});
         continue;
       }
       result.outcome = decision.outcome;
@@ -352,6 +354,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
       log.event.Add(event_json);
       log.outcome.Add(OutcomeName(decision.outcome));
       log.changed.AddBool(decision.changed);
+      log.credential_id.Add(event.credential_id);
       planned.etag_before ? log.etag_before.Add(*planned.etag_before) : log.etag_before.AddNull();
       planned.etag_after ? log.etag_after.Add(*planned.etag_after) : log.etag_after.AddNull();
       result.record_json.empty() ? log.record_after.AddNull()
@@ -392,7 +395,7 @@ StatusOr<std::vector<EventResult>> PgHubTransaction::WritePlan(
                "kInsertLog", log.event_id.Text(), log.entity.Text(), log.external_id.Text(),
                log.source.Text(), log.version.Text(), log.event.Text(), log.outcome.Text(),
                log.changed.Text(), log.etag_before.Text(), log.etag_after.Text(),
-               log.record_after.Text(), log.targets.Text())) {
+               log.record_after.Text(), log.targets.Text(), log.credential_id.Text())) {
         seqs.emplace(EventKey(row[0].as<std::string>(), row[1].as<std::string>()),
                      row[2].as<std::int64_t>());
       }
@@ -465,10 +468,11 @@ Status PgHubTransaction::DeleteDeferred(const std::vector<EventKey>& keys) {
   }
 }
 
-Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string& take) {
+Status PgHubTransaction::MarkConflictResolved(std::int64_t id, const std::string& take,
+                                              std::int64_t credential_id) {
   if (!tx_) return begun_;
   try {
-    auto updated = tx_->exec_prepared("kResolveConflict", id, take);
+    auto updated = tx_->exec_prepared("kResolveConflict", id, take, credential_id);
     if (updated.affected_rows() == 0) {
       return Status::AlreadyExists("conflict " + std::to_string(id) + " is not open");
     }

@@ -100,7 +100,7 @@ class PgHubTransaction {
 
   // Marks open conflict `id` resolved with `take` ("incoming" | "canonical"). Returns
   // kAlreadyExists when it is not open (resolved before, or by a concurrent operator).
-  Status MarkConflictResolved(std::int64_t id, const std::string& take);
+  Status MarkConflictResolved(std::int64_t id, const std::string& take, std::int64_t credential_id);
 
   // Commits. kUnavailable when the outcome is unknown or the connection broke.
   Status Commit();

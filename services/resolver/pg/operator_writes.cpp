@@ -60,7 +60,8 @@ Status UnmetReference(const Decision& decision) {
 
 }  // namespace
 
-PgOperatorWrites::PgOperatorWrites(pqxx::connection& connection) : connection_(connection) {}
+PgOperatorWrites::PgOperatorWrites(pqxx::connection& connection, std::int64_t credential_id)
+    : connection_(connection), credential_id_(credential_id) {}
 
 StatusOr<StoredRecord> PgOperatorWrites::ReadRecordNow(const std::string& entity,
                                                        const std::string& external_id) {
@@ -101,6 +102,7 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ApplyOperatorEvent(
     event.source = std::string(kOperatorSource);
     event.op = delete_record ? Op::kDelete : Op::kUpsert;
     event.fields = fields;
+    event.credential_id = credential_id_;
     // The record and the records its references name, locked: the preconditions are evaluated
     // on the rows this transaction writes, and nothing moves them until it ends.
     auto stored = tx.ReadRecords(KeysToRead({event}, catalog), /*lock=*/true);
@@ -127,7 +129,8 @@ StatusOr<ConditionalWrite> PgOperatorWrites::ApplyOperatorEvent(
     auto written = tx.WritePlan(plan, {}, {});
     if (!written.ok()) return written.status();
     if (conflict_id > 0) {
-      if (Status marked = tx.MarkConflictResolved(conflict_id, take); !marked.ok()) return marked;
+      if (Status marked = tx.MarkConflictResolved(conflict_id, take, credential_id_); !marked.ok())
+        return marked;
     }
     if (Status committed = tx.Commit(); !committed.ok()) return committed;
     if (!planned.record_after) return Status::Internal("an operator edit produced no record");

@@ -50,8 +50,9 @@ struct ConditionalWrite {
 
 class PgOperatorWrites {
  public:
-  // REQUIRES: `connection` outlives this object.
-  explicit PgOperatorWrites(pqxx::connection& connection);
+  // REQUIRES: `connection` outlives this object. `credential_id`: the operator's credential,
+  // recorded with every event and resolution written (0: unauthenticated).
+  explicit PgOperatorWrites(pqxx::connection& connection, std::int64_t credential_id = 0);
 
   // Applies `fields` as an operator edit when `preconditions` hold: EvaluatePreconditions
   // against the record's RecordEntityTag (nullopt when there is no record), on the row locked
@@ -92,6 +93,7 @@ class PgOperatorWrites {
                                                 std::int64_t conflict_id, const std::string& take);
 
   pqxx::connection& connection_;
+  const std::int64_t credential_id_;
 };
 
 }  // namespace synchub

@@ -49,7 +49,7 @@ DELETE FROM idempotency_key
                           ORDER BY first_seen LIMIT $2)))sql";
 
 inline constexpr const char* kClaimDueDeferred = R"sql(
-SELECT event_id, event::text, attempts FROM deferred_event
+SELECT event_id, event::text, attempts, coalesce(credential_id, 0) FROM deferred_event
  WHERE next_attempt_at <= now()
  ORDER BY next_attempt_at, event_id
  LIMIT $1
@@ -104,13 +104,17 @@ ON CONFLICT (entity, external_id) DO NOTHING)sql";
 // One array parameter per column (PgArrayText), expanded in order.
 inline constexpr const char* kInsertLog = R"sql(
 INSERT INTO resolution_log (event_id, entity, external_id, source, version, event, outcome,
-                            changed, etag_before, etag_after, record_after, targets)
+                            changed, etag_before, etag_after, record_after, targets,
+                            credential_id)
 SELECT event_id, entity, external_id, source, version, event, outcome, changed, etag_before,
-       etag_after, record_after, ARRAY(SELECT json_array_elements_text(targets))
+       etag_after, record_after, ARRAY(SELECT json_array_elements_text(targets)),
+       nullif(credential_id, 0)
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::json[],
-              $7::text[], $8::boolean[], $9::bigint[], $10::bigint[], $11::json[], $12::json[])
+              $7::text[], $8::boolean[], $9::bigint[], $10::bigint[], $11::json[], $12::json[],
+              $13::bigint[])
        WITH ORDINALITY AS r(event_id, entity, external_id, source, version, event, outcome,
-                            changed, etag_before, etag_after, record_after, targets, ord)
+                            changed, etag_before, etag_after, record_after, targets,
+                            credential_id, ord)
  ORDER BY ord
 RETURNING source, event_id, seq)sql";
 
@@ -124,12 +128,12 @@ RETURNING source, event_id, id)sql";
 
 inline constexpr const char* kUpsertDeferred = R"sql(
 INSERT INTO deferred_event (source, event_id, entity, external_id, event, wait_entity,
-                            wait_external_id, attempts, next_attempt_at)
+                            wait_external_id, attempts, next_attempt_at, credential_id)
 SELECT source, event_id, entity, external_id, event, wait_entity, wait_external_id, attempts,
-       now() + delay_ms * interval '1 millisecond'
+       now() + delay_ms * interval '1 millisecond', nullif(credential_id, 0)
   FROM jsonb_to_recordset($1::jsonb) AS d(source text, event_id text, entity text,
        external_id text, event jsonb, wait_entity text, wait_external_id text, attempts integer,
-       delay_ms bigint)
+       delay_ms bigint, credential_id bigint)
 ON CONFLICT (source, event_id) DO UPDATE
    SET attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,
        wait_entity = EXCLUDED.wait_entity, wait_external_id = EXCLUDED.wait_external_id,
@@ -156,7 +160,8 @@ ON CONFLICT (source, event_id) WHERE status = 'dead' DO UPDATE
 RETURNING id, attempts)sql";
 
 inline constexpr const char* kResolveConflict = R"sql(
-UPDATE conflict_log SET status = 'resolved', resolution = $2, resolved_at = now()
+UPDATE conflict_log SET status = 'resolved', resolution = $2, resolved_at = now(),
+       resolved_by = nullif($3::bigint, 0)
  WHERE id = $1 AND status = 'open')sql";
 
 inline constexpr const char* kNotifyDeferred = "SELECT pg_notify('synchub_deferred', '')";

@@ -217,14 +217,16 @@ struct IngestHttpServer::Impl : RouteDeps {
     ThreadResources& own = Resources();
     if (!own.resolver) {
       own.resolver = std::make_unique<ResolverClient>(
-          context, ResolverClientOptions{options.resolver_endpoints, options.resolver_timeout,
-                                         options.resolver_attempts});
+          context,
+          ResolverClientOptions{options.resolver_endpoints, options.resolver_timeout,
+                                options.resolver_attempts, nullptr, options.resolver_curve});
     }
     return *own.resolver;
   }
 
   Status PingResolver() override {
-    ResolverClient probe(context, {options.resolver_endpoints, std::chrono::milliseconds(1000), 1});
+    ResolverClient probe(context, {options.resolver_endpoints, std::chrono::milliseconds(1000), 1,
+                                   nullptr, options.resolver_curve});
     return probe.Ping();
   }
 

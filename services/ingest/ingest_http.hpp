@@ -23,6 +23,7 @@
 #include "common/auth/rate_limiter.hpp"
 #include "common/core/status.hpp"
 #include "common/pg/catalog_cache.hpp"
+#include "common/zmq/curve.hpp"
 #include "ingest/ingest_metrics.hpp"
 
 namespace httplib {
@@ -53,6 +54,9 @@ struct IngestHttpOptions {
   bool public_metrics = false;
   // Per credential (token bucket): 429 with Retry-After beyond it. per_second 0: no limit.
   RateLimit rate_limit{2000, 4000};
+  // The gateway's CURVE keys for the resolvers (its service credential's key pair and the
+  // resolvers' public key); nullopt: plain (the resolvers run --insecure).
+  std::optional<CurveClientKeys> resolver_curve;
 };
 
 // One served route: method and the path as docs/openapi.yaml writes it.

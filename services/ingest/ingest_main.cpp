@@ -9,6 +9,7 @@
 #include "common/pg/migrations.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
+#include "common/zmq/zmq_auth.hpp"
 #include "ingest/ingest_http.hpp"
 #include "ingest/zmq_ingress.hpp"
 
@@ -57,6 +58,17 @@ int main(int argc, char** argv) {
                  "requests per credential at once before the rate limit applies")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
+  std::string curve_secret_key;
+  std::string curve_client_key;
+  std::string resolver_server_key;
+  app.add_option("--curve-secret-key", curve_secret_key,
+                 "the ZeroMQ entrance's CURVE secret key file (synchub-keygen)")
+      ->envname("SYNCHUB_CURVE_SECRET_KEY");
+  app.add_option("--curve-client-key", curve_client_key,
+                 "the gateway's own CURVE secret key file, registered as a service credential, "
+                 "for talking to the resolvers");
+  app.add_option("--resolver-server-key", resolver_server_key,
+                 "the resolvers' CURVE public key file (.pub)");
   CLI11_PARSE(app, argc, argv);
   synchub::ConfigureServiceLogging("ingest", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
@@ -92,6 +104,28 @@ int main(int argc, char** argv) {
     options.credentials = credentials.get();
   }
   zmq::context_t context(1);
+  auto security = synchub::StartZmqServerSecurity(
+      context, curve_secret_key, insecure, credentials.get(),
+      [](const std::string&, const synchub::Identity& identity) {
+        // The entrance takes submissions: sources (and the hub's services); who submits as
+        // which source is checked per request (zmq_admission.hpp).
+        return identity.role == synchub::Role::kSource || identity.role == synchub::Role::kService;
+      });
+  if (!security.ok()) {
+    spdlog::critical("cannot start: {}", security.status().message());
+    return 3;
+  }
+  if (!insecure) {
+    auto client = synchub::LoadCurveClientKeys(curve_client_key, resolver_server_key);
+    if (!client.ok() || !client->has_value()) {
+      spdlog::critical(
+          "cannot start: the gateway talks CURVE to the resolvers: give "
+          "--curve-client-key FILE and --resolver-server-key FILE.pub{}",
+          client.ok() ? "" : " (" + client.status().message() + ")");
+      return 3;
+    }
+    options.resolver_curve = **client;
+  }
   synchub::IngestMetrics metrics;
   synchub::IngestHttpServer http(options, **catalog, metrics, context);
   auto port = http.Start();
@@ -99,7 +133,8 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", port.status().message());
     return 2;
   }
-  synchub::ZmqIngress ingress(context, zmq_listen, options.resolver_endpoints);
+  synchub::ZmqIngress ingress(context, zmq_listen, options.resolver_endpoints, security->security,
+                              options.resolver_curve, metrics);
   auto zmq_endpoint = ingress.Start();
   if (!zmq_endpoint.ok()) {
     spdlog::critical("cannot start: {}", zmq_endpoint.status().message());

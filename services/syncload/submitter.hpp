@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/core/event.hpp"
+#include "common/zmq/curve.hpp"
 
 namespace synchub {
 
@@ -34,7 +36,9 @@ class Submitter {
 };
 
 // ZeroMQ: one request per batch to `endpoints` (Lazy Pirate retries with the same ids).
-std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints);
+// `curve`: the simulated source's CURVE keys for the gateway's entrance; nullopt: plain.
+std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints,
+                                            std::optional<CurveClientKeys> curve);
 
 // HTTP: one POST /api/sync per event, on one keep-alive connection to `base_url`
 // (e.g. "http://127.0.0.1:15480"); up to 3 attempts, waiting Retry-After between them.

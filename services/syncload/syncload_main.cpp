@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -29,6 +30,10 @@ struct Options {
   // it): each simulated source submits over HTTP with its own token (docs/security.md).
   std::string credentials_file;
   std::map<std::string, std::string> tokens;
+  // --curve-keys DIR: each simulated source's CURVE key pair DIR/<source in lower case>.key
+  // and the entrance's public key DIR/ingest.pub (as ./dev up writes them).
+  std::string curve_keys_dir;
+  std::map<std::string, CurveClientKeys> curve;
   LoadProfile profile;
   int sources = 4;
   long events = 20000;
@@ -59,8 +64,10 @@ struct Totals {
 void RunSource(const Options& options, const std::string& source, int lane, VersionBoard& board,
                std::atomic<long>& budget, std::atomic<long>& sent,
                std::chrono::steady_clock::time_point deadline, Totals& totals) {
+  std::optional<CurveClientKeys> curve;
+  if (auto found = options.curve.find(source); found != options.curve.end()) curve = found->second;
   std::unique_ptr<Submitter> submitter =
-      options.http_url.empty() ? MakeZmqSubmitter(options.endpoints)
+      options.http_url.empty() ? MakeZmqSubmitter(options.endpoints, curve)
                                : MakeHttpSubmitter(options.http_url, options.tokens.count(source)
                                                                          ? options.tokens.at(source)
                                                                          : std::string());
@@ -304,8 +311,26 @@ int main(int argc, char** argv) {
                  "for --http with authentication on")
       ->envname("SYNCHUB_CREDENTIALS")
       ->check(CLI::ExistingFile);
+  app.add_option("--curve-keys", options.curve_keys_dir,
+                 "folder with each source's CURVE key (crm.key, erp.key, portal.key, "
+                 "localdb.key) and the entrance's ingest.pub, for ZeroMQ with CURVE on")
+      ->envname("SYNCHUB_CURVE_KEYS")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
   if (!options.http_url.empty()) options.batch = 1;  // one event per HTTP request
+  if (!options.curve_keys_dir.empty()) {
+    for (const char* source : {"CRM", "ERP", "Portal", "LocalDB"}) {
+      std::string lower = source;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto keys = synchub::LoadCurveClientKeys(options.curve_keys_dir + "/" + lower + ".key",
+                                               options.curve_keys_dir + "/ingest.pub");
+      if (!keys.ok()) {
+        std::fprintf(stderr, "syncload: --curve-keys: %s\n", keys.status().message().c_str());
+        return 2;
+      }
+      options.curve[source] = **keys;
+    }
+  }
   if (!options.credentials_file.empty()) {
     std::ifstream file(options.credentials_file);
     std::stringstream text;

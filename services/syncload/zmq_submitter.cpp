@@ -11,8 +11,9 @@ namespace {
 
 class ZmqSubmitter final : public Submitter {
  public:
-  explicit ZmqSubmitter(const std::vector<std::string>& endpoints)
-      : context_(1), client_(context_, {endpoints, std::chrono::seconds(30), 3}) {}
+  ZmqSubmitter(const std::vector<std::string>& endpoints, std::optional<CurveClientKeys> curve)
+      : context_(1),
+        client_(context_, {endpoints, std::chrono::seconds(30), 3, nullptr, std::move(curve)}) {}
 
   std::vector<SubmitAnswer> Submit(const std::vector<Event>& batch) override {
     std::vector<v1::Event> wire;
@@ -52,8 +53,9 @@ class ZmqSubmitter final : public Submitter {
 
 }  // namespace
 
-std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints) {
-  return std::make_unique<ZmqSubmitter>(endpoints);
+std::unique_ptr<Submitter> MakeZmqSubmitter(const std::vector<std::string>& endpoints,
+                                            std::optional<CurveClientKeys> curve) {
+  return std::make_unique<ZmqSubmitter>(endpoints, std::move(curve));
 }
 
 }  // namespace synchub

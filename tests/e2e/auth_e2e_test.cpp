@@ -270,7 +270,10 @@ TEST_F(AuthE2e, ACredentialOverItsRateLimitGets429WithRetryAfter) {
   testing::ChildProcess limited(std::vector<std::string>{
       SYNCHUB_INGEST_BIN, "--db", stack_->db->conninfo(), "--port", "0", "--resolver",
       stack_->resolver_endpoint, "--zmq-listen", "tcp://127.0.0.1:*", "--log-level", "warn",
-      "--rate-limit", "0.5", "--rate-burst", "2"});
+      "--rate-limit", "0.5", "--rate-burst", "2",
+      "--curve-secret-key=" + stack_->keys + "/ingest.key",
+      "--curve-client-key=" + stack_->keys + "/gateway.key",
+      "--resolver-server-key=" + stack_->keys + "/resolver.pub"});
   auto ready = limited.WaitForLine("READY", std::chrono::seconds(20));
   ASSERT_TRUE(ready.has_value());
   const std::string url = ready->substr(ready->find("http://") + 7);

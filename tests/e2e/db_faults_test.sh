@@ -121,7 +121,7 @@ for fault in "${FAULTS[@]}"; do
   echo "== $fault"
   duration=12
   [ "$fault" = outage ] && duration=32
-  "$BUILD_DIR/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT" \
+  "$BUILD_DIR/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$INGEST_ZMQ_PORT" --curve-keys "$STACK_DIR/keys" \
     --verify --allow-unavailable --db "$PG_CONN dbname=$HUB_DB" --key-prefix "Z$fault" \
     --sources 4 --inflight 1 --batch 20 --rate 200 --duration "$duration" --records 200 \
     --conflict-share 0 >"$work/$fault.zmq.out" 2>&1 &

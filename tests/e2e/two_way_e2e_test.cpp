@@ -254,7 +254,7 @@ TEST_F(TwoWayE2e, KillNineOfTheOutboundServiceAndOfAConnectorLosesAndDuplicatesN
   load_goes_on();
   outbound_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen",
-                               outbound_endpoint_, "--log-level", "warn"});
+                               outbound_endpoint_, "--log-level", "warn", "--insecure"});
   ASSERT_TRUE(outbound_->WaitForLine("READY", std::chrono::seconds(20)).has_value());
   load_goes_on();
   connectors_["CRM"]->Stop(SIGKILL);

@@ -27,7 +27,7 @@ class TwoWayE2e : public ::testing::Test {
     stack_ = StartStack();
     outbound_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen", "tcp://127.0.0.1:*",
-        "--log-level", "warn", "--metrics-listen", "127.0.0.1:0"});
+        "--log-level", "warn", "--metrics-listen", "127.0.0.1:0", "--insecure"});
     auto ready = outbound_->WaitForLine("READY", std::chrono::seconds(20));
     ASSERT_TRUE(ready.has_value());
     std::istringstream words(*ready);

@@ -57,7 +57,7 @@ port="$(free_loopback_port)"
 dl_port="$(free_loopback_port)"
 "$BUILD/services/resolver/app/synchub-resolver" --db "$PG dbname=synchub_bench" \
   --listen "tcp://127.0.0.1:$port" --dead-letters "tcp://127.0.0.1:$dl_port" \
-  --workers 2 --batch-max 1000 --log-level warn >"$OUT/resolver.log" 2>&1 &
+  --workers 2 --batch-max 1000 --log-level warn --insecure >"$OUT/resolver.log" 2>&1 &
 resolver_pid=$!
 sleep 1
 load=("$BUILD/services/syncload/syncload" --endpoint "tcp://127.0.0.1:$port" --sources 4

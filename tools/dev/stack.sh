@@ -66,6 +66,9 @@ _stack_connector_config() {
  "outbound": "tcp://127.0.0.1:$OUTBOUND_PORT",
  "api": "http://127.0.0.1:$HTTP_PORT",
  "token": "$(_stack_source_token "$1")",
+ "curve": {"secret_key_file": "$STACK_DIR/keys/$(tr '[:upper:]' '[:lower:]' <<<"$1").key",
+           "submit_server_key_file": "$STACK_DIR/keys/ingest.pub",
+           "outbound_server_key_file": "$STACK_DIR/keys/outbound.pub"},
  "entities": [
   {"entity": "client", "table": "local_records", "key": "external_id", "version": "version",
    "fields": {"full_name": "fullName", "email": "email"}},
@@ -74,27 +77,44 @@ _stack_connector_config() {
 JSON
 }
 
-# _stack_credentials: the demo's credentials (docs/security.md), made once per hub database
-# with synchub-migrate (database access is the root of trust) and kept in
-# $STACK_DIR/credentials.json (0600): {"operator": TOKEN, "reader": TOKEN,
-# "sources": {"CRM": TOKEN, ...}}. Made again when the file is missing or its operator token is
-# not an active credential of this hub database (a fresh database).
+# _stack_key NAME: makes $STACK_DIR/keys/NAME.key (0600) and NAME.pub once (synchub-keygen).
+_stack_key() {
+  mkdir -p "$STACK_DIR/keys"
+  chmod 700 "$STACK_DIR/keys"
+  [ -f "$STACK_DIR/keys/$1.key" ] ||
+    "$BUILD_DIR/services/common/zmq/synchub-keygen" --out "$STACK_DIR/keys/$1" >/dev/null ||
+    die "cannot make the CURVE key $1"
+}
+
+# _stack_credentials: the demo's credentials and CURVE keys (docs/security.md), made once per
+# hub database with synchub-migrate (database access is the root of trust): the services' key
+# pairs (resolver, ingest, outbound: servers; gateway: the gateway's service credential), a
+# key pair and a token per demo source, and tokens for an operator and a reader, kept in
+# $STACK_DIR/credentials.json (0600): {"operator": TOKEN, "reader": TOKEN, "sources":
+# {"CRM": TOKEN, ...}} and $STACK_DIR/keys/. Made again when the file is missing or its
+# credentials are not active in this hub database (a fresh database).
 _stack_credentials() {
   local file="$STACK_DIR/credentials.json" migrate="$BUILD_DIR/services/common/pg/synchub-migrate"
-  local hub="$PG_CONN dbname=$HUB_DB" op_id=""
+  local hub="$PG_CONN dbname=$HUB_DB" op_id="" name
+  for name in resolver ingest outbound gateway; do _stack_key "$name"; done
+  for name in "${DEMO_SOURCES[@]}"; do _stack_key "$(tr '[:upper:]' '[:lower:]' <<<"$name")"; done
   if [ -f "$file" ]; then
     op_id="$(sed -n 's/.*"operator": *"synchub_\([0-9]*\)_.*/\1/p' "$file" | head -1)"
-    if [ -n "$op_id" ] && [ "$(_stack_psql "$hub" -tAc "SELECT count(*) FROM credential WHERE id = $op_id AND role = 'operator' AND revoked_at IS NULL")" = 1 ]; then
+    if [ -n "$op_id" ] && [ "$(_stack_psql "$hub" -tAc "SELECT count(*) FROM credential WHERE revoked_at IS NULL AND ((id = $op_id AND role = 'operator') OR (role = 'service' AND curve_public_key = '$(cat "$STACK_DIR/keys/gateway.pub")'))")" = 2 ]; then
       return 0
     fi
   fi
-  info "up: making the demo's credentials ($file)"
+  info "up: making the demo's credentials ($file, $STACK_DIR/keys)"
   local make operator reader sources="" source token
-  make() { "$migrate" --db "$hub" --create-credential "$1" --name "$2" 2>/dev/null; }
-  operator="$(make operator "demo operator")" || die "up: cannot make the operator credential"
-  reader="$(make reader "demo reader")" || die "up: cannot make the reader credential"
+  make() { "$migrate" --db "$hub" --create-credential "$@" 2>/dev/null; }
+  operator="$(make operator --name "demo operator")" || die "up: cannot make the operator credential"
+  reader="$(make reader --name "demo reader")" || die "up: cannot make the reader credential"
+  make service --name gateway --no-token --curve-public-key "$(cat "$STACK_DIR/keys/gateway.pub")" \
+    >/dev/null || die "up: cannot make the gateway's credential"
   for source in "${DEMO_SOURCES[@]}"; do
-    token="$(make "source:$source" "$source connector")" || die "up: cannot make $source's credential"
+    token="$(make "source:$source" --name "$source connector" --curve-public-key \
+      "$(cat "$STACK_DIR/keys/$(tr '[:upper:]' '[:lower:]' <<<"$source").pub")")" ||
+      die "up: cannot make $source's credential"
     sources="$sources${sources:+, }\"$source\": \"$token\""
   done
   (umask 077 && printf '{"operator": "%s", "reader": "%s", "sources": {%s}}\n' \
@@ -109,13 +129,17 @@ stack_token() {
 }
 
 # _stack_source_token SOURCE: the source's token from credentials.json, or, for a source that
-# is not one of the demo's four (a fifth source a test attaches), a new credential's token.
+# is not one of the demo's four (a fifth source a test attaches), a new credential's token,
+# with a new CURVE key pair ($STACK_DIR/keys/<source in lower case>.key).
 _stack_source_token() {
-  local token
+  local token db
   token="$(stack_token "$1")"
   if [ -z "$token" ]; then
+    db="$(tr '[:upper:]' '[:lower:]' <<<"$1")"
+    _stack_key "$db"
     token="$("$BUILD_DIR/services/common/pg/synchub-migrate" --db "$PG_CONN dbname=$HUB_DB" \
-      --create-credential "source:$1" --name "$1 connector" 2>/dev/null)" ||
+      --create-credential "source:$1" --name "$1 connector" \
+      --curve-public-key "$(cat "$STACK_DIR/keys/$db.pub")" 2>/dev/null)" ||
       die "cannot make a credential for source $1"
   fi
   printf '%s' "$token"
@@ -174,12 +198,15 @@ stack_up() {
   local hub="$PG_CONN dbname=$HUB_DB"
   _stack_spawn resolver "$BUILD_DIR/services/resolver/app/synchub-resolver" --db "$hub" \
     --listen "tcp://127.0.0.1:$RESOLVER_PORT" --dead-letters "tcp://127.0.0.1:$DEAD_LETTER_PORT" \
-    --metrics-listen "127.0.0.1:$RESOLVER_METRICS_PORT"
+    --metrics-listen "127.0.0.1:$RESOLVER_METRICS_PORT" --curve-secret-key "$STACK_DIR/keys/resolver.key"
   _stack_wait_ready resolver
   _stack_spawn ingest "$BUILD_DIR/services/ingest/synchub-ingest" --db "$hub" --port "$HTTP_PORT" \
-    --resolver "tcp://127.0.0.1:$RESOLVER_PORT" --zmq-listen "tcp://127.0.0.1:$INGEST_ZMQ_PORT"
+    --resolver "tcp://127.0.0.1:$RESOLVER_PORT" --zmq-listen "tcp://127.0.0.1:$INGEST_ZMQ_PORT" \
+    --curve-secret-key "$STACK_DIR/keys/ingest.key" --curve-client-key "$STACK_DIR/keys/gateway.key" \
+    --resolver-server-key "$STACK_DIR/keys/resolver.pub"
   _stack_spawn outbound "$BUILD_DIR/services/outbound/synchub-outbound" --db "$hub" \
-    --listen "tcp://127.0.0.1:$OUTBOUND_PORT" --metrics-listen "127.0.0.1:$OUTBOUND_METRICS_PORT"
+    --listen "tcp://127.0.0.1:$OUTBOUND_PORT" --metrics-listen "127.0.0.1:$OUTBOUND_METRICS_PORT" \
+    --curve-secret-key "$STACK_DIR/keys/outbound.key"
   _stack_wait_ready ingest
   proxy_make_cert "$STACK_DIR/tls"
   proxy_start "$STACK_DIR" "$HTTPS_PORT" "$HTTP_PORT"
@@ -202,6 +229,8 @@ synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   metrics         http://127.0.0.1:$HTTP_PORT/metrics  http://127.0.0.1:$RESOLVER_METRICS_PORT/metrics  http://127.0.0.1:$OUTBOUND_METRICS_PORT/metrics
   PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
   credentials     $STACK_DIR/credentials.json (operator, reader and one token per source; 0600)
+  CURVE keys      $STACK_DIR/keys/ (services' and sources' key pairs; ZeroMQ clients need a
+                  registered key: syncctl credentials create --role source:X --curve-public-key ...)
   syncctl         SYNCHUB_TOKEN=\$(./dev token operator) $BUILD_DIR/services/ingest/syncctl/syncctl --url http://127.0.0.1:$HTTP_PORT stats
   curl            curl -H "Authorization: Bearer \$(./dev token reader)" http://127.0.0.1:$HTTP_PORT/api/stats
 EOF2
@@ -293,6 +322,7 @@ stack_load() {
   case " $* " in *" --key-prefix "*) ;; *) extra+=(--key-prefix "LOAD$(date +%s)") ;; esac
   # Each simulated source submits with its own token (over --http; docs/security.md).
   case " $* " in *" --credentials "*) ;; *) extra+=(--credentials "$STACK_DIR/credentials.json") ;; esac
+  case " $* " in *" --curve-keys "*) ;; *) extra+=(--curve-keys "$STACK_DIR/keys") ;; esac
   "$BUILD_DIR/services/syncload/syncload" --verify --db "$PG_CONN dbname=$HUB_DB" "${extra[@]}" "$@"
 }
 

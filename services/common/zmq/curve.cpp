@@ -232,10 +232,10 @@ StatusOr<std::string> LoadCurvePublicKey(const std::string& path) {
   return ReadKeyFile(path, /*secret=*/false);
 }
 
-void MakeCurveServer(zmq::socket_t& socket, const CurveKeyPair& server) {
+void MakeCurveServer(zmq::socket_t& socket, const CurveKeyPair& server, const std::string& domain) {
   socket.set(zmq::sockopt::curve_server, true);
   socket.set(zmq::sockopt::curve_secretkey, server.secret_z85);
-  socket.set(zmq::sockopt::zap_domain, "synchub");
+  socket.set(zmq::sockopt::zap_domain, domain);
   int enforce = 1;
   if (zmq_setsockopt(socket.handle(), ZMQ_ZAP_ENFORCE_DOMAIN, &enforce, sizeof enforce) != 0) {
     throw zmq::error_t();
@@ -256,6 +256,34 @@ std::string PeerUserId(const zmq::message_t& message) {
 
 void LimitMessageSize(zmq::socket_t& socket, std::int64_t max_bytes) {
   socket.set(zmq::sockopt::maxmsgsize, max_bytes);
+}
+
+StatusOr<std::optional<CurveClientKeys>> LoadCurveClientKeys(
+    const std::string& secret_key_file, const std::string& server_public_file) {
+  if (secret_key_file.empty() && server_public_file.empty()) {
+    return std::optional<CurveClientKeys>();
+  }
+  if (secret_key_file.empty() || server_public_file.empty()) {
+    return Status::InvalidArgument(
+        secret_key_file.empty() ? "curve_secret_key" : "curve_server_key", "missing",
+        "CURVE needs both the client's secret key file and the server's public key file");
+  }
+  auto client = LoadCurveKeyPair(secret_key_file);
+  if (!client.ok()) return client.status();
+  auto server = LoadCurvePublicKey(server_public_file);
+  if (!server.ok()) return server.status();
+  return std::optional<CurveClientKeys>(CurveClientKeys{*client, *server});
+}
+
+std::optional<CurveClientKeys> CurveClientKeysOrPlain(const std::string& secret_key_file,
+                                                      const std::string& server_public_file) {
+  auto keys = LoadCurveClientKeys(secret_key_file, server_public_file);
+  return keys.ok() ? *keys : std::nullopt;
+}
+
+void SecureClientSocket(zmq::socket_t& socket, const std::optional<CurveClientKeys>& keys) {
+  LimitMessageSize(socket, kMaxZmqMessageBytes);
+  if (keys) MakeCurveClient(socket, keys->client, keys->server_public_z85);
 }
 
 }  // namespace synchub

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <zmq.hpp>
@@ -70,7 +71,9 @@ StatusOr<std::string> LoadCurvePublicKey(const std::string& path);
 // socket's context answers 200 for its key, and refused when no handler is bound.
 // REQUIRES: called before bind (options are taken when the socket binds);
 // `server.secret_z85` is valid key text (else zmq::error_t EINVAL is thrown: a bug).
-void MakeCurveServer(zmq::socket_t& socket, const CurveKeyPair& server);
+// `domain`: "synchub" or "synchub-<name>", passed to the ZAP handler's Lookup.
+void MakeCurveServer(zmq::socket_t& socket, const CurveKeyPair& server,
+                     const std::string& domain = "synchub");
 
 // Makes `socket` a CURVE client with key pair `client`, trusting only the server whose public
 // key is `server_public_z85`. A server with another key cannot complete the handshake.
@@ -88,5 +91,32 @@ std::string PeerUserId(const zmq::message_t& message);
 // Sets ZMQ_MAXMSGSIZE: a peer that sends a message larger than `max_bytes` is disconnected and
 // its message dropped (-1: no limit). REQUIRES: called before bind or connect.
 void LimitMessageSize(zmq::socket_t& socket, std::int64_t max_bytes);
+
+// What a client socket needs to talk CURVE to one server: its own key pair and the server's
+// public key.
+struct CurveClientKeys {
+  CurveKeyPair client;
+  std::string server_public_z85;
+};
+
+// Loads a client's keys: its secret key file (LoadCurveKeyPair's rules) and the server's public
+// key file. Both empty: nullopt (no CURVE: the client talks plain, which a CURVE server
+// refuses). One without the other, or a file that cannot be read: kInvalidArgument naming it.
+StatusOr<std::optional<CurveClientKeys>> LoadCurveClientKeys(const std::string& secret_key_file,
+                                                             const std::string& server_public_file);
+
+// LoadCurveClientKeys for a configuration already checked at start-up: the keys, or nullopt
+// (plain) when there are none or they can no longer be read (a CURVE server then refuses the
+// connection, which fails closed).
+std::optional<CurveClientKeys> CurveClientKeysOrPlain(const std::string& secret_key_file,
+                                                      const std::string& server_public_file);
+
+// The largest message every synchub socket accepts (ZMQ_MAXMSGSIZE): 16 MiB, far above the
+// largest request a submitter builds (256 events of at most 1 MiB each is refused earlier by
+// the gateway's own limits) and far below what would exhaust memory.
+inline constexpr std::int64_t kMaxZmqMessageBytes = std::int64_t{16} << 20;
+
+// Before connect: CURVE client with `keys` when set; the message size limit always.
+void SecureClientSocket(zmq::socket_t& socket, const std::optional<CurveClientKeys>& keys);
 
 }  // namespace synchub

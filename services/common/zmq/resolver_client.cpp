@@ -18,6 +18,7 @@ ResolverClient::ResolverClient(zmq::context_t& context, ResolverClientOptions op
 void ResolverClient::Reconnect() {
   socket_ = zmq::socket_t(context_, zmq::socket_type::dealer);
   socket_.set(zmq::sockopt::linger, 0);
+  SecureClientSocket(socket_, options_.curve);
   for (const auto& endpoint : options_.endpoints) socket_.connect(endpoint);
 }
 

@@ -17,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
+#include "common/zmq/curve.hpp"
 #include "synchub/v1/resolver.pb.h"
 
 namespace synchub {
@@ -29,6 +30,8 @@ struct ResolverClientOptions {
   // already here or gives up within 100 ms (kUnavailable), so a stopping service is not held
   // up for `timeout` * `attempts`. Must outlive the client.
   const std::atomic<bool>* stop = nullptr;
+  // CURVE keys for the server (curve.hpp); nullopt: plain (the server must be --insecure).
+  std::optional<CurveClientKeys> curve = std::nullopt;
 };
 
 class ResolverClient {

@@ -40,7 +40,8 @@ ZapReply Answer(const std::vector<zmq::message_t>& request, const ZapHandler::Lo
   if (request.size() < 6 || request[0].to_string_view() != kZapVersion) {
     return Refuse(std::move(request_id), "400", "malformed ZAP request");
   }
-  if (request[2].to_string_view() != kZapDomain) {
+  const std::string domain = request[2].to_string();
+  if (domain != kZapDomain && domain.rfind(std::string(kZapDomain) + "-", 0) != 0) {
     return Refuse(std::move(request_id), "400", "ZAP domain not served");
   }
   if (request[5].to_string_view() != "CURVE") {
@@ -55,7 +56,7 @@ ZapReply Answer(const std::vector<zmq::message_t>& request, const ZapHandler::Lo
     return Refuse(std::move(request_id), "400", "malformed CURVE credentials");
   }
   try {
-    std::optional<std::string> identity = lookup(std::string(client_key.data(), 40));
+    std::optional<std::string> identity = lookup(domain, std::string(client_key.data(), 40));
     if (!identity) return Refuse(std::move(request_id), "400", "unknown client key");
     if (identity->empty()) {
       return Refuse(std::move(request_id), "500", "lookup returned an empty identity");

@@ -5,7 +5,9 @@
 // peer that completes a handshake with a server socket in a ZAP domain (MakeCurveServer,
 // curve.hpp). The handler answers on a thread of its own: 200 with the client's identity when
 // Lookup knows the client's public key, 400 for anything else (mechanism NULL or PLAIN, a key
-// Lookup refuses, a domain other than "synchub", a malformed request), 500 when Lookup throws.
+// Lookup refuses, a domain other than "synchub" or "synchub-<name>", a malformed request), 500
+// when Lookup throws. The domain tells Lookup which socket asks (MakeCurveServer's `domain`),
+// so that one handler can accept different roles on different sockets of a process.
 // The identity becomes the peer's "User-Id" (PeerUserId, curve.hpp).
 //
 // One handler per context: every socket of the context with a ZAP domain is answered by it.
@@ -29,7 +31,8 @@ namespace synchub {
 
 // The endpoint libzmq sends ZAP requests to (RFC 27).
 inline constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
-// The ZAP domain of synchub's CURVE servers (MakeCurveServer); the handler answers no other.
+// The ZAP domain of synchub's CURVE servers (MakeCurveServer), or its prefix: the handler
+// answers "synchub" and "synchub-<name>" only.
 inline constexpr const char* kZapDomain = "synchub";
 
 class ZapHandler {
@@ -41,7 +44,9 @@ class ZapHandler {
   // handshake waits, so it should answer quickly (a lookup in memory, not a query per client).
   // An exception, or an empty identity (a bug: PeerUserId could not tell it from none),
   // refuses the client with ZAP status 500.
-  using Lookup = std::function<std::optional<std::string>(const std::string& client_public_z85)>;
+  // `domain`: the ZAP domain of the server socket the client connected to.
+  using Lookup = std::function<std::optional<std::string>(const std::string& domain,
+                                                          const std::string& client_public_z85)>;
 
   // REQUIRES: `context` outlives the handler (when the context is shut down first, the handler's
   // thread ends and closes its socket, so zmq_ctx_term does not wait for it); `lookup` is set.

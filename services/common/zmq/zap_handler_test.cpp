@@ -106,10 +106,11 @@ class CurveZapTest : public ::testing::Test {
   CurveZapTest()
       : server_keys_(GenerateCurveKeyPair()),
         client_keys_(GenerateCurveKeyPair()),
-        handler_(context_, [this](const std::string& key) -> std::optional<std::string> {
-          if (key == client_keys_.public_z85) return "17";
-          return std::nullopt;
-        }) {}
+        handler_(context_,
+                 [this](const std::string&, const std::string& key) -> std::optional<std::string> {
+                   if (key == client_keys_.public_z85) return "17";
+                   return std::nullopt;
+                 }) {}
 
   zmq::context_t context_{1};
   CurveKeyPair server_keys_;
@@ -250,15 +251,18 @@ TEST_F(CurveZapTest, OneHandlerPerContext) {
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(again.reason(), "already_started");
 
-  ZapHandler second(context_, [](const std::string&) { return std::optional<std::string>(); });
+  ZapHandler second(context_, [](const std::string&, const std::string&) {
+    return std::optional<std::string>();
+  });
   Status status = second.Start();
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.key(), "zap");
   EXPECT_EQ(status.reason(), "zap_endpoint_in_use");
 
   zmq::context_t other_context(1);
-  ZapHandler in_other_context(other_context,
-                              [](const std::string&) { return std::optional<std::string>(); });
+  ZapHandler in_other_context(other_context, [](const std::string&, const std::string&) {
+    return std::optional<std::string>();
+  });
   EXPECT_TRUE(in_other_context.Start().ok());
 }
 
@@ -269,7 +273,7 @@ class ZapRequestTest : public ::testing::Test {
       : known_key_(GenerateCurveKeyPair()),
         failing_key_(GenerateCurveKeyPair()),
         handler_(context_,
-                 [this](const std::string& key) -> std::optional<std::string> {
+                 [this](const std::string&, const std::string& key) -> std::optional<std::string> {
                    if (key == known_key_.public_z85) return "42";
                    if (key == failing_key_.public_z85) throw std::runtime_error("store down");
                    return std::nullopt;

@@ -18,6 +18,7 @@
 #include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
+#include "common/zmq/curve.hpp"
 #include "common/zmq/stop_signals.hpp"
 #include "connector/app/reconcile_command.hpp"
 #include "connector/app/reconcile_loop.hpp"
@@ -123,6 +124,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "synchub-connector: %s: %s\n", config_path.c_str(),
                  config.status().message().c_str());
     return 2;
+  }
+  for (const auto& server :
+       {config->curve_submit_server_key_file, config->curve_outbound_server_key_file}) {
+    if (auto keys = synchub::LoadCurveClientKeys(config->curve_secret_key_file, server);
+        !keys.ok()) {
+      std::fprintf(stderr, "synchub-connector: %s: curve: %s\n", config_path.c_str(),
+                   keys.status().message().c_str());
+      return 2;
+    }
   }
   synchub::ConfigureServiceLogging("connector " + config->source, log_level);
   if (setup->parsed()) {

@@ -8,6 +8,7 @@
 #include "common/core/dead_letter_reason.hpp"
 #include "common/core/json.hpp"
 #include "common/runtime/steady_clock.hpp"
+#include "common/zmq/curve.hpp"
 
 namespace synchub {
 
@@ -27,7 +28,12 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result) {
 OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
                            const std::atomic<bool>& stop)
     : config_(config),
-      hub_(context, {{config.submit_endpoint}, std::chrono::seconds(5), 2, &stop}),
+      hub_(context, {{config.submit_endpoint},
+                     std::chrono::seconds(5),
+                     2,
+                     &stop,
+                     CurveClientKeysOrPlain(config.curve_secret_key_file,
+                                            config.curve_submit_server_key_file)}),
       outbox_(config),
       settler_(config),
       rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)) {}

@@ -5,6 +5,7 @@
 #include "common/pg/connection.hpp"
 #include "common/runtime/pause.hpp"
 #include "common/runtime/steady_clock.hpp"
+#include "common/zmq/curve.hpp"
 #include "common/zmq/poll.hpp"
 #include "connector/app/outbox_pusher.hpp"
 #include "connector/pg/connector_sync.hpp"
@@ -120,6 +121,8 @@ void SyncLoops::PullLoop() {
   while (!stop_ && connection) {
     zmq::socket_t socket(context_, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
+    SecureClientSocket(socket, CurveClientKeysOrPlain(config_.curve_secret_key_file,
+                                                      config_.curve_outbound_server_key_file));
     socket.connect(config_.outbound_endpoint);
     auto send = [&](const v1::ConnectorToHub& message) {
       (void)socket.send(zmq::buffer(message.SerializeAsString()), zmq::send_flags::dontwait);

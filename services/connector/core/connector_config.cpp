@@ -43,12 +43,13 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
   if (!parsed.ok()) return parsed.status();
   const Json& root = *parsed;
   if (!root.is_object()) return Bad("", "the configuration is a JSON object");
-  if (const std::string* key = UnknownKey(root, {"source", "database", "submit", "outbound", "api",
-                                                 "token", "push_backoff_ms", "entities"})) {
-    return Bad(
-        *key,
-        "unknown key (known: source, database, submit, outbound, api, token, push_backoff_ms, "
-        "entities)");
+  if (const std::string* key =
+          UnknownKey(root, {"source", "database", "submit", "outbound", "api", "token", "curve",
+                            "push_backoff_ms", "entities"})) {
+    return Bad(*key,
+               "unknown key (known: source, database, submit, outbound, api, token, curve, "
+               "push_backoff_ms, "
+               "entities)");
   }
   ConnectorConfig config;
   auto text_of = [&](const Json& object, const char* key, std::string* out) -> Status {
@@ -77,6 +78,19 @@ StatusOr<ConnectorConfig> ParseConnectorConfig(const std::string& text) {
       return Bad("token", "the source's bearer token for the HTTP API, a string, is required");
     }
     config.api_token = token->get<std::string>();
+  }
+  if (auto curve = root.find("curve"); curve != root.end()) {
+    if (!curve->is_object()) return Bad("curve", "an object of three key files is required");
+    for (auto [key, out] :
+         {std::pair{"secret_key_file", &config.curve_secret_key_file},
+          std::pair{"submit_server_key_file", &config.curve_submit_server_key_file},
+          std::pair{"outbound_server_key_file", &config.curve_outbound_server_key_file}}) {
+      auto file = curve->find(key);
+      if (file == curve->end() || !file->is_string() || file->get<std::string>().empty()) {
+        return Bad(std::string("curve.") + key, "a key file's path is required");
+      }
+      *out = file->get<std::string>();
+    }
   }
   if (auto backoff = root.find("push_backoff_ms"); backoff != root.end()) {
     if (!backoff->is_number_integer() || backoff->get<std::int64_t>() < 1 ||

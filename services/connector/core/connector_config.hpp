@@ -7,6 +7,10 @@
 //    "api": "http://127.0.0.1:8080",            // the gateway's HTTP API (reconcile; optional)
 //    "token": "synchub_7_...",                  // the source's bearer token for "api"
 //                                               // (docs/security.md; optional)
+//    "curve": {"secret_key_file": "crm.key",      // the source's CURVE key pair (0600)
+//              "submit_server_key_file": "ingest.pub",    // the entrance's public key
+//              "outbound_server_key_file": "outbound.pub"},  // outbound's public key
+//                                               // (optional: without it, plain ZeroMQ)
 //    "entities": [{"entity": "client", "table": "local_records", "key": "external_id",
 //                  "version": "version", "fields": {"full_name": "fullName", "email": "email"}}],
 //    "push_backoff_ms": 1000}                   // optional
@@ -38,6 +42,10 @@ struct ConnectorConfig {
   std::string outbound_endpoint;
   std::string api_url;    // "" when not configured: reconcile is not available
   std::string api_token;  // "" when not configured: no Authorization header
+  // CURVE key files ("" when "curve" is not configured: plain ZeroMQ).
+  std::string curve_secret_key_file;
+  std::string curve_submit_server_key_file;
+  std::string curve_outbound_server_key_file;
   std::vector<EntityMapping> entities;
   int push_backoff_ms = 1000;  // first delay after a rejected push, doubling to 60 s
 

@@ -25,7 +25,17 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
+  app.add_option("--curve-secret-key", options.curve_secret_key_file,
+                 "outbound's CURVE secret key file (synchub-keygen; docs/security.md)")
+      ->envname("SYNCHUB_CURVE_SECRET_KEY");
+  app.add_flag("--insecure", options.insecure,
+               "no CURVE: any ZeroMQ peer may subscribe as any source (tests only)");
   CLI11_PARSE(app, argc, argv);
+  if (options.insecure) {
+    spdlog::warn(
+        "INSECURE: --insecure is set: any ZeroMQ peer may read and acknowledge any "
+        "source's stream. Never run this way on a network others can reach.");
+  }
   synchub::ConfigureServiceLogging("outbound", log_level);
   options.conninfo = synchub::PgConninfoFrom(db);
   auto server = synchub::OutboundServer::Start(options);

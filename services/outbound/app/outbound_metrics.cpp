@@ -48,7 +48,15 @@ OutboundMetrics::OutboundMetrics()
                  .Name("synchub_outbound_sources_ahead_total")
                  .Help("Subscriptions whose last applied change the hub's log lacks (the hub's "
                        "database is older than the source: reloaded)")
-                 .Register(*registry_)) {}
+                 .Register(*registry_)),
+      refused_(prometheus::BuildCounter()
+                   .Name("synchub_outbound_refused_messages_total")
+                   .Help("Messages refused: naming another source than the sender's own, or "
+                         "from a revoked credential")
+                   .Register(*registry_)
+                   .Add({})) {}
+
+void OutboundMetrics::Refused() { refused_.Increment(); }
 
 void OutboundMetrics::Loaded(const std::string& target, std::size_t records) {
   loaded_.Add({{"target", target}}).Increment(static_cast<double>(records));

@@ -11,6 +11,9 @@
 //                                                    it is away (sessions stay, nothing is
 //                                                    delivered, acknowledgements wait)
 //   synchub_outbound_database_reconnects_total       connections reopened after a loss
+//   synchub_outbound_refused_messages_total          messages refused: naming a source that
+//                                                    is not the sender's own, or from a
+//                                                    revoked credential (docs/security.md)
 // The hub's newest seq is `SELECT max(seq) FROM resolution_log`; a target's backlog is the
 // distance to its acked seq (docs/operations.md).
 //
@@ -42,6 +45,8 @@ class OutboundMetrics {
   void Loaded(const std::string& target, std::size_t records);
   // `target` subscribed ahead of the hub's log (and is reloaded).
   void SourceAhead(const std::string& target);
+  // A message refused (no label: the source it named is the sender's choice).
+  void Refused();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -57,6 +62,7 @@ class OutboundMetrics {
   prometheus::Family<prometheus::Gauge>& oldest_unacknowledged_;
   prometheus::Family<prometheus::Counter>& loaded_;
   prometheus::Family<prometheus::Counter>& ahead_;
+  prometheus::Counter& refused_;
 };
 
 }  // namespace synchub

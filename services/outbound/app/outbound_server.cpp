@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/auth/access.hpp"
 #include "common/core/json.hpp"
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
@@ -31,6 +32,18 @@ StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions 
     return schema;
   }
   std::unique_ptr<OutboundServer> server(new OutboundServer(std::move(options)));
+  if (!server->options_.insecure) {
+    auto credentials =
+        CredentialCache::Start(server->options_.conninfo, std::chrono::milliseconds(250));
+    if (!credentials.ok()) return credentials.status();
+    server->credentials_ = std::move(credentials).value();
+  }
+  auto security = StartZmqServerSecurity(
+      server->context_, server->options_.curve_secret_key_file, server->options_.insecure,
+      server->credentials_.get(),
+      [](const std::string&, const Identity& identity) { return identity.role == Role::kSource; });
+  if (!security.ok()) return security.status();
+  server->security_ = std::move(security).value();
   server->connection_ = std::move(connection).value();
   server->store_ = std::make_unique<PgOutboundStore>(*server->connection_);
   server->wakeup_ = std::make_unique<OutboundWakeup>(*server->connection_);
@@ -38,6 +51,7 @@ StatusOr<std::unique_ptr<OutboundServer>> OutboundServer::Start(OutboundOptions 
   try {
     server->socket_.set(zmq::sockopt::linger, 0);
     server->socket_.set(zmq::sockopt::router_mandatory, 1);
+    SecureServerSocket(server->socket_, server->security_.security, "synchub-outbound");
     server->socket_.bind(server->options_.listen);
   } catch (const zmq::error_t& error) {
     return Status::InvalidArgument("listen", "bind_failed",
@@ -108,12 +122,28 @@ bool OutboundServer::Check(const Status& status) {
   return status.ok();
 }
 
-void OutboundServer::HandleMessage(const std::string& identity, const std::string& payload) {
+void OutboundServer::HandleMessage(const std::string& identity, const std::string& payload,
+                                   const std::optional<Identity>& sender) {
   v1::ConnectorToHub message;
   if (!message.ParseFromString(payload)) return;
   const auto now = clock_.Now();
+  // The identity decides, never the payload: every message names a source, which must be the
+  // sender's own (a CRM credential cannot subscribe to, load or acknowledge ERP's stream).
+  const std::string& named = message.has_subscribe()  ? message.subscribe().source()
+                             : message.has_load_ack() ? message.load_ack().source()
+                             : message.has_ack()      ? message.ack().source()
+                                                      : message.heartbeat().source();
+  const auto refused = sender ? Refuse(*sender, Action::kSubscribeAs, named)
+                              : std::optional<Refusal>(Refusal{
+                                    "credential", "the credential of this connection was revoked"});
+  if (refused) {
+    metrics_.Refused();
+    spdlog::warn("refused a message naming source {}: {}", named, refused->message);
+    return;
+  }
   if (message.has_subscribe()) {
     BeginSession(identity, message.subscribe());
+    if (sessions_.count(named) > 0) session_credentials_[named] = sender->credential_id;
     return;
   }
   if (message.has_load_ack()) {
@@ -195,14 +225,23 @@ void OutboundServer::Run() {
       }
     }
     RoutedMessage routed;
-    while (RecvRouted(socket_, routed)) HandleMessage(routed.identity, routed.payload.to_string());
+    while (RecvRouted(socket_, routed)) {
+      HandleMessage(routed.identity, routed.payload.to_string(),
+                    SenderIdentity(routed.payload, security_.security));
+    }
     const auto now = clock_.Now();
     const bool poll_due = now - last_poll >= options_.poll_interval;
     if (poll_due) last_poll = now;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       DeliverySession& session = it->second;
-      if (session.Over(now, options_.session_timeout)) {
-        spdlog::info("session of {} ended", it->first);
+      // A session whose credential was revoked ends at once (within the cache's 250 ms).
+      const auto credential = session_credentials_.find(it->first);
+      const bool revoked = credentials_ != nullptr && credential != session_credentials_.end() &&
+                           !credentials_->ById(credential->second);
+      if (revoked || session.Over(now, options_.session_timeout)) {
+        spdlog::info("session of {} ended{}", it->first,
+                     revoked ? ": its credential was revoked" : "");
+        session_credentials_.erase(it->first);
         loads_.erase(it->first);
         it = sessions_.erase(it);
         continue;

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "common/core/retry_policy.hpp"
 #include "common/core/status.hpp"
 #include "common/metrics/metrics_exposer.hpp"
+#include "common/zmq/zmq_auth.hpp"
 #include "outbound/app/outbound_metrics.hpp"
 #include "outbound/core/delivery_session.hpp"
 #include "outbound/pg/outbound_store.hpp"
@@ -47,6 +49,12 @@ struct OutboundOptions {
   int max_batch = 500;
   std::string metrics_listen;    // HOST:PORT for Prometheus /metrics; empty: not served
   const Clock* clock = nullptr;  // the time source; nullptr: the steady clock
+  // ZeroMQ security (docs/security.md): the server key pair (CURVE, ZAP domain
+  // "synchub-outbound": source credentials only), unless `insecure`. Neither: Start fails
+  // (kFailedPrecondition). Each message must name its sender's own source (subscribe, load
+  // acknowledgement, acknowledgement, heartbeat); a session whose credential is revoked ends.
+  std::string curve_secret_key_file;
+  bool insecure = false;
 };
 
 class OutboundServer {
@@ -66,7 +74,9 @@ class OutboundServer {
 
  private:
   explicit OutboundServer(OutboundOptions options);
-  void HandleMessage(const std::string& identity, const std::string& payload);
+  // `sender`: the credential behind the message (nullopt: revoked since the handshake).
+  void HandleMessage(const std::string& identity, const std::string& payload,
+                     const std::optional<Identity>& sender);
   void Deliver(const std::string& source, DeliverySession& session);
   bool Send(const std::string& identity, const std::string& payload);
   // True when connected, reconnecting first when a reconnect is due.
@@ -104,6 +114,10 @@ class OutboundServer {
 
   OutboundOptions options_;
   zmq::context_t context_{1};
+  std::unique_ptr<CredentialCache> credentials_;  // null when insecure
+  ZmqServerSecuritySetup security_;
+  // By source: the credential of its live session (ended when that credential is revoked).
+  std::map<std::string, std::int64_t> session_credentials_;
   zmq::socket_t socket_;
   std::unique_ptr<pqxx::connection> connection_;
   std::unique_ptr<PgOutboundStore> store_;  // null while disconnected

@@ -6,9 +6,11 @@
 
 namespace synchub {
 
-DeadLetterPublisher::DeadLetterPublisher(zmq::context_t& context, const std::string& endpoint)
+DeadLetterPublisher::DeadLetterPublisher(zmq::context_t& context, const std::string& endpoint,
+                                         const ZmqServerSecurity& security)
     : socket_(context, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::linger, 0);
+  SecureServerSocket(socket_, security, "synchub-dead-letters");
   socket_.bind(endpoint);
 }
 

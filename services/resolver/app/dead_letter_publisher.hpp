@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "common/core/status.hpp"
+#include "common/zmq/zmq_auth.hpp"
 #include "resolver/core/event_result.hpp"
 
 namespace synchub {
@@ -17,7 +18,9 @@ namespace synchub {
 class DeadLetterPublisher {
  public:
   // Binds a PUB socket to `endpoint`. Throws zmq::error_t when it cannot bind (start-up).
-  DeadLetterPublisher(zmq::context_t& context, const std::string& endpoint);
+  // `security`: CURVE in ZAP domain "synchub-dead-letters" when on (zmq_auth.hpp).
+  DeadLetterPublisher(zmq::context_t& context, const std::string& endpoint,
+                      const ZmqServerSecurity& security);
 
   // The endpoint actually bound (tcp://127.0.0.1:* resolves to a port).
   std::string endpoint() const;

@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
       ->envname("SYNCHUB_LOG_LEVEL")
       ->capture_default_str();
+  app.add_option("--curve-secret-key", options.curve_secret_key_file,
+                 "the resolver's CURVE secret key file (synchub-keygen; docs/security.md)")
+      ->envname("SYNCHUB_CURVE_SECRET_KEY");
+  app.add_flag("--insecure", options.insecure,
+               "no CURVE: trust every ZeroMQ peer (tests and local experiments only)");
   CLI11_PARSE(app, argc, argv);
 
   synchub::ConfigureServiceLogging("resolver", log_level);
@@ -80,6 +85,11 @@ int main(int argc, char** argv) {
   options.catalog_refresh = std::chrono::milliseconds(catalog_refresh_ms);
   options.idempotency_window = std::chrono::hours(idempotency_window_hours);
 
+  if (options.insecure) {
+    spdlog::warn(
+        "INSECURE: --insecure is set: any ZeroMQ peer may submit as any source and "
+        "read dead letters. Never run this way on a network others can reach.");
+  }
   auto server = synchub::ResolverServer::Start(options);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", server.status().message());

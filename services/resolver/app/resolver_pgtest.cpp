@@ -517,6 +517,13 @@ TEST(ResolverStartup, FailsClearlyWhenPostgresIsUnreachable) {
   EXPECT_EQ(process.WaitExit(std::chrono::seconds(15)), 2);
 }
 
+TEST(ResolverStartup, RefusesToStartWithoutItsCurveKeyUnlessInsecure) {
+  TestDatabase db;
+  testing::ChildProcess process({SYNCHUB_RESOLVER_BIN, "--db", db.conninfo(), "--listen",
+                                 "tcp://127.0.0.1:*", "--dead-letters", "tcp://127.0.0.1:*"});
+  EXPECT_EQ(process.WaitExit(std::chrono::seconds(15)), 3);
+}
+
 TEST(ResolverStartup, FailsClearlyWhenTheSchemaIsNotMigrated) {
   TestDatabase empty(/*migrate=*/false);
   testing::ChildProcess process({SYNCHUB_RESOLVER_BIN, "--db", empty.conninfo(), "--listen",

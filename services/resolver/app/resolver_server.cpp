@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "common/auth/access.hpp"
 #include "common/codec/proto_codec.hpp"
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
@@ -21,6 +22,10 @@
 
 namespace synchub {
 namespace {
+
+// The ZAP domains of the resolver's two sockets (zmq_auth.hpp).
+constexpr const char* kResolverZapDomain = "synchub-resolver";
+constexpr const char* kDeadLetterZapDomain = "synchub-dead-letters";
 
 constexpr const char* kResultsEndpoint = "inproc://resolver-results";
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
@@ -61,7 +66,28 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
   if (!catalog.ok()) return catalog.status();
   std::unique_ptr<ResolverServer> server(new ResolverServer(std::move(options)));
   server->catalog_ = std::move(catalog).value();
+  if (!server->options_.insecure) {
+    auto credentials =
+        CredentialCache::Start(server->options_.conninfo, std::chrono::milliseconds(250));
+    if (!credentials.ok()) return credentials.status();
+    server->credentials_ = std::move(credentials).value();
+  }
+  auto security = StartZmqServerSecurity(server->context_, server->options_.curve_secret_key_file,
+                                         server->options_.insecure, server->credentials_.get(),
+                                         [](const std::string& domain, const Identity& identity) {
+                                           // The resolver's socket: the hub's own services; the
+                                           // dead-letter feed: whoever may read it. Anything else
+                                           // is refused at the handshake.
+                                           if (domain == kResolverZapDomain)
+                                             return !Refuse(identity, Action::kCallResolver);
+                                           if (domain == kDeadLetterZapDomain)
+                                             return !Refuse(identity, Action::kReadDeadLetterFeed);
+                                           return false;
+                                         });
+  if (!security.ok()) return security.status();
+  server->security_ = std::move(security).value();
   try {
+    SecureServerSocket(server->frontend_, server->security_.security, kResolverZapDomain);
     server->frontend_.bind(server->options_.listen_endpoint);
     server->results_.bind(kResultsEndpoint);
     for (int i = 0; i < server->options_.workers; ++i) {
@@ -71,7 +97,7 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
       socket.bind(WorkerEndpoint(i));
     }
     server->publisher_ = std::make_unique<DeadLetterPublisher>(
-        server->context_, server->options_.dead_letter_endpoint);
+        server->context_, server->options_.dead_letter_endpoint, server->security_.security);
   } catch (const zmq::error_t& error) {
     return Status::InvalidArgument("endpoint", "bind_failed",
                                    std::string("cannot bind a socket: ") + error.what());
@@ -300,6 +326,19 @@ void ResolverServer::Run() {
       if (client.empty()) continue;  // no identity: not from a DEALER
       v1::ResolverRequest request;
       v1::ResolverReply reply;
+      // The sender's credential, checked on every message: ZAP admitted it at the handshake,
+      // but it may have been revoked since (docs/security.md).
+      const auto sender = SenderIdentity(payload, security_.security);
+      if (!sender || Refuse(*sender, Action::kCallResolver)) {
+        reply.mutable_error()->set_code(v1::STATUS_CODE_INVALID_ARGUMENT);
+        reply.mutable_error()->set_key("credential");
+        reply.mutable_error()->set_reason(sender ? "forbidden" : "unauthenticated");
+        reply.mutable_error()->set_message(
+            sender ? "only the hub's services call the resolver"
+                   : "the credential behind this connection was revoked");
+        reply_to(client, reply);
+        continue;
+      }
       if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
           request.body_case() == v1::ResolverRequest::BODY_NOT_SET) {
         reply.mutable_error()->set_code(v1::STATUS_CODE_INVALID_ARGUMENT);

@@ -21,6 +21,8 @@
 #include "common/core/status.hpp"
 #include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/catalog_cache.hpp"
+#include "common/pg/credential_cache.hpp"
+#include "common/zmq/zmq_auth.hpp"
 #include "resolver/app/batch_resolver.hpp"
 #include "resolver/app/dead_letter_publisher.hpp"
 #include "resolver/app/resolver_metrics.hpp"
@@ -48,6 +50,11 @@ struct ResolverServerOptions {
   // section 4): a resend within it is answered as a duplicate, a reuse with other content is
   // refused. Older keys are forgotten by the deferred scheduler's thread, hourly.
   std::chrono::hours idempotency_window{24 * 7};
+  // ZeroMQ security (docs/security.md): the server key pair of both sockets (CURVE; the
+  // resolver socket admits service credentials only, the dead-letter feed readers, operators
+  // and services), unless `insecure`. Neither set: Start fails (kFailedPrecondition).
+  std::string curve_secret_key_file;
+  bool insecure = false;
 };
 
 class ResolverServer {
@@ -86,6 +93,8 @@ class ResolverServer {
 
   ResolverServerOptions options_;
   zmq::context_t context_;
+  std::unique_ptr<CredentialCache> credentials_;  // null when insecure
+  ZmqServerSecuritySetup security_;
   zmq::socket_t frontend_;
   zmq::socket_t results_;                  // PULL: workers' answers
   std::vector<zmq::socket_t> to_workers_;  // PUSH: one per worker

@@ -29,9 +29,9 @@ struct RunningResolver {
 // when it does not become ready within 20 s.
 inline RunningResolver StartResolver(const TestDatabase& db, std::vector<std::string> extra = {},
                                      const std::string& listen = "tcp://127.0.0.1:*") {
-  std::vector<std::string> argv = {SYNCHUB_RESOLVER_BIN, "--db",        db.conninfo(),
-                                   "--listen",           listen,        "--dead-letters",
-                                   "tcp://127.0.0.1:*",  "--log-level", "warn"};
+  std::vector<std::string> argv = {
+      SYNCHUB_RESOLVER_BIN, "--db",        db.conninfo(), "--listen",  listen, "--dead-letters",
+      "tcp://127.0.0.1:*",  "--log-level", "warn",        "--insecure"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningResolver running;
   running.process = std::make_unique<ChildProcess>(argv);

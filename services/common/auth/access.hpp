@@ -10,8 +10,9 @@
 //   kCallResolver          no        no      no                 yes
 //   kReadDeadLetterFeed    yes       yes     no                 yes
 //
-// kReadRecords: records, their history, listings and range checksums; kReadOperations:
-// conflicts, dead letters, sources, stats, metrics, the API description; kOperate: record
+// kReadRecords: records, their history, listings, range checksums and the API description
+// (/openapi.yaml); kReadOperations:
+// conflicts, dead letters, sources, stats, metrics; kOperate: record
 // edits, conflict resolutions, dead-letter replays and discards, priorities, reloads. The
 // identity decides, never the payload: a source's events, subscriptions and acknowledgements
 // must name its own source. The insecure identity (--insecure) may do everything.

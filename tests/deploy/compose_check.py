@@ -8,9 +8,13 @@
 2. Every command (and health check) of a service running the synchub image names a binary
    the build produces (/usr/local/bin/NAME -> a file NAME under BUILD_DIR) that the Dockerfile
    builds and CMake installs; every --flag is in that binary's --help; a binary with
-   subcommands is given one.
+   subcommands is given one. The Dockerfile builds every target CMake installs (else
+   `cmake --install` fails). A command that runs a shell script (`/bin/sh FILE`) has the
+   script read through its bind mount, and each /usr/local/bin/NAME it calls is checked the
+   same way.
 3. Listening services bind all interfaces (not 127.0.0.1), published and health-checked ports
-   are ports the service listens on, and the HTTP API port is published.
+   are ports the service listens on, and the HTTP API port is published. A health check of the
+   HTTP API asks for /healthz (the one route without a token), or sends a token.
 4. Every long-running service has a health check; depends_on names existing services with
    conditions they can meet.
 5. Connector configs named by --config exist (through the service's bind mounts), parse as
@@ -19,6 +23,16 @@
    SYNCHUB_DB connection strings are checked the same way.
 6. Every bind-mounted file and every file the Dockerfile COPYs exists, and the Dockerfile's
    .dockerignore does not leave a copied path out of the build context.
+7. Keys (docs/security.md): synchub-resolver and synchub-outbound get --curve-secret-key FILE,
+   synchub-ingest --curve-secret-key, --curve-client-key and --resolver-server-key, unless
+   --insecure; a connector config talking to a CURVE server has "curve" with its three files
+   and no "token" (a per-deployment secret has no place in the repository); secret keys are
+   .key files, server keys .pub files, each the public half of the key the server at that
+   endpoint is given; every key file lies in a volume of the service. A key in a named volume
+   is read through a read-only mount, written by a one-shot service the reader waits for
+   (depends_on, directly or through others), whose script (when it runs one) makes key pairs
+   (synchub-keygen --out), registers public keys (synchub-migrate --create-credential ...
+   --curve-public-key) and names each key's base name; no two sources share a key.
 
 Exits 0 when all holds; otherwise prints one line per problem, naming the service and flag,
 and exits 1.
@@ -45,6 +59,21 @@ CONNECTOR_TARGETS = {
     "outbound": {("synchub-outbound", "--listen")},
 }
 EXTERNAL_IMAGE_PORTS = {"postgres": 5432}  # image name -> default port, for images we do not build
+# The key files a synchub server refuses to start without unless given --insecure: flag ->
+# what the file must be (".key": a secret key; ".pub": a server's public key).
+KEY_FLAGS = {
+    "synchub-resolver": {"--curve-secret-key": ".key"},
+    "synchub-outbound": {"--curve-secret-key": ".key"},
+    "synchub-ingest": {"--curve-secret-key": ".key", "--curve-client-key": ".key",
+                       "--resolver-server-key": ".pub"},
+}
+CLIENT_KEY_FLAGS = {"--curve-client-key"}  # a key registered with a credential, not a server's
+# A connector config's "curve": key -> (what the file must be, the config key of the endpoint
+# whose server key it is).
+CONNECTOR_CURVE_KEYS = {"secret_key_file": (".key", None),
+                        "submit_server_key_file": (".pub", "submit"),
+                        "outbound_server_key_file": (".pub", "outbound")}
+PUBLIC_HTTP_PATHS = ("/healthz",)  # the gateway's routes that need no bearer token
 
 
 class Checker:
@@ -58,6 +87,12 @@ class Checker:
         self.services = {}
         self.ours = set()  # services running the image this compose file builds
         self.listens = {}  # service -> {port: (binary, flag)}
+        self.scripts = {}  # service -> text of the shell script its command runs
+        self.script_calls = {}  # service -> [(binary, {flags})] its script runs
+        self.insecure = set()  # services started with --insecure
+        self.server_keys = {}  # service -> its --curve-secret-key path (in the container)
+        self.key_uses = []  # (service, what, path, mount, client?): keys read from named volumes
+        self.source_keys = {}  # identity of a connector's secret key file -> {sources}
 
     def fail(self, message):
         self.problems.append(message)
@@ -205,6 +240,10 @@ class Checker:
                 continue
             names = []
             for argv in self.invocations(command):
+                script = self.script_path(argv)
+                if script:
+                    names += self.check_script(service, script)
+                    continue
                 name = self.check_program(service, argv, "command")
                 if name:
                     names.append(name)
@@ -223,6 +262,63 @@ class Checker:
                 if built is not None and name not in built:
                     self.fail(f"service {service}: {name} is not among the Dockerfile's "
                               f"`cmake --build --target` targets")
+        if built:
+            for name in sorted(installed - built):
+                self.fail(f"CMakeLists.txt's install(TARGETS ...) names {name}, which the "
+                          f"Dockerfile does not build (`cmake --build --target`): its "
+                          f"`cmake --install` would fail")
+
+    @staticmethod
+    def script_path(argv):
+        """The script a command runs: `sh FILE ...`, or FILE.sh itself; else None."""
+        if len(argv) >= 2 and argv[0] in SHELLS and not argv[1].startswith("-"):
+            return argv[1]
+        if argv and argv[0].endswith(".sh"):
+            return argv[0]
+        return None
+
+    @staticmethod
+    def script_invocations(text):
+        """Each /usr/local/bin/NAME call of a shell script, as [program, words...]: the words up
+        to the end of its (joined) line, the next call, or `&&`, `||`, `;`, `|`. Full-line
+        comments are skipped. Good enough for scripts that name each binary by its full path
+        and write its flags literally, as deploy/docker/*.sh do."""
+        calls = []
+        for line in re.sub(r"\\\n", " ", text).splitlines():
+            if line.lstrip().startswith("#"):
+                continue
+            for match in re.finditer(re.escape(BIN_PREFIX) + r"[\w.-]+", line):
+                rest = line[match.end():]
+                following = rest.find(BIN_PREFIX)
+                if following >= 0:
+                    rest = rest[:following]
+                rest = re.split(r"&&|\|\||;|\|", rest)[0]
+                calls.append([match.group(0)] + [w.strip("\"'()") for w in rest.split()])
+        return calls
+
+    def check_script(self, service, path):
+        """Checks the synchub binaries a script calls; returns their names."""
+        host_file = self.host_path(service, path)
+        if host_file is None:
+            self.fail(f"service {service}: its command runs the script {path}, which is inside "
+                      f"no bind mount (the check reads scripts from the repository)")
+            return []
+        if not os.path.isfile(host_file):
+            self.fail(f"service {service}: its command runs {path}, which is {host_file}: no "
+                      f"such file")
+            return []
+        with open(host_file) as f:
+            text = f.read()
+        self.scripts[service] = text
+        where = f"script {os.path.relpath(host_file, self.source_dir)}"
+        names = []
+        for argv in self.script_invocations(text):
+            name = self.check_program(service, argv, where)
+            if name:
+                names.append(name)
+                flags = {arg.split("=", 1)[0] for arg in argv[1:] if arg.startswith("--")}
+                self.script_calls.setdefault(service, []).append((name, flags))
+        return names
 
     def cmake_install_targets(self):
         with open(os.path.join(self.source_dir, "CMakeLists.txt")) as f:
@@ -319,11 +415,28 @@ class Checker:
                 if port not in listening:
                     self.fail(f"service {service}: its healthcheck probes port {port}, but it "
                               f"listens on {sorted(listening) or 'nothing known'}")
+            self.check_health_paths(service, config, listening)
         for service, ports in self.listens.items():
             for port, (name, flag) in ports.items():
                 if name == "synchub-ingest" and flag == "--port" and \
                         port not in published.get(service, set()):
                     self.fail(f"service {service}: the HTTP API (--port {port}) is not published")
+
+    def check_health_paths(self, service, config, listening):
+        """A health check of the gateway's HTTP API asks for a route without a token
+        (/healthz; /metrics with --public-metrics), or sends one (an Authorization header)."""
+        text = " ".join(self.health_argv(config))
+        public = set(PUBLIC_HTTP_PATHS)
+        for argv in self.invocations(config.get("command") or []):
+            if "--public-metrics" in argv:
+                public.add("/metrics")
+        for port, path in re.findall(r"https?://[^/:\s]+:(\d+)(/[^\s\"'?]*)?", text):
+            if listening.get(int(port)) != ("synchub-ingest", "--port"):
+                continue
+            if (path or "/") not in public and "Authorization" not in text:
+                self.fail(f"service {service}: its healthcheck asks for {path or '/'} on the "
+                          f"HTTP API, which answers 401 without a bearer token; probe "
+                          f"{' or '.join(sorted(public))} (docs/security.md)")
 
     def health_ports(self, config):
         text = " ".join(self.health_argv(config))
@@ -372,24 +485,41 @@ class Checker:
                               f"{dependency} restarts ({target.get('restart')})")
 
     # ---- 5. connector configs and connection strings ---------------------------------------
-    def host_path(self, service, container_path):
-        best = None
+    def mounts(self, service):
+        """The service's volumes as dicts: source, target, read_only, named (a named volume,
+        not a bind mount), in either syntax docker-compose config may print."""
+        result = []
         for volume in self.services[service].get("volumes") or []:
             if isinstance(volume, dict):
                 source, target = volume.get("source", ""), volume.get("target", "")
+                read_only = bool(volume.get("read_only"))
+                named = volume.get("type", "volume") == "volume"
             else:
                 parts = str(volume).split(":")
                 if len(parts) < 2:
                     continue
                 source, target = parts[0], parts[1]
-            if not source.startswith("/"):
-                continue  # a named volume
-            if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
-                if best is None or len(target) > len(best[1]):
-                    best = (source, target)
-        if best is None:
+                read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+                named = not source.startswith(("/", ".", "~"))
+            result.append({"source": source, "target": target, "read_only": read_only,
+                           "named": named})
+        return result
+
+    def mount_of(self, service, container_path):
+        """The mount holding a container path (the deepest one), or None."""
+        best = None
+        for mount in self.mounts(service):
+            target = mount["target"].rstrip("/")
+            if container_path == mount["target"] or container_path.startswith(target + "/"):
+                if best is None or len(target) > len(best["target"].rstrip("/")):
+                    best = mount
+        return best
+
+    def host_path(self, service, container_path):
+        mount = self.mount_of(service, container_path)
+        if mount is None or mount["named"]:
             return None
-        return best[0] + container_path[len(best[1]):]
+        return mount["source"] + container_path[len(mount["target"]):]
 
     def check_listener(self, service, what, host, port, roles=None):
         if host not in self.services:
@@ -509,6 +639,19 @@ class Checker:
                     self.check_listener(service, f"{where} {key}", *parsed, roles=roles)
         if data.get("database"):
             self.check_conninfo(service, f"{where} database", data["database"])
+        if data.get("api"):
+            match = re.fullmatch(r"https?://([^:/]+):(\d+)/?", str(data["api"]))
+            if match is None:
+                self.fail(f"service {service}: {where}: api {data['api']} is not "
+                          f"http://HOST:PORT")
+            else:
+                self.check_listener(service, f"{where} api", match.group(1),
+                                    int(match.group(2)), roles={("synchub-ingest", "--port")})
+        if "token" in data:
+            self.fail(f"service {service}: {where}: holds a \"token\": tokens are made per "
+                      f"deployment (the credentials volume), a file in the repository must not "
+                      f"hold one")
+        self.check_connector_curve(service, where, data)
 
     # ---- 6. files: bind mounts, Dockerfile COPY, .dockerignore ------------------------------
     def check_files(self):
@@ -571,6 +714,173 @@ class Checker:
                 result = not negate
         return result
 
+    # ---- 7. keys: who gets which, and who makes them ------------------------------------
+    def check_server_keys(self):
+        """Each synchub server's key flags (or --insecure), then whether the gateway's
+        --resolver-server-key is the public half of its resolvers' keys."""
+        gateways = []
+        for service in sorted(self.ours):
+            for argv in self.invocations(self.services[service].get("command") or []):
+                name = os.path.basename(argv[0]) if argv else ""
+                if not argv or not argv[0].startswith(BIN_PREFIX) or name not in KEY_FLAGS:
+                    continue
+                flags = self.flag_values(argv)
+                if "--insecure" in flags:
+                    self.insecure.add(service)
+                    continue
+                for flag, suffix in KEY_FLAGS[name].items():
+                    values = [v for v in flags.get(flag) or [] if v]
+                    if not values:
+                        self.fail(f"service {service}: {name} refuses to start without {flag} "
+                                  f"FILE (or --insecure, tests only; docs/security.md)")
+                        continue
+                    self.check_key_file(service, f"{name} {flag}", values[0], suffix,
+                                        client=flag in CLIENT_KEY_FLAGS)
+                    if flag == "--curve-secret-key":
+                        self.server_keys[service] = values[0]
+                if name == "synchub-ingest" and flags.get("--resolver-server-key"):
+                    gateways.append((service, flags))
+        for service, flags in gateways:
+            pub = flags["--resolver-server-key"][0]
+            for value in flags.get("--resolver") or []:
+                parsed = self.endpoint(value)
+                if parsed:
+                    self.check_server_pub(service, "--resolver-server-key", pub, parsed[0])
+
+    def check_key_file(self, service, what, path, suffix, client=False):
+        kind = "secret key" if suffix == ".key" else "server's public key"
+        if not path.endswith(suffix):
+            self.fail(f"service {service}: {what} {path}: a {kind} is a {suffix} file "
+                      f"(synchub-keygen --out BASE writes BASE.key and BASE.pub)")
+        mount = self.mount_of(service, path)
+        if mount is None:
+            self.fail(f"service {service}: {what} {path} is inside no volume of the service "
+                      f"(the image holds no keys)")
+        elif mount["named"]:
+            self.key_uses.append((service, what, path, mount, client))
+        else:
+            host_file = mount["source"] + path[len(mount["target"]):]
+            if not os.path.isfile(host_file):
+                self.fail(f"service {service}: {what} {path} is {host_file}, which does not "
+                          f"exist")
+
+    def key_identity(self, service, path):
+        """Where a key file really is: (volume or host folder, path inside it)."""
+        mount = self.mount_of(service, path or "")
+        if mount is None:
+            return (None, path)
+        return (mount["source"], path[len(mount["target"]):].lstrip("/"))
+
+    def check_server_pub(self, service, what, pub, server):
+        """`pub` (in `service`) must be the public half of `server`'s --curve-secret-key."""
+        if server not in self.services or server not in self.ours:
+            return
+        if server in self.insecure:
+            self.fail(f"service {service}: {what} {pub}, but {server} runs --insecure (no "
+                      f"CURVE): the handshake would fail")
+            return
+        key = self.server_keys.get(server)
+        if not key or not key.endswith(".key") or self.mount_of(service, pub) is None:
+            return  # reported already
+        expected = key[:-len(".key")] + ".pub"
+        if self.key_identity(service, pub) != self.key_identity(server, expected):
+            self.fail(f"service {service}: {what} {pub} is not the public half of {server}'s "
+                      f"--curve-secret-key {key} (its {expected}): the CURVE handshake would "
+                      f"fail")
+
+    def check_connector_curve(self, service, where, data):
+        servers = {}
+        for key in CONNECTOR_TARGETS:
+            parsed = self.endpoint(data.get(key) or "")
+            if parsed and parsed[0] in self.ours:
+                servers[key] = parsed[0]
+        curve = data.get("curve")
+        if curve is None:
+            for key, server in sorted(servers.items()):
+                if server not in self.insecure:
+                    self.fail(f"service {service}: {where}: no \"curve\" key files, but {key} "
+                              f"{server} runs CURVE: the connector would get nothing through "
+                              f"(docs/security.md)")
+            return
+        if not isinstance(curve, dict):
+            self.fail(f"service {service}: {where}: curve is not an object of three key files")
+            return
+        for key, (suffix, endpoint_key) in CONNECTOR_CURVE_KEYS.items():
+            path = curve.get(key)
+            if not path or not isinstance(path, str):
+                self.fail(f"service {service}: {where}: curve.{key} is missing")
+                continue
+            self.check_key_file(service, f"{where} curve.{key}", path, suffix,
+                                client=endpoint_key is None)
+            if endpoint_key is None:
+                self.source_keys.setdefault(self.key_identity(service, path), set()).add(
+                    data.get("source"))
+            elif endpoint_key in servers:
+                self.check_server_pub(service, f"{where} curve.{key}", path,
+                                      servers[endpoint_key])
+
+    def waits_for(self, service, writer, seen=None):
+        """Whether `service` starts only after `writer` completed: it depends on `writer`
+        with service_completed_successfully, or on a service that does (any condition)."""
+        seen = set() if seen is None else seen
+        for dependency, condition in self.depends_on(self.services[service]).items():
+            if dependency == writer and condition == "service_completed_successfully":
+                return True
+            if dependency in self.services and dependency not in seen:
+                seen.add(dependency)
+                if self.waits_for(dependency, writer, seen):
+                    return True
+        return False
+
+    def check_key_writers(self):
+        for identity, sources in sorted(self.source_keys.items(), key=str):
+            if len(sources) > 1:
+                self.fail(f"sources {', '.join(sorted(map(str, sources)))} share the secret key "
+                          f"{identity[1]} (volume {identity[0]}): each needs its own, registered "
+                          f"with its own source:NAME credential")
+        for service, what, path, mount, client in self.key_uses:
+            volume = mount["source"]
+            writable = sorted(name for name in self.services
+                              if any(m["named"] and m["source"] == volume and not m["read_only"]
+                                     for m in self.mounts(name)))
+            writers = [name for name in writable if self.one_shot(name)]
+            for name in writable:
+                if name not in writers:
+                    self.fail(f"service {name}: mounts the key volume {volume} writable; mount "
+                              f"it read-only (:ro): a one-shot service makes the keys")
+            if not writers:
+                self.fail(f"service {service}: {what} {path} is in the volume {volume}, which no "
+                          f"one-shot service mounts writable: nothing makes the key")
+            for writer in writers:
+                if not self.waits_for(service, writer):
+                    self.fail(f"service {service}: reads {path} from {volume} but does not wait "
+                              f"for {writer} (depends_on: {writer}: condition: "
+                              f"service_completed_successfully)")
+                self.check_writer_script(service, what, path, writer, client)
+
+    def check_writer_script(self, service, what, path, writer, client):
+        script = self.scripts.get(writer)
+        if script is None:
+            return  # an inline command: its binaries and flags are checked, not its logic
+        calls = self.script_calls.get(writer, [])
+        where = f"service {writer}: its script"
+        if path.endswith((".key", ".pub")) and \
+                not any(name == "synchub-keygen" and "--out" in flags for name, flags in calls):
+            self.fail(f"{where} makes no key pair (synchub-keygen --out BASE), but {service} "
+                      f"reads {path} ({what})")
+        if client and not any(name == "synchub-migrate" and
+                              {"--create-credential", "--curve-public-key"} <= flags
+                              for name, flags in calls):
+            self.fail(f"{where} registers no public key (synchub-migrate --create-credential "
+                      f"ROLE --curve-public-key Z85), but {service}'s {what} {path} must be "
+                      f"registered with a credential")
+        base = os.path.basename(path).rsplit(".", 1)[0]
+        code = "\n".join(line for line in script.splitlines()
+                         if not line.lstrip().startswith("#"))
+        if not re.search(r"(?<![\w-])" + re.escape(base) + r"(?![\w-])", code):
+            self.fail(f"{where} never names {base!r}, so it does not make {path} ({service}: "
+                      f"{what})")
+
     # ---- driver -------------------------------------------------------------------------
     def run(self):
         config = self.resolved_config()
@@ -588,7 +898,9 @@ class Checker:
         self.record_external_listens()
         self.check_ports()
         self.check_health_and_dependencies()
+        self.check_server_keys()  # before the connectors, which name the servers' keys
         self.check_connector_configs()
+        self.check_key_writers()
         return self.report()
 
     def report(self):

@@ -9,6 +9,10 @@ const char* ReasonPhrase(int status) {
   switch (status) {
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 409:
@@ -23,6 +27,8 @@ const char* ReasonPhrase(int status) {
       return "Unprocessable Content";
     case 428:
       return "Precondition Required";
+    case 429:
+      return "Too Many Requests";
     case 503:
       return "Service Unavailable";
     default:

@@ -349,10 +349,20 @@ const std::vector<RouteSpec>& IngestHttpServer::Routes() {
 void IngestHttpServer::Impl::RegisterRoutes() {
   for (const RouteEntry& entry : RouteTable()) Serve(entry);
 
-  // Anything else: a problem document, not an empty 404.
+  // Anything else: a problem document, not an empty 404. Authentication comes first here too:
+  // a request cpp-httplib refuses before routing (an unknown path; a POST without
+  // Content-Length) from a caller without a valid token is answered 401, as on every route.
   server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& response) {
+      [this](const httplib::Request& request, httplib::Response& response) {
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (options.credentials != nullptr && request.path != "/healthz" &&
+            (response.status == 400 || response.status == 404 || response.status == 405)) {
+          auto who = Authenticate(request);
+          if (auto* refused = std::get_if<HttpAnswer>(&who); refused && refused->status == 401) {
+            Render(*refused, response);
+            return httplib::Server::HandlerResponse::Handled;
+          }
+        }
         HttpAnswer answer =
             response.status == 413
                 ? Problem(413, "body_too_large", "the body is over the 1 MiB limit")

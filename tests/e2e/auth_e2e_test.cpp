@@ -1,8 +1,12 @@
 // Authentication and authorization on the HTTP API (docs/security.md), end to end: a real
 // gateway with authentication on, credentials made in its database, every route called with
 // no token, a malformed, a wrong, a revoked token and a token of each role.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <map>
@@ -286,6 +290,36 @@ TEST_F(AuthE2e, ACredentialOverItsRateLimitGets429WithRetryAfter) {
   EXPECT_EQ(limited_answer.content_type, "application/problem+json");
   // Another credential has its own bucket.
   EXPECT_EQ(Call("GET", "/api/records/client", "", "CRM", port).status, 200);
+}
+
+// The status line of a raw HTTP/1.1 request `text` sent to the gateway (what curl -X POST
+// without a body sends: no Content-Length, which cpp-httplib refuses before routing).
+int RawStatus(int port, const std::string& text) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  (void)send(fd, text.data(), text.size(), 0);
+  char buffer[64] = {};
+  const ssize_t got = recv(fd, buffer, sizeof buffer - 1, 0);
+  close(fd);
+  if (got < 12) return -1;
+  return std::stoi(std::string(buffer + 9, 3));
+}
+
+TEST_F(AuthE2e, RequestsRefusedBeforeRoutingAreAuthenticatedFirstToo) {
+  // A POST without Content-Length and an unknown path, without a token: 401, not 400/404.
+  EXPECT_EQ(RawStatus(stack_->http_port,
+                      "POST /api/sources/Portal/reload HTTP/1.1\r\nHost: x\r\n\r\n"),
+            401);
+  EXPECT_EQ(Call("GET", "/api/nothing-here", "", "").status, 401);
+  // With a valid token the request's own answer comes back.
+  EXPECT_EQ(Call("GET", "/api/nothing-here", "", "reader").status, 404);
 }
 
 }  // namespace

@@ -88,6 +88,31 @@ TEST_F(TwoWayE2e, AnUpdateAndADeleteTravelAndAStoppedConnectorCatchesUp) {
             "true");
 }
 
+// A backlog of large records (a fresh-eyes finding): 48 records of 400 KB (19 MB in all, more
+// than the 16 MiB every synchub socket takes in one message) are pushed by CRM in one go and
+// wait for a stopped connector. The pusher and outbound send them in messages of about 4 MiB;
+// one message of all of them would be refused, and rebuilt and resent forever.
+TEST_F(TwoWayE2e, ABacklogOfLargeRecordsReachesAConnectorThatWasDown) {
+  connectors_["Portal"]->Stop(SIGKILL);
+  Local("CRM",
+        "INSERT INTO local_records (external_id, full_name) SELECT 'BIG-' || i, "
+        "repeat(chr(65 + i % 26), 400000) FROM generate_series(1, 48) i");
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return HubScalar("SELECT count(*) FROM canonical_record WHERE external_id LIKE 'BIG-%'") ==
+               "48";
+      },
+      std::chrono::seconds(60)));
+  StartConnector("Portal");
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] {
+        return LocalScalar("Portal",
+                           "SELECT count(*) FROM local_records WHERE external_id LIKE 'BIG-%' "
+                           "AND length(full_name) = 400000") == "48";
+      },
+      std::chrono::seconds(60)));
+}
+
 TEST_F(TwoWayE2e, APushTheHubKeepsRejectingIsParkedListedAndADeadLetter) {
   // The hub refuses an externalId over 256 bytes: every attempt fails the same way.
   const std::string key(300, 'k');

@@ -27,9 +27,9 @@ class ZmqAuthE2e : public ::testing::Test {
     crm_keys_ = GenerateCurveKeyPair();
     stranger_keys_ = GenerateCurveKeyPair();
     auto connection = stack_->db->Connect();
-    auto made = PgCredentialStore(*connection)
-                    .Create(ParseRole("source:CRM").value(), "CRM test", false,
-                            crm_keys_.public_z85, 0);
+    auto made =
+        PgCredentialStore(*connection)
+            .Create(ParseRole("source:CRM").value(), "CRM test", false, crm_keys_.public_z85, 0);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     crm_id_ = made->row.identity.credential_id;
     ingest_public_ = LoadCurvePublicKey(stack_->keys + "/ingest.pub").value();

@@ -42,6 +42,7 @@ std::optional<ParsedToken> ParseToken(std::string_view text) {
     return std::nullopt;
   }
   ParsedToken token;
+  if (text.front() == '0') return std::nullopt;  // one spelling per id: no leading zeros
   for (char c : text.substr(0, underscore)) {
     if (c < '0' || c > '9') return std::nullopt;
     token.credential_id = token.credential_id * 10 + (c - '0');

@@ -45,7 +45,8 @@ TEST(Token, MalformedTokensAreRefused) {
                                               "synchub_1_" + secret.substr(1),
                                               "other_1_" + secret,
                                               "synchub_1_" + std::string(42, 'a') + "=",
-                                              "synchub_1234567890123456789_" + secret};
+                                              "synchub_1234567890123456789_" + secret,
+                                              "synchub_01_" + secret};
   for (const std::string& text : malformed) {
     EXPECT_FALSE(ParseToken(text).has_value()) << text;
   }

@@ -22,6 +22,18 @@ void ResolverClient::Reconnect() {
   for (const auto& endpoint : options_.endpoints) socket_.connect(endpoint);
 }
 
+Status ResolverClient::RefusedReply(const v1::Status& error) {
+  // The credential this connection was admitted with is no longer active (revoked, or the
+  // key re-registered under a new credential): ZAP runs only at the handshake, so a new
+  // connection is what picks up the current credential. The request was not applied.
+  if (error.reason() == "unauthenticated") {
+    Reconnect();
+    return Status::Unavailable("the server refused this connection's credential (" +
+                               error.message() + "); reconnected, resend");
+  }
+  return Status::Internal("resolver refused the request: " + error.message());
+}
+
 StatusOr<v1::ResolverReply> ResolverClient::Call(const v1::ResolverRequest& request,
                                                  std::uint64_t request_id, int attempts) {
   const std::string payload = request.SerializeAsString();
@@ -91,9 +103,7 @@ StatusOr<v1::SubmitReply> ResolverClient::Submit(std::vector<v1::Event> events) 
   }
   auto reply = Call(request, request_id);
   if (!reply.ok()) return reply.status();
-  if (reply->has_error()) {
-    return Status::Internal("resolver refused the request: " + reply->error().message());
-  }
+  if (reply->has_error()) return RefusedReply(reply->error());
   if (!reply->has_submit() || reply->submit().results_size() != submit->events_size()) {
     return Status::Internal("malformed reply from the resolver");
   }
@@ -137,9 +147,7 @@ StatusOr<v1::OperatorWriteReply> ResolverClient::WriteAsOperator(v1::OperatorWri
   *request.mutable_operator_write() = std::move(write);
   auto reply = Call(request, request_id, /*attempts=*/1);
   if (!reply.ok()) return reply.status();
-  if (reply->has_error()) {
-    return Status::Internal("resolver refused the request: " + reply->error().message());
-  }
+  if (reply->has_error()) return RefusedReply(reply->error());
   if (!reply->has_written()) return Status::Internal("malformed reply from the resolver");
   return reply->written();
 }

@@ -65,6 +65,9 @@ class ResolverClient {
 
  private:
   void Reconnect();
+  // The status for a refused request (a ResolverReply error): kUnavailable after reconnecting
+  // when the connection's credential was refused ("unauthenticated"), else kInternal.
+  Status RefusedReply(const v1::Status& error);
   // Sends `request` and waits for its reply, resending it up to `attempts` times (0: the
   // options' attempts).
   StatusOr<v1::ResolverReply> Call(const v1::ResolverRequest& request, std::uint64_t request_id,

@@ -8,7 +8,7 @@ StatusOr<ZmqServerSecuritySetup> StartZmqServerSecurity(zmq::context_t& context,
                                                         const std::string& secret_key_file,
                                                         bool insecure,
                                                         const CredentialCache* credentials,
-                                                        ZapAdmission admit) {
+                                                        const ZapAdmission& admit) {
   ZmqServerSecuritySetup setup;
   if (insecure) return setup;
   if (secret_key_file.empty()) {

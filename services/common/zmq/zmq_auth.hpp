@@ -47,7 +47,7 @@ StatusOr<ZmqServerSecuritySetup> StartZmqServerSecurity(zmq::context_t& context,
                                                         const std::string& secret_key_file,
                                                         bool insecure,
                                                         const CredentialCache* credentials,
-                                                        ZapAdmission admit);
+                                                        const ZapAdmission& admit);
 
 // Before bind: a CURVE server in ZAP domain `domain` when security is on; the message size
 // limit (kMaxZmqMessageBytes) always.

@@ -11,13 +11,20 @@
 namespace synchub {
 namespace {
 
+// Up to 200 due rows, and no more than about 4 MiB of fields (every row that starts below
+// 4 MiB; the first always): one push is one ZeroMQ message, which the gateway's entrance
+// refuses over 16 MiB (ZMQ_MAXMSGSIZE), and a refused push would be resent as it was forever.
 constexpr const char* kDueRows = R"sql(
-SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields::text, o.retry_count,
+SELECT o.id, o.entity, o.external_id, o.op, o.version, o.fields_text, o.retry_count,
        (SELECT installation FROM synchub_connector LIMIT 1), o.event_id
-  FROM synchub_outbox o
- WHERE o.sent_at IS NULL AND NOT o.parked AND o.next_attempt_at <= now()
- ORDER BY o.id
- LIMIT 200)sql";
+  FROM (SELECT o.*, o.fields::text AS fields_text,
+               sum(octet_length(o.fields::text)) OVER (ORDER BY o.id) AS running
+          FROM synchub_outbox o
+         WHERE o.sent_at IS NULL AND NOT o.parked AND o.next_attempt_at <= now()
+         ORDER BY o.id
+         LIMIT 200) o
+ WHERE o.running - octet_length(o.fields_text) < 4194304
+ ORDER BY o.id)sql";
 constexpr const char* kMarkSent = R"sql(
 UPDATE synchub_outbox o
    SET sent_at = now(), outcome = s.outcome, duplicate = s.duplicate, changed = s.changed

@@ -89,6 +89,10 @@ void OutboundServer::SendLoadPage(const std::string& source, DeliverySession& se
     spdlog::warn("reading {}'s reverse load: {}", source, page.status().message());
     return;
   }
+  // A prefix of at most kMaxMessageRecordBytes; the page is the last only when it was short
+  // and nothing was cut.
+  const std::size_t read = page->size();
+  page->resize(PrefixWithinBytes(*page, kMaxMessageRecordBytes));
   v1::HubToConnector message;
   v1::LoadPage* out = message.mutable_load();
   for (const auto& change : *page) {
@@ -101,7 +105,7 @@ void OutboundServer::SendLoadPage(const std::string& source, DeliverySession& se
     record->set_etag(change.etag);
     record->set_record_json(change.record_json);
   }
-  out->set_last(static_cast<int>(page->size()) < kLoadPageRecords);
+  out->set_last(page->size() == read && static_cast<int>(read) < kLoadPageRecords);
   out->set_reason(load.reason);
   out->set_reset(load.reset);
   load.sent_entity = page->empty() ? load.after_entity : page->back().entity;

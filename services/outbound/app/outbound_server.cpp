@@ -181,6 +181,8 @@ void OutboundServer::Deliver(const std::string& source, DeliverySession& session
     return;
   }
   if (changes->empty()) return;
+  // A prefix of at most kMaxMessageRecordBytes: the rest goes in the next message.
+  changes->resize(PrefixWithinBytes(*changes, kMaxMessageRecordBytes));
   const OutboundPosition last = changes->back().position;
   std::vector<QueuedChange> newest = NewestPerRecord(std::move(changes).value());
   v1::HubToConnector message;

@@ -27,4 +27,24 @@ TEST(NewestPerRecord, KeepsTheHighestEtagOfEachRecordInPositionOrder) {
 }
 
 }  // namespace
+TEST(PrefixWithinBytes, CutsAtTheCapButAlwaysSendsOne) {
+  auto of = [](std::vector<std::size_t> sizes) {
+    std::vector<QueuedChange> changes;
+    for (std::size_t size : sizes) {
+      QueuedChange change;
+      change.record_json = std::string(size, 'x');
+      changes.push_back(change);
+    }
+    return changes;
+  };
+  EXPECT_EQ(PrefixWithinBytes(of({}), 10), 0u);
+  EXPECT_EQ(PrefixWithinBytes(of({4, 4, 4}), 10), 2u);
+  EXPECT_EQ(PrefixWithinBytes(of({4, 6, 4}), 10), 2u);
+  EXPECT_EQ(PrefixWithinBytes(of({4, 4, 2}), 10), 3u);
+  EXPECT_EQ(PrefixWithinBytes(of({11, 1}), 10), 1u);
+  // 235 records of about 320 KiB (a fresh-eyes test's 75 MiB Deliver) go in 4 MiB messages.
+  EXPECT_EQ(PrefixWithinBytes(of(std::vector<std::size_t>(235, 320 << 10)), kMaxMessageRecordBytes),
+            12u);
+}
+
 }  // namespace synchub

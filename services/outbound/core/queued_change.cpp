@@ -23,4 +23,13 @@ std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes) {
   return newest;
 }
 
+std::size_t PrefixWithinBytes(const std::vector<QueuedChange>& changes, std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    bytes += changes[i].record_json.size();
+    if (bytes > max_bytes) return i == 0 ? 1 : i;
+  }
+  return changes.size();
+}
+
 }  // namespace synchub

@@ -35,4 +35,15 @@ struct QueuedChange {
 // for a target, only the newest needs to travel.
 std::vector<QueuedChange> NewestPerRecord(std::vector<QueuedChange> changes);
 
+// The most record bytes one Deliver or LoadPage carries: far below the connectors' 16 MiB
+// message limit (kMaxZmqMessageBytes), so that a backlog of large records (each up to the
+// gateway's 1 MiB) travels in several messages instead of one that the connector's socket
+// refuses, which would end the session and rebuild the same message forever.
+inline constexpr std::size_t kMaxMessageRecordBytes = std::size_t{4} << 20;
+
+// How many changes, from the front of `changes`, fit in `max_bytes` of record_json: the
+// longest such prefix, and at least one when `changes` is not empty (a record larger than the
+// cap still travels, alone). Pure.
+std::size_t PrefixWithinBytes(const std::vector<QueuedChange>& changes, std::size_t max_bytes);
+
 }  // namespace synchub

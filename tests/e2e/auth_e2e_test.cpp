@@ -314,9 +314,9 @@ int RawStatus(int port, const std::string& text) {
 
 TEST_F(AuthE2e, RequestsRefusedBeforeRoutingAreAuthenticatedFirstToo) {
   // A POST without Content-Length and an unknown path, without a token: 401, not 400/404.
-  EXPECT_EQ(RawStatus(stack_->http_port,
-                      "POST /api/sources/Portal/reload HTTP/1.1\r\nHost: x\r\n\r\n"),
-            401);
+  EXPECT_EQ(
+      RawStatus(stack_->http_port, "POST /api/sources/Portal/reload HTTP/1.1\r\nHost: x\r\n\r\n"),
+      401);
   EXPECT_EQ(Call("GET", "/api/nothing-here", "", "").status, 401);
   // With a valid token the request's own answer comes back.
   EXPECT_EQ(Call("GET", "/api/nothing-here", "", "reader").status, 404);

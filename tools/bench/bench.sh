@@ -172,6 +172,10 @@ PY
 latency_idle="$(lat "$OUT/latency_idle.json")"
 latency_busy="$(lat "$OUT/latency_busy.json")"
 
+info "bench: the cost of authentication (tools/bench/auth_bench.sh)"
+bash "$ROOT/tools/bench/auth_bench.sh" "$ROOT" "$BUILD" >"$OUT/auth.md" 2>"$OUT/auth.err" ||
+  echo "(the authentication benchmark failed: $(tail -1 "$OUT/auth.err"))" >"$OUT/auth.md"
+
 info "bench: convergence simulation, a long run (10 seeds x 100,000 steps)"
 sim_line="$(SYNCHUB_SIM_SEEDS=10 SYNCHUB_SIM_STEPS=100000 \
   "$BUILD/services/connector/synchub_connector_core_test" --gtest_filter='ConvergenceSimulation.*' |
@@ -199,6 +203,12 @@ mem="$(free -g | awk '/Mem:/ {print $2}')"
   echo "Submit-to-acknowledgement p99 of the last run: ${p99} ms. Verification run: ${verified}."
   echo
   cat "$OUT/attach.md"
+  echo
+  echo "Authentication's cost (issue 15; tools/bench/auth_bench.sh: a gateway and resolver with"
+  echo "\`--insecure\` and a pair as shipped, bearer tokens and CURVE, on one durable database,"
+  echo "measured alternately, $RUNS runs of ${SECONDS_PER_RUN} s each; the rate limit off):"
+  echo
+  cat "$OUT/auth.md"
   echo
   echo "syncload's standard scenarios (one run of ${SECONDS_PER_RUN} s each, in this order, on the same database):"
   echo

@@ -46,7 +46,8 @@ class ZmqAuthE2e : public ::testing::Test {
   }
 
   // A client of the gateway's entrance (or of `endpoint`) with `curve` (nullopt: plain).
-  static ResolverClient Client(std::optional<CurveClientKeys> curve, std::string endpoint = "") {
+  static ResolverClient Client(std::optional<CurveClientKeys> curve,
+                               const std::string& endpoint = "") {
     ResolverClientOptions options;
     options.endpoints = {endpoint.empty() ? stack_->zmq_endpoint : endpoint};
     options.timeout = std::chrono::milliseconds(1500);

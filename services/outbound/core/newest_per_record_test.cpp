@@ -28,7 +28,7 @@ TEST(NewestPerRecord, KeepsTheHighestEtagOfEachRecordInPositionOrder) {
 
 }  // namespace
 TEST(PrefixWithinBytes, CutsAtTheCapButAlwaysSendsOne) {
-  auto of = [](std::vector<std::size_t> sizes) {
+  auto of = [](const std::vector<std::size_t>& sizes) {
     std::vector<QueuedChange> changes;
     for (std::size_t size : sizes) {
       QueuedChange change;

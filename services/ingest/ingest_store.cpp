@@ -164,7 +164,7 @@ StatusOr<RecordHistory> PgIngestStore::GetHistory(const std::string& entity,
                                                   const std::string& external_id) {
   try {
     pqxx::read_transaction tx(connection_);
-    RecordHistory history{entity, external_id, {}};
+    RecordHistory history{entity, external_id, {}, std::nullopt};
     for (const auto& row : tx.exec_params(ingest_sql::kHistory, entity, external_id)) {
       history.entries.push_back(HistoryEntry{
           row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
@@ -173,7 +173,11 @@ StatusOr<RecordHistory> PgIngestStore::GetHistory(const std::string& entity,
           ValueOrNull<std::string>(row[8]), ParseOrNull(row[9]), ParseOrNull(row[10]),
           ValueOrNull<std::int64_t>(row[11]), ValueOrNull<std::string>(row[12])});
     }
-    if (history.entries.empty()) {
+    for (const auto& row : tx.exec_params(ingest_sql::kHistoryCheckpoint, entity, external_id)) {
+      history.truncated = HistoryTruncation{row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                                            ParseOrNull(row[2])};
+    }
+    if (history.entries.empty() && !history.truncated) {
       return Status::NotFound("no history for " + entity + "/" + external_id);
     }
     return history;

@@ -54,6 +54,13 @@ SELECT seq, event_id, source, version, outcome, changed, etag_before, etag_after
           FROM credential c WHERE c.id = resolution_log.credential_id)
   FROM resolution_log WHERE entity = $1 AND external_id = $2 ORDER BY seq)sql";
 
+// Where retention cut a record's log (sql/008_log_retention.sql): the last dropped event and
+// the record after it.
+inline constexpr const char* kHistoryCheckpoint = R"sql(
+SELECT seq, to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       record::text
+  FROM record_checkpoint WHERE entity = $1 AND external_id = $2)sql";
+
 // The columns ConflictFromRow reads, in order.
 inline constexpr const char* kConflictColumns = R"sql(
 SELECT id, event_id, entity, external_id, status, resolution,

@@ -183,7 +183,15 @@ int Run(const Options& options) {
   }
   bool verified_ok = true;
   if (options.verify) {
+    // The database may still be recovering from a fault the run rode out (a restart): wait
+    // for it up to a minute before giving up on the verification.
     auto connection = ConnectPg(PgConninfoFrom(options.db));
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!connection.ok() && connection.status().code() == StatusCode::kUnavailable &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      connection = ConnectPg(PgConninfoFrom(options.db));
+    }
     if (!connection.ok()) {
       std::fprintf(stderr, "syncload: %s\n", connection.status().message().c_str());
       return 2;

@@ -68,6 +68,56 @@ TEST(Migrations, CreatesEveryHubTable) {
   }
 }
 
+// Migration 8 partitions a log that already holds rows: they stay, in the first partition,
+// the views read the partitioned table, and seq goes on from where it was.
+TEST(Migrations, PartitioningTheLogKeepsItsRowsViewsAndSequence) {
+  TestDatabase db(/*migrate=*/false);
+  auto connection = db.Connect();
+  std::vector<Migration> before_8;
+  for (const auto& migration : BundledMigrations()) {
+    if (migration.version < 8) before_8.push_back(migration);
+  }
+  ASSERT_TRUE(ApplyMigrations(*connection, before_8).ok());
+  {
+    pqxx::work tx(*connection);
+    for (int i = 1; i <= 3; ++i) {
+      tx.exec(
+          "INSERT INTO resolution_log (event_id, entity, external_id, source, version, event,"
+          " outcome, changed, etag_after, record_after, targets) VALUES ('e" +
+          std::to_string(i) + "', 'client', 'K" + std::to_string(i) +
+          "', 'CRM', 1, '{}', 'NEW_RECORD', true, 1, '{\"version\":1}', '{ERP}')");
+    }
+    tx.commit();
+  }
+  auto applied = ApplyMigrations(*connection, BundledMigrations());
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Count(*connection, "SELECT count(*) FROM resolution_log"), 3);
+  EXPECT_EQ(Count(*connection, "SELECT count(*) FROM resolution_log_0"), 3);
+  EXPECT_EQ(Count(*connection, "SELECT count(*) FROM outbound_change WHERE target_source = 'ERP'"),
+            3);
+  EXPECT_EQ(Count(*connection, "SELECT count(*) FROM dbo.outboundchanges"), 3);
+  EXPECT_EQ(Count(*connection,
+                  "SELECT count(*) FROM log_partition WHERE name = 'resolution_log_0'"
+                  " AND seq_to = 4"),
+            1);
+  // Every view that read the old table reads the partitioned one.
+  EXPECT_EQ(Count(*connection,
+                  "SELECT count(*) FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid "
+                  "WHERE d.refobjid = 'resolution_log_0'::regclass"),
+            0);
+  {
+    pqxx::work tx(*connection);
+    tx.exec(
+        "CREATE TABLE resolution_log_4 PARTITION OF resolution_log FOR VALUES FROM (4) TO (10)");
+    EXPECT_EQ(tx.exec1("INSERT INTO resolution_log (event_id, entity, external_id, source, version,"
+                       " event, outcome, changed) VALUES ('e4', 'client', 'K4', 'CRM', 1, '{}',"
+                       " 'STALE_SKIP', false) RETURNING seq")[0]
+                  .as<int>(),
+              4);
+    tx.commit();
+  }
+}
+
 TEST(Migrations, RefusesAMigrationWhoseTextChangedAfterItWasApplied) {
   TestDatabase db;
   auto connection = db.Connect();

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 
 namespace synchub {
 
@@ -15,6 +16,12 @@ Status StatusFromPgException(const std::exception& error, std::string_view what)
     const std::string state = sql->sqlstate();
     if (state == "40001" || state == "40P01" || state == "23505") {
       return Status::Aborted(std::move(message));
+    }
+    // A row past the resolution log's last partition (sql/008_log_retention.sql): the log's
+    // maintenance has not created the next one yet. Transient: the batch is retried.
+    if (state == "23514" &&
+        std::string_view(error.what()).find("no partition of relation") != std::string_view::npos) {
+      return Status::Unavailable(std::move(message));
     }
     if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0) {
       return Status::InvalidArgument("", "database_rejected", std::move(message));

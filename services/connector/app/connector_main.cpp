@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/core/duration.hpp"
 #include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"

@@ -69,10 +69,6 @@ std::string ColumnTypeWarning(const std::string& table, const std::string& colum
 // operator, which the capture trigger needs to see what an update changed: use jsonb).
 bool ColumnTypeUnsupported(const std::string& type);
 
-// Parses a duration for --reconcile-every: "90" or "90s" (seconds), "10m", "2h". nullopt for
-// anything else, zero, or more than 12 characters.
-std::optional<std::chrono::seconds> ParseDuration(const std::string& text);
-
 // The SQL below lives in connector_sql.cpp.
 
 // The idempotent set-up SQL: the outbox and state tables (synchub_outbox, synchub_applied,

@@ -56,9 +56,15 @@ Json HistoryJson(const RecordHistory& history) {
                 {"credentialId", OrNull(entry.credential_id)},
                 {"credential", OrNull(entry.credential)}};
   });
-  return Json{{"entity", history.entity},
-              {"externalId", history.external_id},
-              {"history", std::move(entries)}};
+  Json out{{"entity", history.entity},
+           {"externalId", history.external_id},
+           {"history", std::move(entries)}};
+  if (history.truncated) {
+    out["truncated"] = Json{{"throughSeq", history.truncated->seq},
+                            {"resolvedAt", history.truncated->resolved_at},
+                            {"recordAfter", history.truncated->record}};
+  }
+  return out;
 }
 
 Json ConflictJson(const ConflictRow& conflict) {

@@ -23,7 +23,9 @@ Json RecordPageJson(const RecordPage& page);
 Json RangeChecksumsJson(const std::vector<RangeChecksum>& ranges);
 
 // {"entity","externalId","history":[{"seq","eventId","source","version","outcome","changed",
-// "etagBefore","etagAfter","resolvedAt","event","recordAfter"}, ...]}.
+// "etagBefore","etagAfter","resolvedAt","event","recordAfter"}, ...]}, with
+// "truncated":{"throughSeq","resolvedAt","recordAfter"} when retention dropped the record's
+// older events (the record after the last dropped one; docs/design.md, "Log retention").
 Json HistoryJson(const RecordHistory& history);
 
 // {"id","eventId","entity","externalId","status","resolution","createdAt","resolvedAt",

@@ -51,7 +51,7 @@ TEST(RangeChecksumsJson, WritesTheChecksumAsADecimalStringAndUpToNullForTheEnd) 
 }
 
 TEST(HistoryJson, WritesEveryEntryWithNullsForAbsentValues) {
-  RecordHistory history{"client", "K-1", {}};
+  RecordHistory history{"client", "K-1", {}, std::nullopt};
   history.entries.push_back(HistoryEntry{
       1, "e-1", "crm", 1, "NEW_RECORD", true, std::nullopt, 1, "2024-01-02T03:04:05.678Z",
       ParseStoredJson(R"({"fields":{"x":1e-3}})"), Json(), 12, "source:crm"});
@@ -61,6 +61,16 @@ TEST(HistoryJson, WritesEveryEntryWithNullsForAbsentValues) {
       R"("credential":"source:crm","credentialId":12,"etagAfter":1,"etagBefore":null,"event":{"fields":{"x":0.001}},"eventId":"e-1",)"
       R"("outcome":"NEW_RECORD","recordAfter":null,"resolvedAt":"2024-01-02T03:04:05.678Z",)"
       R"("seq":1,"source":"crm","version":1}]})");
+}
+
+TEST(HistoryJson, SaysWhereRetentionCutTheLog) {
+  RecordHistory history{"client", "K-1", {}, std::nullopt};
+  history.truncated =
+      HistoryTruncation{41, "2024-01-02T03:04:05.678Z", ParseStoredJson(R"({"version":3})")};
+  EXPECT_EQ(JsonText(HistoryJson(history)),
+            R"({"entity":"client","externalId":"K-1","history":[],)"
+            R"("truncated":{"recordAfter":{"version":3},"resolvedAt":"2024-01-02T03:04:05.678Z",)"
+            R"("throughSeq":41}})");
 }
 
 ConflictRow Conflict() {

@@ -56,11 +56,21 @@ struct HistoryEntry {
   std::optional<std::string> credential;
 };
 
-// A record's resolution log, oldest first. Never empty when returned by the store.
+// Where the retention policy cut a record's log (table record_checkpoint): every event up to
+// `seq` was dropped; `record` is the record after it (null: none existed).
+struct HistoryTruncation {
+  std::int64_t seq = 0;
+  std::string resolved_at;  // of that event, UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ"
+  Json record;
+};
+
+// A record's resolution log, oldest first. Never both empty and untruncated when returned by
+// the store.
 struct RecordHistory {
   std::string entity;
   std::string external_id;
   std::vector<HistoryEntry> entries;
+  std::optional<HistoryTruncation> truncated;
 };
 
 // One row of conflict_log. Times are UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ".

@@ -305,6 +305,11 @@ std::string FormatRecordList(const Json& body) {
 std::string FormatHistory(const Json& body) {
   const Json& history = Items(body, "history");
   std::string out = "history of " + RecordKey(body) + "\n\n";
+  if (const Json* truncated = Member(body, "truncated"); truncated && truncated->is_object()) {
+    out += "earlier events dropped by the log's retention, through seq " +
+           Text(*truncated, "throughSeq") + " (" + Text(*truncated, "resolvedAt") +
+           "); the record then: " + Text(*truncated, "recordAfter") + "\n\n";
+  }
   if (history.empty()) return out + "no resolutions\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& entry : history) {

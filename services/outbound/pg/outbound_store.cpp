@@ -34,10 +34,13 @@ SELECT xid::text, seq, load_xid IS NOT NULL, coalesce(load_xid::text, '0'),
        reload_requested
   FROM outbound_cursor WHERE target_source = $1)sql";
 
+// A change below the log's oldest partition was dropped by retention (sql/008_log_retention.sql)
+// after every source within the lag cap acknowledged it: the log held it.
 constexpr const char* kLogHolds = R"sql(
 SELECT EXISTS (SELECT 1 FROM resolution_log
                 WHERE seq = $1 AND entity = $2 AND external_id = $3
-                  AND coalesce(etag_after, 0) = $4))sql";
+                  AND coalesce(etag_after, 0) = $4)
+    OR $1 < (SELECT coalesce(min(seq_from), 0) FROM log_partition))sql";
 
 constexpr const char* kStartLoad = R"sql(
 INSERT INTO outbound_cursor (target_source, load_xid, load_after_entity, load_after_key,

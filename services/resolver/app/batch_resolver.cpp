@@ -73,7 +73,10 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       fresh_index[i] = fresh.size();
       fresh.push_back(item.event);
       attempts.push_back(item.prior_attempts);
-      if (item.prior_attempts == 0) new_keys.emplace_back(keyed[i].key, keyed[i].digest);
+      // A key kept already (a replayed dead letter) keeps its first digest.
+      if (item.prior_attempts == 0 && known->digests.count(keyed[i].key) == 0) {
+        new_keys.emplace_back(keyed[i].key, keyed[i].digest);
+      }
     }
     std::vector<EventResult> fresh_results;
     if (!fresh.empty()) {
@@ -95,7 +98,14 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       }
       if (!written.ok()) return written.status();
       fresh_results = std::move(written).value();
-      if (Status kept = tx.InsertKeys(new_keys); !kept.ok()) return kept;
+      auto kept = tx.InsertKeys(new_keys);
+      if (!kept.ok()) return kept.status();
+      if (*kept != new_keys.size()) {
+        // Another transaction decided one of these events meanwhile (the same key submitted
+        // twice at once): this attempt rolls back and the next answers it as a duplicate.
+        last = Status::Aborted("an event was decided concurrently");
+        continue;
+      }
     }
     Status committed = tx.Commit();
     if (committed.code() == StatusCode::kAborted) {
@@ -141,7 +151,7 @@ StatusOr<EventResult> BatchResolver::DeadLetter(const WorkItem& item, DeadLetter
     if (!id.ok()) return id.status();
     if (item.prior_attempts > 0) {
       if (Status removed = tx.DeleteDeferred({KeyOf(item.event)}); !removed.ok()) return removed;
-    } else if (Status kept = tx.InsertKeys({{KeyOf(item.event), EventDigest(item.event)}});
+    } else if (Status kept = tx.InsertKeys({{KeyOf(item.event), EventDigest(item.event)}}).status();
                !kept.ok()) {
       return kept;
     }

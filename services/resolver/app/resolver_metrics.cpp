@@ -50,7 +50,33 @@ ResolverMetrics::ResolverMetrics()
                        .Name("synchub_resolver_idempotency_keys_pruned_total")
                        .Help("Idempotency keys forgotten past the idempotency window")
                        .Register(*registry_)
-                       .Add({})) {}
+                       .Add({})),
+      log_partitions_(prometheus::BuildGauge()
+                          .Name("synchub_resolver_log_partitions")
+                          .Help("Partitions of the resolution log (after the last retention run)")
+                          .Register(*registry_)
+                          .Add({})),
+      log_bytes_(prometheus::BuildGauge()
+                     .Name("synchub_resolver_log_bytes")
+                     .Help("Bytes of the resolution log, indexes included (last retention run)")
+                     .Register(*registry_)
+                     .Add({})),
+      log_events_dropped_(prometheus::BuildCounter()
+                              .Name("synchub_resolver_log_events_dropped_total")
+                              .Help("Resolution-log events dropped by the retention policy")
+                              .Register(*registry_)
+                              .Add({})),
+      log_reloads_(prometheus::BuildCounter()
+                       .Name("synchub_resolver_log_lag_cap_reloads_total")
+                       .Help("Sources marked for a reverse load because retention dropped "
+                             "changes they had not acknowledged (past the lag cap)")
+                       .Register(*registry_)
+                       .Add({})),
+      maintenance_failures_(prometheus::BuildCounter()
+                                .Name("synchub_resolver_log_maintenance_failures_total")
+                                .Help("Log maintenance runs (partitions, retention) that failed")
+                                .Register(*registry_)
+                                .Add({})) {}
 
 void ResolverMetrics::Answered(const std::string& outcome, int events) {
   events_.Add({{"outcome", outcome}}).Increment(events);
@@ -80,5 +106,15 @@ void ResolverMetrics::DatabaseReconnected() { reconnects_.Increment(); }
 void ResolverMetrics::KeysPruned(std::int64_t count) {
   keys_pruned_.Increment(static_cast<double>(count));
 }
+
+void ResolverMetrics::LogRetention(int partitions, std::int64_t bytes, std::int64_t dropped,
+                                   std::size_t reloads) {
+  log_partitions_.Set(partitions);
+  log_bytes_.Set(static_cast<double>(bytes));
+  log_events_dropped_.Increment(static_cast<double>(dropped));
+  log_reloads_.Increment(static_cast<double>(reloads));
+}
+
+void ResolverMetrics::MaintenanceFailed() { maintenance_failures_.Increment(); }
 
 }  // namespace synchub

@@ -14,6 +14,12 @@
 //                                                   (they answer UNAVAILABLE at once)
 //   synchub_resolver_database_reconnects_total      database connections (re)opened by workers
 //   synchub_resolver_idempotency_keys_pruned_total  keys forgotten past --idempotency-window
+//   synchub_resolver_log_partitions                 partitions of the resolution log
+//   synchub_resolver_log_bytes                      its bytes, indexes included
+//   synchub_resolver_log_events_dropped_total       events dropped by the retention policy
+//   synchub_resolver_log_lag_cap_reloads_total      sources reloaded: changes they had not
+//                                                   acknowledged were dropped (past --lag-cap)
+//   synchub_resolver_log_maintenance_failures_total maintenance runs that failed
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -44,6 +50,9 @@ class ResolverMetrics {
   void WorkerDisconnected(int delta);
   void DatabaseReconnected();
   void KeysPruned(std::int64_t count);
+  // After a retention run: the log's partitions and bytes now, events dropped, sources reloaded.
+  void LogRetention(int partitions, std::int64_t bytes, std::int64_t dropped, std::size_t reloads);
+  void MaintenanceFailed();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -58,6 +67,11 @@ class ResolverMetrics {
   prometheus::Gauge& workers_disconnected_;
   prometheus::Counter& reconnects_;
   prometheus::Counter& keys_pruned_;
+  prometheus::Gauge& log_partitions_;
+  prometheus::Gauge& log_bytes_;
+  prometheus::Counter& log_events_dropped_;
+  prometheus::Counter& log_reloads_;
+  prometheus::Counter& maintenance_failures_;
 };
 
 }  // namespace synchub

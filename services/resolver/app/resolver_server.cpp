@@ -13,6 +13,7 @@
 #include "common/pg/connection.hpp"
 #include "common/pg/migrations.hpp"
 #include "common/runtime/event_ids.hpp"
+#include "common/runtime/pause.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "common/zmq/poll.hpp"
 #include "resolver/app/request_router.hpp"
@@ -61,6 +62,11 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
   if (!connection.ok()) return connection.status();
   if (Status schema = CheckSchemaCurrent(**connection, BundledMigrations()); !schema.ok()) {
     return schema;
+  }
+  // The log's next partition before the first write (the maintenance thread keeps it so).
+  if (auto created = PgLogMaintenance(**connection, options.log_maintenance).EnsurePartitions();
+      !created.ok()) {
+    spdlog::warn("log maintenance: {}", created.status().message());
   }
   auto catalog = CatalogCache::Start(options.conninfo, options.catalog_refresh);
   if (!catalog.ok()) return catalog.status();
@@ -112,6 +118,7 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
     server->threads_.emplace_back([s = server.get(), i] { s->WorkerLoop(i); });
   }
   server->threads_.emplace_back([s = server.get()] { s->DeferredLoop(); });
+  server->threads_.emplace_back([s = server.get()] { s->MaintenanceLoop(); });
   return server;
 }
 
@@ -590,6 +597,64 @@ void ResolverServer::DeferredLoop() {
       spdlog::warn("deferred scheduler: {}", error.what());
       connection.reset();
       std::this_thread::sleep_for(backoff.Failed(JitterDraw()).value_or(std::chrono::seconds(1)));
+    }
+  }
+}
+
+void ResolverServer::MaintenanceLoop() {
+  constexpr auto kEnsureEvery = std::chrono::seconds(1);
+  std::unique_ptr<pqxx::connection> connection;
+  auto next_retention = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!stopping_) {
+    try {
+      if (!connection || !connection->is_open()) {
+        connection = ConnectPgWithRetry(options_.conninfo, stopping_);
+        if (!connection) return;
+        // A retention run reads whole partitions: no statement timeout; DDL waits for its
+        // locks at most LogMaintenanceOptions::lock_timeout_ms.
+        if (Status set = SetSessionTimeouts(*connection, 0, 0); !set.ok()) {
+          throw std::runtime_error(set.message());
+        }
+      }
+      PgLogMaintenance maintenance(*connection, options_.log_maintenance);
+      auto created = maintenance.EnsurePartitions();
+      if (!created.ok()) {
+        metrics_.MaintenanceFailed();
+        spdlog::warn("log maintenance: {}", created.status().message());
+      } else {
+        for (const auto& name : *created) spdlog::info("log maintenance: created {}", name);
+      }
+      if (options_.retention_every.count() > 0 &&
+          std::chrono::steady_clock::now() >= next_retention) {
+        next_retention = std::chrono::steady_clock::now() + options_.retention_every;
+        auto report = maintenance.ApplyRetention();
+        if (!report.ok()) {
+          metrics_.MaintenanceFailed();
+          spdlog::warn("log retention: {}", report.status().message());
+        } else {
+          std::int64_t dropped = 0;
+          std::size_t reloads = 0;
+          for (const auto& drop : report->dropped) {
+            dropped += drop.events;
+            reloads += drop.reloaded.size();
+            spdlog::info("log retention: dropped {} (seq {} to {}, {} events, {})", drop.name,
+                         drop.seq_from, drop.seq_to - 1, drop.events, drop.reason);
+            for (const auto& source : drop.reloaded) {
+              spdlog::warn(
+                  "log retention: {} had not acknowledged changes older than the lag cap in "
+                  "{}: marked for a reverse load",
+                  source, drop.name);
+            }
+          }
+          metrics_.LogRetention(report->partitions, report->log_bytes, dropped, reloads);
+        }
+      }
+      PauseUnlessStopped(kEnsureEvery, stopping_);
+    } catch (const std::exception& error) {
+      metrics_.MaintenanceFailed();
+      spdlog::warn("log maintenance: {}", error.what());
+      connection.reset();
+      PauseUnlessStopped(kEnsureEvery, stopping_);
     }
   }
 }

@@ -26,6 +26,7 @@
 #include "resolver/app/batch_resolver.hpp"
 #include "resolver/app/dead_letter_publisher.hpp"
 #include "resolver/app/resolver_metrics.hpp"
+#include "resolver/pg/log_maintenance.hpp"
 #include "synchub/v1/resolver.pb.h"
 
 namespace synchub {
@@ -50,6 +51,12 @@ struct ResolverServerOptions {
   // section 4): a resend within it is answered as a duplicate, a reuse with other content is
   // refused. Older keys are forgotten by the deferred scheduler's thread, hourly.
   std::chrono::hours idempotency_window{24 * 7};
+  // The resolution log's partitions and retention (docs/design.md, "Log retention"): a
+  // maintenance thread keeps a whole partition ahead of the log's sequence (checked every
+  // second) and applies the retention policy every `retention_every` (0: never; run
+  // synchub-maintain on a schedule instead).
+  LogMaintenanceOptions log_maintenance;
+  std::chrono::seconds retention_every{60};
   // ZeroMQ security (docs/security.md): the server key pair of both sockets (CURVE; the
   // resolver socket admits service credentials only, the dead-letter feed readers, operators
   // and services), unless `insecure`. Neither set: Start fails (kFailedPrecondition).
@@ -88,6 +95,8 @@ class ResolverServer {
   // A new connection with the session timeouts of the options.
   StatusOr<std::unique_ptr<pqxx::connection>> OpenConnection() const;
   void DeferredLoop();
+  // Creates the log's partitions ahead and applies its retention (PgLogMaintenance).
+  void MaintenanceLoop();
   // Forgets idempotency keys older than options_.idempotency_window, in chunks.
   void PruneIdempotencyKeys(pqxx::connection& connection);
 

@@ -12,8 +12,10 @@ class EverythingLive final : public DependencyOracle {
 
 }  // namespace
 
-RecordReplay ReplayRecordLog(const std::vector<LoggedResolution>& log, const Catalog& catalog) {
+RecordReplay ReplayRecordLog(const std::vector<LoggedResolution>& log, const Catalog& catalog,
+                             std::optional<CanonicalRecord> start) {
   RecordReplay replay;
+  replay.final_record = std::move(start);
   EverythingLive live;
   for (const auto& logged : log) {
     const CanonicalRecord* current = replay.final_record ? &*replay.final_record : nullptr;

@@ -29,8 +29,10 @@ struct RecordReplay {
 };
 
 // Replays `log` (one record's rows, in seq order) one event at a time through the ladder with
-// `catalog`, starting from no record, and compares each outcome and record with the log.
-// Dependencies count as met (the log holds only events that passed rung 0).
-RecordReplay ReplayRecordLog(const std::vector<LoggedResolution>& log, const Catalog& catalog);
+// `catalog`, starting from `start` (the record's checkpoint where retention cut its log,
+// record_checkpoint; nullopt: no record, the log is whole), and compares each outcome and
+// record with the log. Dependencies count as met (the log holds only events that passed rung 0).
+RecordReplay ReplayRecordLog(const std::vector<LoggedResolution>& log, const Catalog& catalog,
+                             std::optional<CanonicalRecord> start = std::nullopt);
 
 }  // namespace synchub

@@ -38,6 +38,22 @@ TEST(ReplayRecordLog, ATrueLogReplaysWithoutMismatch) {
   EXPECT_EQ(replay.final_record->fields.at("b"), 1);
 }
 
+// Retention cut the log after the first three events: the replay of the rest starts from the
+// record after the third (its checkpoint) and reproduces the rest.
+TEST(ReplayRecordLog, ATruncatedLogReplaysFromItsCheckpoint) {
+  const auto log = LogOf(kEvents);
+  const std::vector<LoggedResolution> tail(log.begin() + 3, log.end());
+  auto checkpoint = RecordFromJson(log[2].record_after);
+  ASSERT_TRUE(checkpoint.ok());
+  auto replay = ReplayRecordLog(tail, Catalog::Demo(), *checkpoint);
+  EXPECT_TRUE(replay.mismatches.empty());
+  ASSERT_TRUE(replay.final_record.has_value());
+  EXPECT_EQ(replay.final_record->fields.at("a"), 2);
+  EXPECT_EQ(replay.final_record->version, 2);
+  // Without the checkpoint the tail does not replay: the first kept event meets no record.
+  EXPECT_FALSE(ReplayRecordLog(tail, Catalog::Demo()).mismatches.empty());
+}
+
 TEST(ReplayRecordLog, ReportsAWrongOutcome) {
   auto log = LogOf(kEvents);
   log[1].outcome = "STALE_SKIP";

@@ -165,17 +165,18 @@ StatusOr<PgHubTransaction::KnownEvents> PgHubTransaction::FindKnown(
   }
 }
 
-Status PgHubTransaction::InsertKeys(const std::vector<std::pair<EventKey, std::string>>& digests) {
+StatusOr<std::size_t> PgHubTransaction::InsertKeys(
+    const std::vector<std::pair<EventKey, std::string>>& digests) {
   if (!tx_) return begun_;
-  if (digests.empty()) return Status::Ok();
+  if (digests.empty()) return std::size_t{0};
   try {
     Json rows = Json::array();
     for (const auto& [key, digest] : digests) {
       rows.push_back(
           {{"source", key.first}, {"event_id", key.second}, {"digest", DigestHex(digest)}});
     }
-    tx_->exec_prepared("kInsertKeys", JsonText(rows));
-    return Status::Ok();
+    return static_cast<std::size_t>(
+        tx_->exec_prepared("kInsertKeys", JsonText(rows)).affected_rows());
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "keeping idempotency keys");
   }

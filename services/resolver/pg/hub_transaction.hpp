@@ -57,8 +57,8 @@ class PgHubTransaction {
                                   const std::set<EventKey>& reruns);
 
   // Keeps the idempotency key of each event with its digest (EventDigest). A key kept
-  // already keeps its first digest.
-  Status InsertKeys(const std::vector<std::pair<EventKey, std::string>>& digests);
+  // already keeps its first digest. Returns how many keys were new.
+  StatusOr<std::size_t> InsertKeys(const std::vector<std::pair<EventKey, std::string>>& digests);
 
   // Records a refused reuse of `event`'s key: what was sent, the digest kept with the key and
   // the refused event's digest (both raw, 32 bytes).

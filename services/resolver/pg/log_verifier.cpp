@@ -1,9 +1,11 @@
 #include "resolver/pg/log_verifier.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/core/event_parse.hpp"
+#include "common/core/record.hpp"
 #include "common/pg/pg_errors.hpp"
 #include "resolver/core/log_replay.hpp"
 
@@ -24,6 +26,15 @@ SELECT r.seq, r.event::text, r.outcome, r.record_after::text
 
 constexpr const char* kLogOfAll = R"sql(
 SELECT seq, event::text, outcome, record_after::text FROM resolution_log ORDER BY seq)sql";
+
+// Where retention cut a record's log: its state after the last dropped event.
+constexpr const char* kCheckpointsOfKeys = R"sql(
+SELECT c.entity, c.external_id, c.seq, c.record::text
+  FROM record_checkpoint c
+  JOIN jsonb_to_recordset($1::jsonb) AS k(entity text, external_id text) USING (entity, external_id))sql";
+
+constexpr const char* kCheckpointsOfAll = R"sql(
+SELECT entity, external_id, seq, record::text FROM record_checkpoint)sql";
 
 constexpr const char* kRecord = R"sql(
 SELECT fields::text, provenance::text, version, last_source, field_versions::text
@@ -66,17 +77,40 @@ StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, cons
         logs[key].push_back(std::move(logged));
       }
     };
+    // A record whose log retention cut replays from its checkpoint (sql/008_log_retention.sql).
+    std::map<RecordKey, std::optional<CanonicalRecord>> starts;
+    auto add_checkpoints = [&](const pqxx::result& rows) {
+      for (const auto& row : rows) {
+        RecordKey key(row[0].as<std::string>(), row[1].as<std::string>());
+        std::optional<CanonicalRecord> start;
+        if (!row[3].is_null()) {
+          auto record = RecordFromJson(ParseStoredJson(row[3].as<std::string>()));
+          if (!record.ok()) {
+            report.mismatches.push_back(key.second +
+                                        ": unreadable checkpoint: " + record.status().message());
+            continue;
+          }
+          start = std::move(record).value();
+        }
+        starts[key] = std::move(start);
+        logs[key];  // replayed (and compared) even when no event is left after it
+      }
+    };
     if (keys.empty()) {
       add_rows(tx.exec(kLogOfAll));
+      add_checkpoints(tx.exec(kCheckpointsOfAll));
     } else {
       Json array = Json::array();
       for (const auto& [entity, external_id] : keys) {
         array.push_back({{"entity", entity}, {"external_id", external_id}});
       }
       add_rows(tx.exec_params(kLogOfKeys, JsonText(array)));
+      add_checkpoints(tx.exec_params(kCheckpointsOfKeys, JsonText(array)));
     }
     for (const auto& [key, log] : logs) {
-      RecordReplay replay = ReplayRecordLog(log, catalog);
+      auto start = starts.find(key);
+      RecordReplay replay =
+          ReplayRecordLog(log, catalog, start == starts.end() ? std::nullopt : start->second);
       ++report.records_checked;
       report.events_replayed += log.size();
       for (auto& mismatch : replay.mismatches) report.mismatches.push_back(std::move(mismatch));

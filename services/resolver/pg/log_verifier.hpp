@@ -26,8 +26,10 @@ struct LogVerification {
 
 // Checks that each of `acknowledged` ids is in resolution_log, dead_letter or deferred_event,
 // then replays the log of every record in `keys` (every logged record when `keys` is empty)
-// with `catalog` (REQUIRES: the priorities in force during the run). Returns the report, or
-// kUnavailable / kInternal when the database cannot be read.
+// with `catalog` (REQUIRES: the priorities in force during the run), from the record's
+// checkpoint where retention cut its log (record_checkpoint). An event whose log row
+// retention dropped counts as missing: check acknowledged ids within the retention age. Returns the
+// report, or kUnavailable / kInternal when the database cannot be read.
 StatusOr<LogVerification> VerifyResolutionLog(pqxx::connection& connection, const Catalog& catalog,
                                               const std::vector<std::string>& acknowledged,
                                               const std::vector<RecordKey>& keys);

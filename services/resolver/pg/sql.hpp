@@ -7,18 +7,24 @@ namespace synchub::resolver_sql {
 // What the hub knows of events by idempotency key (source, event id): the digest kept with
 // the key ('key' rows), and the recorded answer of those already decided: logged (with the
 // conflict of a MANUAL outcome), pending as deferred (except re-runs, $2), or dead letters.
-// Decided rows carry the stored event (for keys decided before digests were kept).
+// The log is read only for keys the hub keeps (a resend within the idempotency window): the
+// log is partitioned (sql/008_log_retention.sql) and a lookup by key probes every partition,
+// so fresh events, the common case, cost one probe of idempotency_key each.
 inline constexpr const char* kFindDecided = R"sql(
 WITH ids AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS k(source text, event_id text)),
-     reruns AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS k(source text, event_id text))
+     reruns AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS k(source text, event_id text)),
+     kept AS MATERIALIZED (SELECT k.source, k.event_id, k.digest
+                             FROM idempotency_key k JOIN ids USING (source, event_id))
 SELECT 'key' AS kind, k.source, k.event_id, NULL, NULL::boolean, NULL::bigint, NULL,
        NULL::bigint, NULL::bigint, NULL, encode(k.digest, 'hex')
-  FROM idempotency_key k JOIN ids USING (source, event_id)
+  FROM kept k
 UNION ALL
 SELECT 'log', r.source, r.event_id, r.outcome, r.changed, r.etag_after, r.record_after::text,
        r.seq, c.id, c.conflicting_fields::text, r.event::text
-  FROM resolution_log r JOIN ids USING (source, event_id)
-  LEFT JOIN conflict_log c USING (source, event_id)
+  FROM kept k
+ CROSS JOIN LATERAL (SELECT * FROM resolution_log l
+                      WHERE l.source = k.source AND l.event_id = k.event_id) r
+  LEFT JOIN conflict_log c ON c.source = r.source AND c.event_id = r.event_id
 UNION ALL
 SELECT 'deferred', d.source, d.event_id, 'DEFERRED', false, NULL, NULL, 0, NULL, NULL,
        d.event::text
@@ -29,7 +35,8 @@ SELECT 'dead', l.source, l.event_id, l.reason, false, NULL, NULL, 0, l.id, NULL,
   FROM dead_letter l JOIN ids USING (source, event_id) WHERE l.status = 'dead')sql";
 
 // Idempotency keys of newly decided events with their digests (hex). A key kept already (a
-// replayed dead letter) keeps its first digest and first_seen.
+// replayed dead letter, or one decided by a concurrent transaction) keeps its first digest and
+// first_seen; the statement's row count says how many were new.
 inline constexpr const char* kInsertKeys = R"sql(
 INSERT INTO idempotency_key (source, event_id, digest)
 SELECT source, event_id, decode(digest, 'hex')

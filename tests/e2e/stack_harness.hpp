@@ -102,15 +102,26 @@ inline void MakeStackKeys(Stack& stack) {
                   .ok());
 }
 
-inline std::unique_ptr<Stack> StartStack(bool authenticate = false) {
+// `resolver_flags`: more flags for synchub-resolver.
+inline std::unique_ptr<Stack> StartStack(bool authenticate = false,
+                                         const std::vector<std::string>& resolver_flags = {}) {
   auto stack = std::make_unique<Stack>();
   stack->authenticate = authenticate;
   stack->db = std::make_unique<TestDatabase>();
   if (authenticate) MakeStackKeys(*stack);
-  stack->resolver = std::make_unique<ChildProcess>(std::vector<std::string>{
-      SYNCHUB_RESOLVER_BIN, "--db", stack->db->conninfo(), "--listen", "tcp://127.0.0.1:*",
-      "--dead-letters", "tcp://127.0.0.1:*", "--log-level", "warn",
-      authenticate ? "--curve-secret-key=" + stack->keys + "/resolver.key" : "--insecure"});
+  std::vector<std::string> argv{
+      SYNCHUB_RESOLVER_BIN,
+      "--db",
+      stack->db->conninfo(),
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--dead-letters",
+      "tcp://127.0.0.1:*",
+      "--log-level",
+      "warn",
+      authenticate ? "--curve-secret-key=" + stack->keys + "/resolver.key" : "--insecure"};
+  argv.insert(argv.end(), resolver_flags.begin(), resolver_flags.end());
+  stack->resolver = std::make_unique<ChildProcess>(argv);
   auto ready = stack->resolver->WaitForLine("READY", std::chrono::seconds(20));
   EXPECT_TRUE(ready.has_value()) << "synchub-resolver did not become ready";
   if (ready) {

@@ -23,8 +23,11 @@ inline const std::vector<std::string> kSources = {"CRM", "ERP", "Portal", "Local
 
 class TwoWayE2e : public ::testing::Test {
  protected:
+  // More flags for the stack's synchub-resolver.
+  virtual std::vector<std::string> ResolverFlags() const { return {}; }
+
   void SetUp() override {
-    stack_ = StartStack();
+    stack_ = StartStack(/*authenticate=*/false, ResolverFlags());
     outbound_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         SYNCHUB_OUTBOUND_BIN, "--db", stack_->db->conninfo(), "--listen", "tcp://127.0.0.1:*",
         "--log-level", "warn", "--metrics-listen", "127.0.0.1:0", "--insecure"});

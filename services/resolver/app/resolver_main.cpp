@@ -2,16 +2,14 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <cstdio>
-#include <limits>
-#include <tuple>
 
 #include "common/core/duration.hpp"
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
 #include "common/zmq/stop_signals.hpp"
 #include "resolver/app/resolver_server.hpp"
+#include "resolver/cli/log_maintenance_flags.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"synchub-resolver: applies the resolution ladder to events against PostgreSQL."};
@@ -67,31 +65,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 24 * 3650))
       ->capture_default_str();
   // The resolution log's partitions and retention (docs/design.md, "Log retention").
-  auto& log = options.log_maintenance;
-  app.add_option("--log-partition-events", log.partition_events,
-                 "events per partition of the resolution log")
-      ->check(CLI::Range(std::int64_t{10}, std::int64_t{1000000000}))
-      ->capture_default_str();
-  std::string log_retention = "7d";
-  app.add_option("--log-retention", log_retention,
-                 "keep the resolution log's events at least this long (90s, 10m, 2h, 7d)")
-      ->capture_default_str();
-  app.add_option("--log-max-bytes", log.retention.max_bytes,
-                 "drop the oldest partitions while the log is larger (0: no size cap); a "
-                 "change a source has not acknowledged still waits for --lag-cap")
-      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()))
-      ->capture_default_str();
-  std::string lag_cap = "14d";
-  app.add_option("--lag-cap", lag_cap,
-                 "a source that has not acknowledged a change for longer loses it and is "
-                 "reloaded when retention drops it")
-      ->capture_default_str();
+  synchub::LogMaintenanceFlags log_texts;
+  synchub::AddLogMaintenanceFlags(app, options.log_maintenance, log_texts);
   std::string retention_every = "60s";
   app.add_option("--retention-every", retention_every,
                  "how often to apply the retention policy (0: never; run synchub-maintain)")
       ->capture_default_str();
-  app.add_option("--log-archive-dir", log.archive_dir,
-                 "write each dropped partition's rows here first (COPY text format)");
   app.add_option("--catalog-refresh-ms", catalog_refresh_ms, "catalog reload interval")
       ->check(CLI::Range(10, 60000))
       ->capture_default_str();
@@ -114,20 +93,15 @@ int main(int argc, char** argv) {
   options.resolver.deferral.max_delay = std::chrono::milliseconds(defer_max_ms);
   options.catalog_refresh = std::chrono::milliseconds(catalog_refresh_ms);
   options.idempotency_window = std::chrono::hours(idempotency_window_hours);
-  for (auto [text, target, flag] :
-       {std::tuple{&log_retention, &log.retention.max_age, "--log-retention"},
-        std::tuple{&lag_cap, &log.retention.lag_cap, "--lag-cap"},
-        std::tuple{&retention_every, &options.retention_every, "--retention-every"}}) {
-    if (*text == "0" && target == &options.retention_every) {
-      *target = std::chrono::seconds(0);
-      continue;
-    }
-    auto parsed = synchub::ParseDuration(*text);
-    if (!parsed) {
-      std::fprintf(stderr, "%s: not a duration: %s (e.g. 90s, 10m, 2h, 7d)\n", flag, text->c_str());
-      return 2;
-    }
-    *target = *parsed;
+  if (!synchub::ApplyLogMaintenanceFlags(log_texts, options.log_maintenance)) return 2;
+  if (retention_every == "0") {
+    options.retention_every = std::chrono::seconds(0);
+  } else if (auto every = synchub::ParseDuration(retention_every)) {
+    options.retention_every = *every;
+  } else {
+    std::fprintf(stderr, "--retention-every: not a duration: %s (e.g. 60s, 10m, 0)\n",
+                 retention_every.c_str());
+    return 2;
   }
 
   if (options.insecure) {

@@ -5,15 +5,12 @@
 // (synchub-resolver --retention-every 0). Exit status: 0 done, 1 the database failed or a
 // step could not take its lock (run again), 2 bad command line.
 #include <CLI/CLI.hpp>
-#include <cstdint>
 #include <cstdio>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <tuple>
 
-#include "common/core/duration.hpp"
 #include "common/pg/connection.hpp"
+#include "resolver/cli/log_maintenance_flags.hpp"
 #include "resolver/pg/log_maintenance.hpp"
 
 int main(int argc, char** argv) {
@@ -23,39 +20,15 @@ int main(int argc, char** argv) {
       ->envname("SYNCHUB_DB")
       ->required();
   synchub::LogMaintenanceOptions options;
-  app.add_option("--log-partition-events", options.partition_events,
-                 "events per partition of the resolution log")
-      ->check(CLI::Range(std::int64_t{10}, std::int64_t{1000000000}))
-      ->capture_default_str();
-  std::string retention = "7d";
-  app.add_option("--log-retention", retention, "keep events at least this long (90s, 2h, 7d)")
-      ->capture_default_str();
-  app.add_option("--log-max-bytes", options.retention.max_bytes,
-                 "drop the oldest partitions while the log is larger (0: no size cap)")
-      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max()))
-      ->capture_default_str();
-  std::string lag_cap = "14d";
-  app.add_option("--lag-cap", lag_cap,
-                 "a source that has not acknowledged a change for longer loses it (reloaded)")
-      ->capture_default_str();
-  app.add_option("--log-archive-dir", options.archive_dir,
-                 "write each dropped partition's rows here first (COPY text format)");
+  synchub::LogMaintenanceFlags texts;
+  synchub::AddLogMaintenanceFlags(app, options, texts);
   bool dry_run = false;
   app.add_flag("--dry-run", dry_run, "say what would be dropped; change nothing but partitions");
   bool json = false;
   app.add_flag("--json", json, "print the report as JSON");
   CLI11_PARSE(app, argc, argv);
 
-  for (auto [text, target, flag] :
-       {std::tuple{&retention, &options.retention.max_age, "--log-retention"},
-        std::tuple{&lag_cap, &options.retention.lag_cap, "--lag-cap"}}) {
-    auto parsed = synchub::ParseDuration(*text);
-    if (!parsed) {
-      std::fprintf(stderr, "%s: not a duration: %s (e.g. 90s, 10m, 2h, 7d)\n", flag, text->c_str());
-      return 2;
-    }
-    *target = *parsed;
-  }
+  if (!synchub::ApplyLogMaintenanceFlags(texts, options)) return 2;
   auto connection = synchub::ConnectPg(synchub::PgConninfoFrom(db));
   if (!connection.ok()) {
     std::fprintf(stderr, "synchub-maintain: %s\n", connection.status().message().c_str());

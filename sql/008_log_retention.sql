@@ -110,3 +110,8 @@ CREATE TABLE log_truncation (
   archived_to text,
   dropped_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- Room on each page for several versions of a record: 26 % of canonical-record updates were HOT
+-- (no index entry, no page change) at fillfactor 80, 56-78 % at 50 in a trial (issue 16,
+-- docs/benchmarks.md "Where the resolver's time goes"). Applies to pages written from now on.
+ALTER TABLE canonical_record SET (fillfactor = 50);

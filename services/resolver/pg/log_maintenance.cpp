@@ -80,7 +80,7 @@ std::string Join(const std::vector<std::string>& items, const std::string& separ
 // Writes the partition's rows to DIR/NAME.copy (COPY text format), synced to disk. Returns
 // the path, or throws.
 std::string Archive(pqxx::transaction_base& tx, const std::string& dir, const std::string& name) {
-  const std::string path = dir + "/" + name + ".copy";
+  std::string path = dir + "/" + name + ".copy";
   const std::string partial = path + ".partial";
   // The owner's only: the rows hold every record's values.
   const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

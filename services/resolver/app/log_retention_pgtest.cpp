@@ -3,6 +3,7 @@
 // synchub-resolver.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "common/pg/catalog_loader.hpp"
@@ -115,6 +116,22 @@ TEST_F(LogRetentionTest, TheResolverWritesAcrossPartitionsItCreatesAhead) {
   ExpectTheLogVerifies();
 }
 
+// The server ends every session of the hub (as a restart does): the maintenance reconnects and
+// goes on making partitions, so writes never run out of them.
+TEST_F(LogRetentionTest, PartitionsAreStillMadeAfterTheDatabaseEndedEverySession) {
+  RunningResolver resolver = StartResolver(
+      db_, {"--log-partition-events", std::to_string(kPartitionEvents), "--retention-every", "0"});
+  WaitForRoom();
+  const std::int64_t before = Int("SELECT max(seq_to) FROM log_partition");
+  Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+      " AND pid <> pg_backend_pid()");
+  // Push the sequence past what exists: only a maintenance that reconnected makes room again.
+  Exec("SELECT setval('resolution_log_seq_seq', " + std::to_string(before + 10) + ")");
+  WaitForRoom();
+  EXPECT_GT(Int("SELECT max(seq_to) FROM log_partition"), before);
+}
+
 TEST_F(LogRetentionTest, AStoppedSourceWithinTheLagCapKeepsItsChangesPastTheRetentionAge) {
   Resolve(8);
   AcknowledgeAllBut("ERP", "2 days");
@@ -149,15 +166,70 @@ TEST_F(LogRetentionTest, AStoppedSourceWithinTheLagCapKeepsItsChangesPastTheRete
   EXPECT_EQ(Int("SELECT count(*) FROM record_checkpoint"), 41);
   EXPECT_EQ(Int("SELECT count(*) FROM record_checkpoint WHERE seq >= " + std::to_string(cut)), 0);
   // The recorded answers of dropped events go with them; those kept keep theirs.
-  EXPECT_EQ(Int("SELECT count(*) FROM idempotency_key"), 322 - dropped_events);
+  // (The MANUAL event's key stays with its open conflict.)
+  EXPECT_EQ(Int("SELECT count(*) FROM idempotency_key"), 322 - dropped_events + 1);
   // The open conflict is not the log's: it stays open.
   EXPECT_EQ(Int("SELECT count(*) FROM conflict_log WHERE status = 'open'"), 1);
   EXPECT_EQ(Int("SELECT count(*) FROM outbound_cursor WHERE reload_requested"), 0);
   // Replay verification starts from the checkpoints and still reproduces every record.
   ExpectTheLogVerifies();
+  // A resend of the MANUAL event whose log row went is answered with its conflict, still open:
+  // its key stayed with the conflict.
+  EXPECT_EQ(Int("SELECT count(*) FROM idempotency_key WHERE event_id = 'c-2'"), 1);
+  {
+    RunningResolver resolver = StartResolver(db_, {"--retention-every", "0"});
+    auto client = ClientFor(context_, {resolver.endpoint});
+    auto resent = client->Submit(
+        {WireEvent(R"({"externalId":"C","source":"CRM","version":1,"a":"two"})", "c-2")});
+    ASSERT_TRUE(resent.ok()) << resent.status().ToString();
+    EXPECT_TRUE(resent->results(0).duplicate()) << resent->results(0).ShortDebugString();
+    EXPECT_EQ(resent->results(0).outcome(), v1::OUTCOME_MANUAL);
+    EXPECT_EQ(resent->results(0).conflict_id(),
+              Int("SELECT id FROM conflict_log WHERE event_id = 'c-2'"));
+    EXPECT_EQ(Int("SELECT count(*) FROM conflict_log"), 1);
+    EXPECT_EQ(Int("SELECT count(*) FROM dead_letter"), 0);
+  }
   // Records resolved after the cut replay too: more events on top of the checkpoints.
   Resolve(1);
   ExpectTheLogVerifies();
+}
+
+// A writer still inserting into a partition when the drop was planned: DETACH waits for it,
+// and the drop is called off when it added rows the checkpoints and counts did not see.
+TEST_F(LogRetentionTest, ADropIsCalledOffWhenAWriterAddsRowsWhileItWaits) {
+  Resolve(4);
+  // The migration's empty first partition goes first (its drop would wait for the writer too).
+  AcknowledgeAllBut("", "1 second");
+  ASSERT_TRUE(PgLogMaintenance(*connection_, Options(hours(24), hours(48))).ApplyRetention().ok());
+  ASSERT_EQ(Int("SELECT count(*) FROM log_partition WHERE name = 'resolution_log_0'"), 0);
+  Exec("UPDATE resolution_log SET resolved_at = now() - interval '2 days'");
+  // A transaction holds a row in the first full partition, not yet committed.
+  Exec("DELETE FROM resolution_log WHERE seq = 99");  // a free seq among the counted rows
+  auto writer = db_.Connect();
+  pqxx::work pending(*writer);
+  pending.exec(
+      "INSERT INTO resolution_log (seq, event_id, entity, external_id, source, version,"
+      " event, outcome, changed, resolved_at) VALUES (99, 'late', 'client', 'R0', 'CRM',"
+      " 1, '{}', 'STALE_SKIP', false, now() - interval '2 days')");
+  std::optional<StatusOr<RetentionReport>> report;
+  std::thread maintainer([&] {
+    auto connection = db_.Connect();
+    report = PgLogMaintenance(*connection, Options(hours(24), hours(48))).ApplyRetention();
+  });
+  // The drop's DETACH waits for the writer: commit it then.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Int("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query "
+             "LIKE '%DETACH PARTITION%'") == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the drop never waited";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pending.commit();
+  maintainer.join();
+  ASSERT_TRUE(report.has_value() && report->ok());
+  EXPECT_EQ((*report)->kept_because,
+            "resolution_log_1: events arrived during the drop (tried again later)");
+  EXPECT_EQ(Int("SELECT count(*) FROM resolution_log WHERE event_id = 'late'"), 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM log_truncation WHERE events > 0"), 0);
 }
 
 TEST_F(LogRetentionTest, ASourcePastTheLagCapIsMarkedForAReloadAndTheRowsAreArchived) {

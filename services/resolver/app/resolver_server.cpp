@@ -63,6 +63,9 @@ StatusOr<std::unique_ptr<ResolverServer>> ResolverServer::Start(ResolverServerOp
   if (Status schema = CheckSchemaCurrent(**connection, BundledMigrations()); !schema.ok()) {
     return schema;
   }
+  // Room for a few batches of every worker ahead of the log's sequence.
+  options.log_maintenance.min_room_events =
+      std::int64_t{4} * options.workers * options.max_batch_events;
   // The log's next partition before the first write (the maintenance thread keeps it so).
   if (auto created = PgLogMaintenance(**connection, options.log_maintenance).EnsurePartitions();
       !created.ok()) {
@@ -621,9 +624,13 @@ void ResolverServer::MaintenanceLoop() {
       if (!created.ok()) {
         metrics_.MaintenanceFailed();
         spdlog::warn("log maintenance: {}", created.status().message());
-      } else {
-        for (const auto& name : *created) spdlog::info("log maintenance: created {}", name);
+        // The connection may be the cause (the server restarted): the next round opens a new
+        // one, so that partitions keep being made once the database is back.
+        connection.reset();
+        PauseUnlessStopped(kEnsureEvery, stopping_);
+        continue;
       }
+      for (const auto& name : *created) spdlog::info("log maintenance: created {}", name);
       if (options_.retention_every.count() > 0 &&
           std::chrono::steady_clock::now() >= next_retention) {
         next_retention = std::chrono::steady_clock::now() + options_.retention_every;
@@ -631,6 +638,7 @@ void ResolverServer::MaintenanceLoop() {
         if (!report.ok()) {
           metrics_.MaintenanceFailed();
           spdlog::warn("log retention: {}", report.status().message());
+          connection.reset();
         } else {
           std::int64_t dropped = 0;
           std::size_t reloads = 0;

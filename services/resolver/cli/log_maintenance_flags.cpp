@@ -41,6 +41,12 @@ bool ApplyLogMaintenanceFlags(const LogMaintenanceFlags& texts, LogMaintenanceOp
     }
     *target = *parsed;
   }
+  if (options.retention.lag_cap < options.retention.max_age) {
+    std::fprintf(stderr,
+                 "note: --lag-cap %s is shorter than --log-retention %s: nothing is dropped "
+                 "before --log-retention, so a source is cut off only then\n",
+                 texts.lag_cap.c_str(), texts.retention.c_str());
+  }
   return true;
 }
 

@@ -2,8 +2,9 @@
 // retention"; docs/operations.md): creates partitions ahead of the log's sequence, then
 // applies the retention policy, and prints what it did. For deployments that run the policy
 // on a schedule (cron, a Kubernetes CronJob) instead of in the resolver
-// (synchub-resolver --retention-every 0). Exit status: 0 done, 1 the database failed or a
-// step could not take its lock (run again), 2 bad command line.
+// (synchub-resolver --retention-every 0). It creates partitions only when given
+// --log-partition-events (the resolver makes them, at its own size). Exit status: 0 done, 1 the
+// database failed or a step could not take its lock (run again), 2 bad command line.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   synchub::LogMaintenanceFlags texts;
   synchub::AddLogMaintenanceFlags(app, options, texts);
   bool dry_run = false;
-  app.add_flag("--dry-run", dry_run, "say what would be dropped; change nothing but partitions");
+  app.add_flag("--dry-run", dry_run, "say what would be dropped; change nothing");
   bool json = false;
   app.add_flag("--json", json, "print the report as JSON");
   CLI11_PARSE(app, argc, argv);
@@ -35,7 +36,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   synchub::PgLogMaintenance maintenance(**connection, options);
-  auto created = maintenance.EnsurePartitions();
+  // Partitions are the resolver's to size: made here only with an explicit size (the same
+  // as the resolver's --log-partition-events).
+  synchub::StatusOr<std::vector<std::string>> created = std::vector<std::string>{};
+  if (app.count("--log-partition-events") > 0 && !dry_run) created = maintenance.EnsurePartitions();
   if (!created.ok()) {
     std::fprintf(stderr, "synchub-maintain: %s\n", created.status().message().c_str());
     return 1;
@@ -84,6 +88,10 @@ int main(int argc, char** argv) {
   }
   for (const auto& drop : report->planned) {
     std::printf("would drop %s (%s)\n", drop.name.c_str(), drop.reason.c_str());
+    for (const auto& source : drop.reload) {
+      std::printf("  %s has not acknowledged changes past the lag cap: would be reloaded\n",
+                  source.c_str());
+    }
   }
   if (!report->kept_because.empty()) std::printf("kept %s\n", report->kept_because.c_str());
   std::printf("%d partitions, %lld bytes\n", report->partitions,

@@ -16,6 +16,9 @@ namespace {
 // same partition at once.
 constexpr const char* kLock = "SELECT pg_advisory_xact_lock(hashtext('synchub_log_maintenance'))";
 
+// How long a partition's DETACH may wait for the log's lock (writers queue behind it).
+constexpr int kDetachLockTimeoutMs = 500;
+
 constexpr const char* kNextSeq =
     "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END "
     "FROM resolution_log_seq_seq";
@@ -119,7 +122,8 @@ StatusOr<std::vector<std::string>> PgLogMaintenance::EnsurePartitions() {
     const std::int64_t next = tx.exec1(kNextSeq)[0].as<std::int64_t>();
     std::int64_t top =
         tx.exec1("SELECT coalesce(max(seq_to), 1) FROM log_partition")[0].as<std::int64_t>();
-    while (next + options_.partition_events > top) {
+    const std::int64_t room = std::max(options_.partition_events, options_.min_room_events);
+    while (next + room > top) {
       // Rows past the last partition could not be written (the insert failed): the new
       // partition covers their seqs too.
       const std::int64_t to = std::max(top, next) + options_.partition_events;
@@ -185,15 +189,21 @@ StatusOr<RetentionReport> PgLogMaintenance::ApplyRetention(bool dry_run) {
         pqxx::work tx(connection_);
         tx.exec(kLock);
         tx.exec("SET LOCAL lock_timeout = " + std::to_string(options_.lock_timeout_ms));
+        // Another maintainer may have dropped it since the plan was read.
+        if (tx.exec_params("SELECT 1 FROM log_partition WHERE name = $1", drop.name).empty()) {
+          continue;
+        }
         const std::string quoted = PartitionSql(tx, drop.name);
         // Positions only move forward, but check again under the lock: a source that has
         // not acknowledged this partition's changes and is not being reloaded keeps it.
+        bool keep = false;
         for (const auto& source : Unacknowledged(tx, drop.name, ReadPositions(tx))) {
           if (std::find(drop.reload.begin(), drop.reload.end(), source) == drop.reload.end()) {
             report.kept_because = drop.name + ": not acknowledged by " + source;
-            return report;
+            keep = true;
           }
         }
+        if (keep) break;
         DroppedPartition dropped{drop.name,   partition.seq_from, partition.seq_to,
                                  0,           partition.bytes,    0,
                                  drop.reason, drop.reload,        ""};
@@ -211,8 +221,11 @@ StatusOr<RetentionReport> PgLogMaintenance::ApplyRetention(bool dry_run) {
                 .affected_rows());
         // The recorded answers go with the rows: a resend of one of these events is resolved
         // again (the ladder makes an equal resend a STALE_SKIP), as after the idempotency window.
+        // A MANUAL event keeps its key: its answer is the conflict, which stays.
         tx.exec("DELETE FROM idempotency_key k USING " + quoted +
-                " p WHERE k.source = p.source AND k.event_id = p.event_id");
+                " p WHERE k.source = p.source AND k.event_id = p.event_id"
+                " AND NOT EXISTS (SELECT 1 FROM conflict_log c"
+                "                  WHERE c.source = p.source AND c.event_id = p.event_id)");
         dropped.events = tx.exec1("SELECT count(*) FROM " + quoted)[0].as<std::int64_t>();
         if (!options_.archive_dir.empty()) {
           dropped.archived_to = Archive(tx, options_.archive_dir, drop.name);
@@ -223,7 +236,17 @@ StatusOr<RetentionReport> PgLogMaintenance::ApplyRetention(bool dry_run) {
             " coalesce(string_to_array(nullif($7, ''), E'\\x1f'), '{}'), nullif($8, ''))",
             drop.name, partition.seq_from, partition.seq_to, dropped.events, partition.bytes,
             drop.reason, Join(drop.reload, "\x1f"), dropped.archived_to);
+        // DETACH waits for every transaction using the log, so a writer still inserting into
+        // this partition (its seq was taken before the plan was read) has ended when it
+        // returns: if it added rows, nothing above saw them, and the drop is called off.
+        // Waiting writers queue behind it: it waits at most kDetachLockTimeoutMs.
+        tx.exec("SET LOCAL lock_timeout = " + std::to_string(kDetachLockTimeoutMs));
         tx.exec("ALTER TABLE resolution_log DETACH PARTITION " + quoted);
+        if (tx.exec1("SELECT count(*) FROM " + quoted)[0].as<std::int64_t>() != dropped.events) {
+          tx.abort();
+          report.kept_because = drop.name + ": events arrived during the drop (tried again later)";
+          break;
+        }
         tx.exec("DROP TABLE " + quoted);
         tx.exec_params("DELETE FROM log_partition WHERE name = $1", drop.name);
         tx.commit();

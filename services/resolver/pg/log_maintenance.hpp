@@ -27,6 +27,10 @@ namespace synchub {
 struct LogMaintenanceOptions {
   // Events per partition: at most log-retention-age / partition-fill-time partitions exist.
   std::int64_t partition_events = 1'000'000;
+  // EnsurePartitions keeps at least this many seqs ahead of the sequence, in as many
+  // partitions as it takes (the resolver: what its workers can write in a few batches), so a
+  // batch never finds the log full between two checks.
+  std::int64_t min_room_events = 0;
   RetentionPolicy retention;
   // Directory to write each dropped partition's rows to, before the drop, as
   // DIR/<partition>.copy in COPY's text format (restore: COPY resolution_log FROM 'FILE');
@@ -60,7 +64,8 @@ class PgLogMaintenance {
   PgLogMaintenance(pqxx::connection& connection, LogMaintenanceOptions options)
       : connection_(connection), options_(std::move(options)) {}
 
-  // Creates partitions until at least one whole partition lies ahead of the next seq. Returns
+  // Creates partitions until at least one whole partition, and min_room_events, lie ahead of
+  // the next seq. Returns
   // the partitions created (none when there was room), or kUnavailable (database away, lock
   // timeout) / kInternal.
   StatusOr<std::vector<std::string>> EnsurePartitions();

@@ -6,7 +6,9 @@ namespace synchub::resolver_sql {
 
 // What the hub knows of events by idempotency key (source, event id): the digest kept with
 // the key ('key' rows), and the recorded answer of those already decided: logged (with the
-// conflict of a MANUAL outcome), pending as deferred (except re-runs, $2), or dead letters.
+// conflict of a MANUAL outcome), a MANUAL outcome whose log row retention dropped (its
+// conflict, which is kept, and so is its key), pending as deferred (except re-runs, $2), or
+// dead letters.
 // The log is read only for keys the hub keeps (a resend within the idempotency window): the
 // log is partitioned (sql/008_log_retention.sql) and a lookup by key probes every partition,
 // so fresh events, the common case, cost one probe of idempotency_key each.
@@ -25,6 +27,13 @@ SELECT 'log', r.source, r.event_id, r.outcome, r.changed, r.etag_after, r.record
  CROSS JOIN LATERAL (SELECT * FROM resolution_log l
                       WHERE l.source = k.source AND l.event_id = k.event_id) r
   LEFT JOIN conflict_log c ON c.source = r.source AND c.event_id = r.event_id
+UNION ALL
+SELECT 'conflict', c.source, c.event_id, 'MANUAL', false, NULL::bigint, c.canonical::text,
+       0::bigint, c.id, c.conflicting_fields::text, c.event::text
+  FROM kept k
+  JOIN conflict_log c ON c.source = k.source AND c.event_id = k.event_id
+ WHERE NOT EXISTS (SELECT 1 FROM resolution_log l
+                    WHERE l.source = k.source AND l.event_id = k.event_id)
 UNION ALL
 SELECT 'deferred', d.source, d.event_id, 'DEFERRED', false, NULL, NULL, 0, NULL, NULL,
        d.event::text
@@ -48,12 +57,16 @@ inline constexpr const char* kInsertReuse = R"sql(
 INSERT INTO event_id_reuse (source, event_id, event, first_digest, digest)
 VALUES ($1, $2, $3::jsonb, decode($4, 'hex'), decode($5, 'hex')))sql";
 
-// Forgets idempotency keys first seen more than $1 seconds ago, at most $2 of them.
+// Forgets idempotency keys first seen more than $1 seconds ago, at most $2 of them. The key of
+// a MANUAL event is kept with its conflict: a resend is answered with the conflict, never
+// resolved into a second one.
 inline constexpr const char* kPruneKeys = R"sql(
 DELETE FROM idempotency_key
- WHERE ctid = ANY (ARRAY(SELECT ctid FROM idempotency_key
-                          WHERE first_seen < now() - $1 * interval '1 second'
-                          ORDER BY first_seen LIMIT $2)))sql";
+ WHERE ctid = ANY (ARRAY(SELECT k.ctid FROM idempotency_key k
+                          WHERE k.first_seen < now() - $1 * interval '1 second'
+                            AND NOT EXISTS (SELECT 1 FROM conflict_log c
+                                             WHERE c.source = k.source AND c.event_id = k.event_id)
+                          ORDER BY k.first_seen LIMIT $2)))sql";
 
 inline constexpr const char* kClaimDueDeferred = R"sql(
 SELECT event_id, event::text, attempts, coalesce(credential_id, 0) FROM deferred_event

@@ -533,3 +533,35 @@ TEST(ResolverStartup, FailsClearlyWhenTheSchemaIsNotMigrated) {
 
 }  // namespace
 }  // namespace synchub
+
+namespace synchub {
+namespace {
+
+// The record cache (resolver/core/record_cache.hpp) never decides on stale content: the first
+// resolver holds CUST-C1 at version 1 when a second resolver moves it to version 5; the
+// first one's next event (version 2) is judged against version 5 (STALE_SKIP), not against
+// what it remembered.
+TEST_F(ResolverTest, ARecordChangedByAnotherResolverIsNeverJudgedFromTheCache) {
+  auto first = StartResolver(db_, {"--workers", "1"});
+  auto second = StartResolver(db_, {"--workers", "1"});
+  auto via_first = ClientFor(context_, {first.endpoint});
+  auto via_second = ClientFor(context_, {second.endpoint});
+  auto event = [](int version, const std::string& name) {
+    return WireEvent(R"({"entity":"client","externalId":"CUST-C1","source":"CRM","version":)" +
+                     std::to_string(version) + R"(,"fields":{"fullName":")" + name + R"("}})");
+  };
+  EXPECT_EQ(SubmitOne(*via_first, event(1, "Ann")).outcome(), v1::OUTCOME_NEW_RECORD);
+  EXPECT_EQ(SubmitOne(*via_second, event(5, "Bea")).outcome(), v1::OUTCOME_VERSION_WIN);
+  const auto late = SubmitOne(*via_first, event(2, "Cid"));
+  EXPECT_EQ(late.outcome(), v1::OUTCOME_STALE_SKIP);
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT fields->>'fullName' FROM canonical_record "
+                   "WHERE external_id = 'CUST-C1'"),
+            "Bea");
+  // And the cache is refreshed: the next event on the first resolver is judged against 5.
+  EXPECT_EQ(SubmitOne(*via_first, event(6, "Dan")).outcome(), v1::OUTCOME_VERSION_WIN);
+  EXPECT_EQ(Scalar(db_, "SELECT version FROM canonical_record WHERE external_id = 'CUST-C1'"), "6");
+}
+
+}  // namespace
+}  // namespace synchub

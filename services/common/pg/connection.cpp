@@ -48,17 +48,18 @@ bool IdleConnectionAlive(pqxx::connection& connection) {
   }
 }
 
-Status SetSessionTimeouts(pqxx::connection& connection, int lock_timeout_ms,
+Status SetSessionSettings(pqxx::connection& connection, int lock_timeout_ms,
                           int statement_timeout_ms) {
   try {
     pqxx::nontransaction tx(connection);
+    tx.exec("SET jit = off");
     if (lock_timeout_ms > 0) tx.exec("SET lock_timeout = " + std::to_string(lock_timeout_ms));
     if (statement_timeout_ms > 0) {
       tx.exec("SET statement_timeout = " + std::to_string(statement_timeout_ms));
     }
     return Status::Ok();
   } catch (const std::exception& error) {
-    return Status::Unavailable(std::string("setting session timeouts: ") + error.what());
+    return Status::Unavailable(std::string("setting session parameters: ") + error.what());
   }
 }
 

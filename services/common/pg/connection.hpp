@@ -30,12 +30,14 @@ std::unique_ptr<pqxx::connection> ConnectPgWithRetry(const std::string& conninfo
 // request does not fail on a connection that died while idle.
 bool IdleConnectionAlive(pqxx::connection& connection);
 
-// Session settings that bound how long one statement may wait (SET on `connection`):
+// Session settings for short OLTP statements (SET on `connection`): jit = off (PostgreSQL
+// JIT-compiles a statement whose estimated cost passes jit_above_cost, tens of milliseconds
+// spent on statements that run in a few), and bounds on how long one statement may wait:
 // lock_timeout (a row another transaction holds, e.g. an operator's open psql session) and
-// statement_timeout, in milliseconds; 0 leaves the server's setting. Both failures are
+// statement_timeout, in milliseconds; 0 leaves the server's setting. Both timeouts are
 // classified kUnavailable (pg_errors.hpp): nothing of the unit of work is written and the
 // submitter resends. Returns kUnavailable when the connection is gone.
-Status SetSessionTimeouts(pqxx::connection& connection, int lock_timeout_ms,
+Status SetSessionSettings(pqxx::connection& connection, int lock_timeout_ms,
                           int statement_timeout_ms);
 
 // The connection string services use: `flag_value` when not empty, else the environment

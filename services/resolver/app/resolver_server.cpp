@@ -188,7 +188,7 @@ StatusOr<std::unique_ptr<pqxx::connection>> ResolverServer::OpenConnection() con
   auto connection = ConnectPg(options_.conninfo);
   if (!connection.ok()) return connection.status();
   Status set =
-      SetSessionTimeouts(**connection, options_.lock_timeout_ms, options_.statement_timeout_ms);
+      SetSessionSettings(**connection, options_.lock_timeout_ms, options_.statement_timeout_ms);
   if (!set.ok()) return set;
   return connection;
 }
@@ -567,7 +567,7 @@ void ResolverServer::DeferredLoop() {
         wakeup.reset();
         connection = ConnectPgWithRetry(options_.conninfo, stopping_);
         if (!connection) return;
-        if (Status set = SetSessionTimeouts(*connection, options_.lock_timeout_ms,
+        if (Status set = SetSessionSettings(*connection, options_.lock_timeout_ms,
                                             options_.statement_timeout_ms);
             !set.ok()) {
           throw std::runtime_error(set.message());
@@ -615,7 +615,7 @@ void ResolverServer::MaintenanceLoop() {
         if (!connection) return;
         // A retention run reads whole partitions: no statement timeout; DDL waits for its
         // locks at most LogMaintenanceOptions::lock_timeout_ms.
-        if (Status set = SetSessionTimeouts(*connection, 0, 0); !set.ok()) {
+        if (Status set = SetSessionSettings(*connection, 0, 0); !set.ok()) {
           throw std::runtime_error(set.message());
         }
       }

@@ -12,11 +12,21 @@ namespace synchub::resolver_sql {
 // The log is read only for keys the hub keeps (a resend within the idempotency window): the
 // log is partitioned (sql/008_log_retention.sql) and a lookup by key probes every partition,
 // so fresh events, the common case, cost one probe of idempotency_key each.
+// Every lookup is an index probe per key, whatever the tables' statistics say: the LATERAL
+// and EXISTS subqueries carry OFFSET 0, which keeps PostgreSQL from flattening them into joins
+// (with a grown log it chose merge and hash joins that read the whole log, 2.7 s a batch;
+// docs/benchmarks.md "A plan that read the whole log"). The log's source column has the
+// database's default collation, idempotency_key's has "C": a comparison between the two uses
+// the log's index on (source, event_id) only when the collation is said (COLLATE "default");
+// without it every probe read the index end to end.
 inline constexpr const char* kFindDecided = R"sql(
 WITH ids AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS k(source text, event_id text)),
      reruns AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS k(source text, event_id text)),
      kept AS MATERIALIZED (SELECT k.source, k.event_id, k.digest
-                             FROM idempotency_key k JOIN ids USING (source, event_id))
+                             FROM ids CROSS JOIN LATERAL (
+                                  SELECT * FROM idempotency_key x
+                                   WHERE x.source = ids.source AND x.event_id = ids.event_id
+                                  OFFSET 0) k)
 SELECT 'key' AS kind, k.source, k.event_id, NULL, NULL::boolean, NULL::bigint, NULL,
        NULL::bigint, NULL::bigint, NULL, encode(k.digest, 'hex')
   FROM kept k
@@ -25,7 +35,8 @@ SELECT 'log', r.source, r.event_id, r.outcome, r.changed, r.etag_after, r.record
        r.seq, c.id, c.conflicting_fields::text, r.event::text
   FROM kept k
  CROSS JOIN LATERAL (SELECT * FROM resolution_log l
-                      WHERE l.source = k.source AND l.event_id = k.event_id) r
+                      WHERE l.source = (k.source COLLATE "default")
+                        AND l.event_id = k.event_id OFFSET 0) r
   LEFT JOIN conflict_log c ON c.source = r.source AND c.event_id = r.event_id
 UNION ALL
 SELECT 'conflict', c.source, c.event_id, 'MANUAL', false, NULL::bigint, c.canonical::text,
@@ -33,7 +44,8 @@ SELECT 'conflict', c.source, c.event_id, 'MANUAL', false, NULL::bigint, c.canoni
   FROM kept k
   JOIN conflict_log c ON c.source = k.source AND c.event_id = k.event_id
  WHERE NOT EXISTS (SELECT 1 FROM resolution_log l
-                    WHERE l.source = k.source AND l.event_id = k.event_id)
+                    WHERE l.source = (k.source COLLATE "default")
+                      AND l.event_id = k.event_id OFFSET 0)
 UNION ALL
 SELECT 'deferred', d.source, d.event_id, 'DEFERRED', false, NULL, NULL, 0, NULL, NULL,
        d.event::text

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
-#include <optional>
 #include <set>
 
 #include "common/core/event_parse.hpp"
@@ -16,7 +15,7 @@
 namespace synchub {
 
 BatchResolver::BatchResolver(pqxx::connection& connection, BatchResolverOptions options)
-    : connection_(connection), options_(options), cache_(options.record_cache_entries) {}
+    : connection_(connection), options_(options) {}
 
 namespace {
 
@@ -80,30 +79,10 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       }
     }
     std::vector<EventResult> fresh_results;
-    // The records this attempt used, forgotten by the cache unless the attempt commits.
-    std::vector<RecordKey> read_keys;
-    struct ForgetUnlessCommitted {
-      RecordCache& cache;
-      const std::vector<RecordKey>& keys;
-      bool committed = false;
-      ~ForgetUnlessCommitted() {
-        if (!committed) cache.Forget(keys);
-      }
-    } forget{cache_, read_keys};
-    std::optional<BatchPlan> committed_plan;
-    StoredRecords stored;
     if (!fresh.empty()) {
-      read_keys = KeysToRead(fresh, catalog);
-      // First attempt: what the cache holds, the rest read. Later attempts (an etag moved):
-      // everything read again, locked.
-      const std::vector<RecordKey> misses =
-          attempt == 1 ? cache_.Lookup(read_keys, &stored) : read_keys;
-      if (!misses.empty()) {
-        auto read = tx.ReadRecords(misses, /*lock=*/attempt > 1);
-        if (!read.ok()) return read.status();
-        for (auto& [key, record] : *read) stored.insert_or_assign(key, std::move(record));
-      }
-      BatchPlan plan = PlanBatch(fresh, stored, catalog);
+      auto stored = tx.ReadRecords(KeysToRead(fresh, catalog), /*lock=*/attempt > 1);
+      if (!stored.ok()) return stored.status();
+      BatchPlan plan = PlanBatch(fresh, *stored, catalog);
       Status verified = tx.LockAndVerify(plan);
       if (verified.code() == StatusCode::kAborted) {
         last = verified;
@@ -127,7 +106,6 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
         last = Status::Aborted("an event was decided concurrently");
         continue;
       }
-      committed_plan = std::move(plan);
     }
     Status committed = tx.Commit();
     if (committed.code() == StatusCode::kAborted) {
@@ -135,8 +113,6 @@ StatusOr<std::vector<EventResult>> BatchResolver::RunUnit(std::vector<WorkItem>*
       continue;
     }
     if (!committed.ok()) return committed;
-    if (committed_plan) cache_.RememberCommitted(*committed_plan, stored);
-    forget.committed = true;
 
     std::vector<EventResult> results;
     results.reserve(items->size());

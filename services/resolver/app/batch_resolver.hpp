@@ -5,12 +5,10 @@
 // (idempotent by event id), the rest are planned with the pure ladder against the records
 // read, written conditionally on their etags, and committed once. When the etag check fails
 // the whole batch is re-read (locking the records from the second attempt on) and
-// re-resolved, up to `max_attempts` times. The first attempt takes the records it has seen
-// from the worker's record cache and reads only the others; the etag check covers both. A batch
-// that still fails, or that the database refuses, is split and each event is run alone; an event
-// that fails alone becomes a dead letter (ETAG_RETRIES_EXHAUSTED, DATABASE_REJECTED or
-// INTERNAL_ERROR). A lost connection answers kUnavailable and writes nothing: the submitter retries
-// with the same event ids.
+// re-resolved, up to `max_attempts` times. A batch that still fails, or that the database
+// refuses, is split and each event is run alone; an event that fails alone becomes a dead
+// letter (ETAG_RETRIES_EXHAUSTED, DATABASE_REJECTED or INTERNAL_ERROR). A lost connection
+// answers kUnavailable and writes nothing: the submitter retries with the same event ids.
 //
 // Thread safety: none; one BatchResolver per thread (it owns one connection).
 #pragma once
@@ -26,16 +24,12 @@
 #include "common/core/status.hpp"
 #include "resolver/core/deferral.hpp"
 #include "resolver/core/event_result.hpp"
-#include "resolver/core/record_cache.hpp"
 
 namespace synchub {
 
 struct BatchResolverOptions {
   int max_attempts = 8;  // etag attempts per unit before splitting / dead-lettering
   RetryPolicy deferral = DefaultDeferralPolicy();  // SPEC section 3, rung 0
-  // Records kept per worker between batches (resolver/core/record_cache.hpp); 0: every batch
-  // reads its records from PostgreSQL.
-  std::size_t record_cache_entries = 20000;
 };
 
 class BatchResolver {
@@ -62,9 +56,6 @@ class BatchResolver {
 
   pqxx::connection& connection_;
   BatchResolverOptions options_;
-  // The records this worker last read or wrote; dropped with the connection (a new
-  // BatchResolver per connection), so a restored or restarted database starts it empty.
-  RecordCache cache_;
 };
 
 }  // namespace synchub

@@ -37,11 +37,6 @@ int main(int argc, char** argv) {
                  "optimistic attempts before a batch is split / an event is dead-lettered")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
-  app.add_option("--record-cache", options.resolver.record_cache_entries,
-                 "canonical records each worker keeps between batches (0: read every batch's "
-                 "records from PostgreSQL)")
-      ->check(CLI::Range(0, 10000000))
-      ->capture_default_str();
   app.add_option("--defer-initial-ms", defer_initial_ms, "first deferral delay")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();

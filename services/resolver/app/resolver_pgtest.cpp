@@ -539,11 +539,10 @@ TEST(ResolverStartup, FailsClearlyWhenTheSchemaIsNotMigrated) {
 namespace synchub {
 namespace {
 
-// The record cache (resolver/core/record_cache.hpp) never decides on stale content: the first
-// resolver holds CUST-C1 at version 1 when a second resolver moves it to version 5; the
-// first one's next event (version 2) is judged against version 5 (STALE_SKIP), not against
-// what it remembered.
-TEST_F(ResolverTest, ARecordChangedByAnotherResolverIsNeverJudgedFromTheCache) {
+// Two resolvers on one database: the first saw CUST-C1 at version 1 when the second moved it to
+// version 5; the first one's next event (version 2) is judged against version 5 (STALE_SKIP),
+// never against what it saw (the etag check, SPEC section 4).
+TEST_F(ResolverTest, ARecordChangedByAnotherResolverIsJudgedAtItsNewVersion) {
   auto first = StartResolver(db_, {"--workers", "1"});
   auto second = StartResolver(db_, {"--workers", "1"});
   auto via_first = ClientFor(context_, {first.endpoint});
@@ -560,7 +559,7 @@ TEST_F(ResolverTest, ARecordChangedByAnotherResolverIsNeverJudgedFromTheCache) {
                    "SELECT fields->>'fullName' FROM canonical_record "
                    "WHERE external_id = 'CUST-C1'"),
             "Bea");
-  // And the cache is refreshed: the next event on the first resolver is judged against 5.
+  // And the next event on the first resolver is judged against 5.
   EXPECT_EQ(SubmitOne(*via_first, event(6, "Dan")).outcome(), v1::OUTCOME_VERSION_WIN);
   EXPECT_EQ(Scalar(db_, "SELECT version FROM canonical_record WHERE external_id = 'CUST-C1'"), "6");
 }

@@ -35,12 +35,13 @@ struct KeyVerdict {
 
 // One verdict per event, in order.
 //   - A re-run is fresh.
-//   - An event whose key appeared earlier in `events`: kRepeat of that first one when the
-//     digests are equal, else kReused (against the digest the key is known by, or the first's).
-//   - A key in `known_digests`: kReused when the digest differs; else kDuplicate when the key
-//     is in `decided`, else kFresh (its decision is gone: a replayed dead letter).
-//   - A key only in `decided` (no digest could be read): kDuplicate.
-//   - Otherwise kFresh.
+//   - Every event is judged against the content its key names: the digest in `known_digests`,
+//     or, for a key the hub does not know, the first event of the batch with that key. Another
+//     digest: kReused (kept_digest = the named one), whatever else the batch holds.
+//   - The first event of the batch with the named content: kDuplicate when the key is in
+//     `decided`, else kFresh (a new key, or a kept key whose decision is gone: a replayed dead
+//     letter); a key only in `decided` (no digest could be read) is named by its first event.
+//   - Later events with the named content: kRepeat of that first one.
 std::vector<KeyVerdict> CheckKeys(const std::vector<KeyedEvent>& events,
                                   const std::map<EventKey, std::string>& known_digests,
                                   const std::map<EventKey, EventResult>& decided);

@@ -533,12 +533,6 @@ TEST(ResolverStartup, FailsClearlyWhenTheSchemaIsNotMigrated) {
   EXPECT_EQ(process.WaitExit(std::chrono::seconds(15)), 3);
 }
 
-}  // namespace
-}  // namespace synchub
-
-namespace synchub {
-namespace {
-
 // Two resolvers on one database: the first saw CUST-C1 at version 1 when the second moved it to
 // version 5; the first one's next event (version 2) is judged against version 5 (STALE_SKIP),
 // never against what it saw (the etag check, SPEC section 4).

@@ -5,6 +5,7 @@
 #   +32 PostgreSQL   +60 resolver   +61 dead letters (PUB)   +62 resolver metrics
 #   +70 ingest ZeroMQ   +80 ingest HTTP (and its /metrics)   +90 outbound   +91 outbound metrics
 #   +81 HTTPS: nginx in front of ingest HTTP (tools/dev/proxy.sh)
+#   +92..+95 connector metrics (CRM, ERP, Portal, LocalDB)   +96 Prometheus (scrapes them all)
 
 STACK_DIR="${SYNCHUB_STATE_DIR:-$ROOT/.synchub}"
 PORT_BASE="${SYNCHUB_PORT_BASE:-15400}"
@@ -17,6 +18,8 @@ HTTP_PORT=$((PORT_BASE + 80))
 HTTPS_PORT=$((PORT_BASE + 81))
 OUTBOUND_PORT=$((PORT_BASE + 90))
 OUTBOUND_METRICS_PORT=$((PORT_BASE + 91))
+CONNECTOR_METRICS_PORT_FIRST=$((PORT_BASE + 92))  # + the source's index in DEMO_SOURCES
+PROMETHEUS_PORT=$((PORT_BASE + 96))
 DEMO_SOURCES=(CRM ERP Portal LocalDB)
 HUB_DB="synchub"
 PG_CONN="host=127.0.0.1 port=$PG_PORT user=synchub"
@@ -179,6 +182,82 @@ _stack_wait_ready() {
   done
 }
 
+_stack_warn() { printf '\033[1m[dev]\033[0m warning: %s\n' "$*" >&2; }
+
+# _stack_connector_metrics_port SOURCE: a demo connector's /metrics port (+92 CRM .. +95 LocalDB).
+_stack_connector_metrics_port() {
+  local i
+  for i in "${!DEMO_SOURCES[@]}"; do
+    [ "${DEMO_SOURCES[$i]}" = "$1" ] && echo $((CONNECTOR_METRICS_PORT_FIRST + i)) && return 0
+  done
+  return 1
+}
+
+# _stack_prometheus_config: $STACK_DIR/prometheus/prometheus.yml, scraping every service of the
+# stack every 5 s (the gateway with the reader's token), with deploy/prometheus/alerts.yml.
+_stack_prometheus_config() {
+  local dir="$STACK_DIR/prometheus" source connectors=""
+  mkdir -p "$dir/data"
+  (umask 077 && stack_token reader >"$dir/reader.token")
+  for source in "${DEMO_SOURCES[@]}"; do
+    connectors="$connectors${connectors:+, }\"127.0.0.1:$(_stack_connector_metrics_port "$source")\""
+  done
+  cat >"$dir/prometheus.yml" <<YAML
+# Written by ./dev up (tools/dev/stack.sh); deploy/prometheus/prometheus.yml is compose's.
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+rule_files:
+  - $ROOT/deploy/prometheus/alerts.yml
+scrape_configs:
+  - job_name: synchub-gateway
+    authorization:
+      type: Bearer
+      credentials_file: $dir/reader.token
+    static_configs:
+      - targets: ["127.0.0.1:$HTTP_PORT"]
+  - job_name: synchub-resolver
+    static_configs:
+      - targets: ["127.0.0.1:$RESOLVER_METRICS_PORT"]
+  - job_name: synchub-outbound
+    static_configs:
+      - targets: ["127.0.0.1:$OUTBOUND_METRICS_PORT"]
+  - job_name: synchub-connector
+    static_configs:
+      - targets: [$connectors]
+YAML
+}
+
+# _stack_prometheus_start: Prometheus (Debian's /usr/bin/prometheus) on +96 with its data in
+# $STACK_DIR/prometheus/data, in the background (not waited for); pid in run/prometheus.pid,
+# stopped by ./dev down. Without it the stack still comes up: a warning says why.
+_stack_prometheus_start() {
+  local pidfile="$STACK_DIR/run/prometheus.pid" log="$STACK_DIR/logs/prometheus.log"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    info "up: prometheus already running (pid $(cat "$pidfile"))"
+    return 0
+  fi
+  if ! command -v prometheus >/dev/null; then
+    _stack_warn "up: no prometheus binary (./dev deps installs Debian's prometheus): metrics are not scraped"
+    return 0
+  fi
+  _stack_prometheus_config || { _stack_warn "up: cannot write $STACK_DIR/prometheus/prometheus.yml"; return 0; }
+  nohup prometheus --config.file="$STACK_DIR/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$STACK_DIR/prometheus/data" --storage.tsdb.retention.time=7d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle >"$log" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# _stack_prometheus_check: warns (the stack is up regardless) when Prometheus exited already.
+_stack_prometheus_check() {
+  local pidfile="$STACK_DIR/run/prometheus.pid"
+  [ -f "$pidfile" ] || return 0
+  if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    _stack_warn "up: prometheus did not start (log: $STACK_DIR/logs/prometheus.log): $(tail -1 "$STACK_DIR/logs/prometheus.log" 2>/dev/null)"
+    rm -f "$pidfile"
+  fi
+}
+
 stack_up() {
   mkdir -p "$STACK_DIR/logs" "$STACK_DIR/run" "$STACK_DIR/connectors"
   _stack_pg_start
@@ -214,11 +293,20 @@ stack_up() {
   for source in "${DEMO_SOURCES[@]}"; do
     db="$(tr '[:upper:]' '[:lower:]' <<<"$source")"
     _stack_spawn "connector-$db" "$BUILD_DIR/services/connector/synchub-connector" \
-      --config "$STACK_DIR/connectors/$db.json" run
+      --config "$STACK_DIR/connectors/$db.json" run \
+      --metrics-listen "127.0.0.1:$(_stack_connector_metrics_port "$source")"
   done
+  _stack_prometheus_start
   for source in "${DEMO_SOURCES[@]}"; do
     _stack_wait_ready "connector-$(tr '[:upper:]' '[:lower:]' <<<"$source")"
   done
+  _stack_prometheus_check
+  local connector_metrics="" prometheus_line="not running (see the warning above)"
+  for source in "${DEMO_SOURCES[@]}"; do
+    connector_metrics="$connector_metrics  http://127.0.0.1:$(_stack_connector_metrics_port "$source")/metrics"
+  done
+  [ -f "$STACK_DIR/run/prometheus.pid" ] &&
+    prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT  (alerts: /alerts, targets: /targets; deploy/prometheus/alerts.yml)"
   cat <<EOF2
 synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   HTTP API        http://127.0.0.1:$HTTP_PORT   (openapi: /openapi.yaml, metrics: /metrics)
@@ -227,6 +315,8 @@ synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
   outbound        tcp://127.0.0.1:$OUTBOUND_PORT
   metrics         http://127.0.0.1:$HTTP_PORT/metrics  http://127.0.0.1:$RESOLVER_METRICS_PORT/metrics  http://127.0.0.1:$OUTBOUND_METRICS_PORT/metrics
+  connectors      metrics (CRM, ERP, Portal, LocalDB):$connector_metrics
+  Prometheus      $prometheus_line
   PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
   credentials     $STACK_DIR/credentials.json (operator, reader and one token per source; 0600)
   CURVE keys      $STACK_DIR/keys/ (services' and sources' key pairs; ZeroMQ clients need a

@@ -19,8 +19,10 @@
 #include "common/metrics/metrics_exposer.hpp"
 #include "common/pg/connection.hpp"
 #include "common/runtime/service_logging.hpp"
+#include "common/runtime/steady_clock.hpp"
 #include "common/zmq/curve.hpp"
 #include "common/zmq/stop_signals.hpp"
+#include "connector/app/connector_metrics.hpp"
 #include "connector/app/reconcile_command.hpp"
 #include "connector/app/reconcile_loop.hpp"
 #include "connector/app/snapshot_command.hpp"
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
   std::string metrics_listen;
   run->add_option("--reconcile-every", reconcile_every,
                   "compare with the hub every DURATION (90s, 10m, 1h; needs \"api\")");
-  run->add_option("--metrics-listen", metrics_listen, "HOST:PORT for Prometheus /metrics");
+  run->add_option("--metrics-listen", metrics_listen,
+                  "HOST:PORT for Prometheus /metrics (synchub_connector_*; port 0: any)");
   auto* status = app.add_subcommand("status", "outbox counts and parked rows");
   auto* snapshot = app.add_subcommand(
       "snapshot", "send every row of the configured tables to the hub (resumable, idempotent)");
@@ -231,8 +234,20 @@ int main(int argc, char** argv) {
       reconciler =
           std::make_unique<synchub::ReconcileLoop>(*config, *every, *registry, stop_signals.flag());
     }
-    synchub::SyncLoops loops(*config, context, stop_signals.flag());
-    std::printf("READY %s\n", config->source.c_str());
+    // Counted always (cheap); the refresher reads the local database only when they are served.
+    synchub::SteadyClock clock;
+    synchub::ConnectorMetrics metrics(*registry, config->source, clock);
+    std::unique_ptr<synchub::ConnectorStatsRefresher> refresher;
+    if (exposer) {
+      refresher =
+          std::make_unique<synchub::ConnectorStatsRefresher>(*config, metrics, stop_signals.flag());
+    }
+    synchub::SyncLoops loops(*config, context, stop_signals.flag(), &metrics);
+    if (exposer) {
+      std::printf("READY %s metrics %s\n", config->source.c_str(), exposer->url().c_str());
+    } else {
+      std::printf("READY %s\n", config->source.c_str());
+    }
     std::fflush(stdout);
     loops.Join();
     spdlog::info("stopped");

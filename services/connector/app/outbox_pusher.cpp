@@ -9,6 +9,7 @@
 #include "common/core/json.hpp"
 #include "common/runtime/steady_clock.hpp"
 #include "common/zmq/curve.hpp"
+#include "connector/core/connector_stats.hpp"
 
 namespace synchub {
 
@@ -26,7 +27,7 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result) {
 }
 
 OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
-                           const std::atomic<bool>& stop)
+                           const std::atomic<bool>& stop, ConnectorMetrics* metrics)
     : config_(config),
       hub_(context, {{config.submit_endpoint},
                      std::chrono::seconds(5),
@@ -36,7 +37,8 @@ OutboxPusher::OutboxPusher(const ConnectorConfig& config, zmq::context_t& contex
                                             config.curve_submit_server_key_file)}),
       outbox_(config),
       settler_(config),
-      rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)) {}
+      rejection_policy_(connector::PushRejectionPolicy(config.push_backoff_ms)),
+      metrics_(metrics) {}
 
 StatusOr<int> OutboxPusher::PushOnce(pqxx::connection& connection) {
   auto locked = outbox_.TryLockPush(connection);
@@ -55,6 +57,7 @@ StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
   events.reserve(due->size());
   for (const auto& change : *due) events.push_back(change.event);
   auto reply = hub_.Submit(std::move(events));
+  if (metrics_ != nullptr && reply.ok()) metrics_->HubAnswered();
 
   std::vector<PgOutbox::PushedRow> rows;
   rows.reserve(due->size());
@@ -74,6 +77,10 @@ StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
     PgOutbox::PushedRow row;
     row.id = change.id;
     row.step = connector::DecidePush(answer, change.failures, rejection_policy_, JitterDraw());
+    if (metrics_ != nullptr) {
+      metrics_->Pushed(connector::PushedOutcomeLabel(
+          answer, result != nullptr ? WireOutcomeName(result->outcome()) : std::string()));
+    }
     if (result != nullptr) row.error = result->error().message();
     if (row.step.kind == connector::PushStep::Kind::kSent) {
       ++sent;  // decided at the hub (any outcome, dead letters too)
@@ -109,6 +116,8 @@ StatusOr<int> OutboxPusher::PushLocked(pqxx::connection& connection) {
   // hold back the push (the pull side's sweep tries again).
   if (auto settled = settler_.SettleHeld(connection); !settled.ok()) {
     spdlog::warn("{}", settled.status().message());
+  } else if (metrics_ != nullptr) {
+    metrics_->Applied(*settled);
   }
   return sent;
 }
@@ -133,6 +142,7 @@ StatusOr<int> OutboxPusher::ReportParked(pqxx::connection& connection) {
       continue;  // the others still go
     }
     if (!id.ok()) break;  // the hub is away: report on a later round
+    if (metrics_ != nullptr) metrics_->HubAnswered();
     if (Status marked = outbox_.MarkReported(connection, parked); !marked.ok()) return marked;
     ++reported;
   }

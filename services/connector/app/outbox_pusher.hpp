@@ -17,6 +17,7 @@
 
 #include "common/core/status.hpp"
 #include "common/zmq/resolver_client.hpp"
+#include "connector/app/connector_metrics.hpp"
 #include "connector/core/connector_config.hpp"
 #include "connector/core/push_decisions.hpp"
 #include "connector/pg/connector_sync.hpp"
@@ -29,10 +30,11 @@ connector::PushAnswer ClassifyPushAnswer(const v1::ResolutionResult& result);
 
 class OutboxPusher {
  public:
-  // REQUIRES: `config`, `context` and `stop` outlive this object. When `stop` becomes true a
-  // push waiting for the hub gives up within 100 ms (kUnavailable; the rows stay pending).
+  // REQUIRES: `config`, `context`, `stop` and `metrics` (when given: each pushed row, each
+  // answer and each settled change is counted there) outlive this object. When `stop` becomes
+  // true a push waiting for the hub gives up within 100 ms (kUnavailable; the rows stay pending).
   OutboxPusher(const ConnectorConfig& config, zmq::context_t& context,
-               const std::atomic<bool>& stop);
+               const std::atomic<bool>& stop, ConnectorMetrics* metrics = nullptr);
 
   // Pushes one batch of due rows, holding the database's push lock (PgOutbox::TryLockPush; 0
   // when another process of this source holds it). Returns how many were decided at the hub
@@ -53,6 +55,7 @@ class OutboxPusher {
   PgOutbox outbox_;
   InboundApplier settler_;  // applies what the hub answered (InboundApplier::SettleHeld)
   RetryPolicy rejection_policy_;
+  ConnectorMetrics* metrics_;  // may be null
 };
 
 }  // namespace synchub

@@ -23,8 +23,9 @@ class OutboxWakeup final : public pqxx::notification_receiver {
 }  // namespace
 
 SyncLoops::SyncLoops(const ConnectorConfig& config, zmq::context_t& context,
-                     const std::atomic<bool>& stop, SyncLoopTimings timings)
-    : config_(config), context_(context), stop_(stop), timings_(timings) {
+                     const std::atomic<bool>& stop, ConnectorMetrics* metrics,
+                     SyncLoopTimings timings)
+    : config_(config), context_(context), stop_(stop), metrics_(metrics), timings_(timings) {
   push_ = std::thread([this] { PushLoop(); });
   pull_ = std::thread([this] { PullLoop(); });
 }
@@ -35,7 +36,7 @@ void SyncLoops::Join() {
 }
 
 void SyncLoops::PushLoop() {
-  OutboxPusher pusher(config_, context_, stop_);
+  OutboxPusher pusher(config_, context_, stop_, metrics_);
   Backoff backoff(timings_.push_retry);
   while (!stop_) {
     auto connection = ConnectPgWithRetry(config_.database, stop_);
@@ -74,6 +75,7 @@ bool SyncLoops::ApplyLoadPage(InboundApplier& applier, pqxx::connection& connect
     spdlog::warn("reverse load: {}", counts.status().message());
     return false;
   }
+  if (metrics_ != nullptr) metrics_->Applied(counts->applied);
   loaded_ += page.records_size();
   kept_ += counts->kept;
   for (const auto& key : counts->kept_keys) {
@@ -158,6 +160,7 @@ void SyncLoops::PullLoop() {
         zmq::message_t frame;
         while (socket.recv(frame, zmq::recv_flags::dontwait)) {
           last_heard = now;
+          if (metrics_ != nullptr) metrics_->HubAnswered();
           v1::HubToConnector message;
           if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) continue;
           if (message.has_load()) {
@@ -176,6 +179,7 @@ void SyncLoops::PullLoop() {
             failed = true;  // not acknowledged, and nothing after it either: a new session
             break;          // resumes from the last acknowledged change
           }
+          if (metrics_ != nullptr) metrics_->Applied(*applied);
           v1::ConnectorToHub ack;
           ack.mutable_ack()->set_source(config_.source);
           const auto& changes = message.deliver().changes();
@@ -193,7 +197,11 @@ void SyncLoops::PullLoop() {
       }
       if (now - last_settle >= timings_.settle_held) {
         auto settled = applier.SettleHeld(*connection);
-        if (!settled.ok()) spdlog::warn("{}", settled.status().message());
+        if (!settled.ok()) {
+          spdlog::warn("{}", settled.status().message());
+        } else if (metrics_ != nullptr) {
+          metrics_->Applied(*settled);
+        }
         last_settle = now;
       }
       // Parked inbound changes are tried again: once an operator fixed what refused them (a
@@ -204,6 +212,7 @@ void SyncLoops::PullLoop() {
           spdlog::warn("retrying parked inbound changes: {}", retried.status().message());
         } else if (*retried > 0) {
           spdlog::info("{} parked inbound change(s) applied", *retried);
+          if (metrics_ != nullptr) metrics_->Applied(*retried);
         }
         last_retry = now;
       }

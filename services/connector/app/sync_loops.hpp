@@ -23,6 +23,7 @@
 #include <zmq.hpp>
 
 #include "common/core/retry_policy.hpp"
+#include "connector/app/connector_metrics.hpp"
 #include "connector/core/connector_config.hpp"
 #include "connector/pg/connector_sync.hpp"
 #include "synchub/v1/outbound.pb.h"
@@ -39,9 +40,10 @@ struct SyncLoopTimings {
 
 class SyncLoops {
  public:
-  // Starts both threads. REQUIRES: `config`, `context` and `stop` outlive this object.
+  // Starts both threads. REQUIRES: `config`, `context`, `stop` and `metrics` (when given: what
+  // is pushed, applied and heard from the hub is counted there) outlive this object.
   SyncLoops(const ConnectorConfig& config, zmq::context_t& context, const std::atomic<bool>& stop,
-            SyncLoopTimings timings = {});
+            ConnectorMetrics* metrics = nullptr, SyncLoopTimings timings = {});
   ~SyncLoops() { Join(); }
 
   // Waits until both threads ended (after `stop` became true).
@@ -59,6 +61,7 @@ class SyncLoops {
   const ConnectorConfig& config_;
   zmq::context_t& context_;
   const std::atomic<bool>& stop_;
+  ConnectorMetrics* metrics_;  // may be null
   SyncLoopTimings timings_;
   std::thread push_;
   std::thread pull_;

@@ -49,6 +49,8 @@ CREATE INDEX IF NOT EXISTS synchub_outbox_pending ON synchub_outbox (id)
   WHERE sent_at IS NULL AND NOT parked;
 CREATE INDEX IF NOT EXISTS synchub_outbox_pending_key ON synchub_outbox (entity, external_id)
   WHERE sent_at IS NULL AND NOT parked;
+-- Parked rows, counted by the metrics refresh (pg/outbox_stats.cpp) without reading the outbox.
+CREATE INDEX IF NOT EXISTS synchub_outbox_parked ON synchub_outbox (id) WHERE parked;
 -- Whether a key was ever captured or queued here (an update of a key never sent goes whole).
 CREATE INDEX IF NOT EXISTS synchub_outbox_key ON synchub_outbox (entity, external_id);
 -- Canonical states held back while a local change of the key was pending (an inbound change

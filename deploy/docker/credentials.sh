@@ -8,6 +8,7 @@
 #   crm erp portal localdb        each demo source's key pair, held by its source:NAME credential
 #   credentials.json (0600)       {"operator": TOKEN, "reader": TOKEN, "sources": {"CRM": TOKEN, ...}}
 #   credential-ids                one line per credential made here: ID ROLE NAME (for revoking)
+#   reader.token (0600)           the reader's token alone, for Prometheus (credentials_file)
 #
 # Idempotent: when credentials.json and every key pair are there, it does nothing. Otherwise it
 # makes all of them anew in $SECRETS/.new and moves them into place, credentials.json last, so
@@ -32,7 +33,19 @@ complete=yes
 for name in $KEYS; do
   { [ -s "$SECRETS/$name.key" ] && [ -s "$SECRETS/$name.pub" ]; } || complete=no
 done
+# reader.token: the reader's token of credentials.json alone (a volume made before it existed
+# gets it here).
+reader_token_file() {
+  sed -n 's/.*"reader": *"\([^"]*\)".*/\1/p' "$1" | tr -d '\n' >"$2.tmp"
+  chmod 0600 "$2.tmp"
+  [ -s "$2.tmp" ] || { say "no reader token in $1"; exit 3; }
+  mv -f "$2.tmp" "$2"
+}
 if [ "$complete" = yes ]; then
+  if [ ! -s "$SECRETS/reader.token" ]; then
+    (umask 077 && reader_token_file "$SECRETS/credentials.json" "$SECRETS/reader.token")
+    say "wrote $SECRETS/reader.token from credentials.json"
+  fi
   say "$SECRETS already holds credentials.json and every key pair: nothing to do"
   exit 0
 fi
@@ -97,6 +110,7 @@ done
 printf '{"operator": "%s", "reader": "%s", "sources": {%s}}\n' "$operator" "$reader" "$entries" \
   >"$STAGING/credentials.json"
 chmod 0600 "$STAGING/credentials.json" "$IDS"
+reader_token_file "$STAGING/credentials.json" "$STAGING/reader.token"
 
 # Into place: the key pairs and the ids first, credentials.json (the mark of a complete set)
 # last.
@@ -104,6 +118,7 @@ for name in $KEYS; do
   mv -f "$STAGING/$name.key" "$STAGING/$name.pub" "$SECRETS/"
 done
 mv -f "$IDS" "$SECRETS/credential-ids"
+mv -f "$STAGING/reader.token" "$SECRETS/reader.token"
 mv -f "$STAGING/credentials.json" "$SECRETS/credentials.json"
 rmdir "$STAGING"
 say "made the key pairs ($KEYS) and $(wc -l <"$SECRETS/credential-ids") credentials" \

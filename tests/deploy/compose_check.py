@@ -58,7 +58,13 @@ CONNECTOR_TARGETS = {
     "submit": {("synchub-ingest", "--zmq-listen"), ("synchub-resolver", "--listen")},
     "outbound": {("synchub-outbound", "--listen")},
 }
-EXTERNAL_IMAGE_PORTS = {"postgres": 5432}  # image name -> default port, for images we do not build
+# Image name -> the port it listens on, for the images that do not run synchub binaries: the
+# PostgreSQL and Prometheus images deploy/docker/ builds from Debian packages, Grafana's.
+EXTERNAL_IMAGE_PORTS = {"postgres": 5432, "synchub-postgres": 5432, "synchub-prometheus": 9090,
+                        "grafana-oss": 3000, "grafana": 3000}
+SYNCHUB_DOCKERFILE = os.path.join("deploy", "docker", "Dockerfile")  # builds the synchub image
+# Builds the same runtime image from binaries built on the host (./dev compose-demo).
+PREBUILT_DOCKERFILE = os.path.join("deploy", "docker", "Dockerfile.prebuilt")
 # The key files a synchub server refuses to start without unless given --insecure: flag ->
 # what the file must be (".key": a secret key; ".pub": a server's public key).
 KEY_FLAGS = {
@@ -671,10 +677,13 @@ class Checker:
                 self.fail(f"service {service}: Dockerfile {dockerfile} does not exist")
                 continue
             self.check_dockerfile(service, context, dockerfile)
+            self.check_base_arg(service, dockerfile, build)
 
     def check_dockerfile(self, service, context, dockerfile):
         with open(dockerfile) as f:
-            self.dockerfile_text = text = f.read()
+            text = f.read()
+        if os.path.abspath(dockerfile) == os.path.join(self.source_dir, SYNCHUB_DOCKERFILE):
+            self.dockerfile_text = text
         ignore = dockerfile + ".dockerignore"
         if not os.path.isfile(ignore):
             ignore = os.path.join(context, ".dockerignore")
@@ -700,6 +709,110 @@ class Checker:
                 elif self.ignored(relative.rstrip("/"), patterns):
                     self.fail(f"service {service}: COPY {source}, but "
                               f"{os.path.relpath(ignore, context)} leaves it out of the context")
+
+    def check_base_arg(self, service, dockerfile, build):
+        """Every image starts from the BASE build argument (a local Debian 12 image where no
+        registry is reachable: ./dev compose-demo), which the compose file passes."""
+        with open(dockerfile) as f:
+            text = f.read()
+        where = os.path.relpath(dockerfile, self.source_dir)
+        if not re.search(r"^ARG\s+BASE=\S+", text, re.M):
+            self.fail(f"service {service}: {where} has no `ARG BASE=...` before its FROM")
+        stages = set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", text, re.M | re.I))
+        for image in re.findall(r"^FROM\s+(\S+)", text, re.M | re.I):
+            if image not in ("${BASE}", "$BASE") and image not in stages:
+                self.fail(f"service {service}: {where}: FROM {image}; start from ${{BASE}}")
+        args = build.get("args") or {}
+        if isinstance(args, list):
+            args = dict(a.split("=", 1) if "=" in a else (a, "") for a in args)
+        if "BASE" not in args:
+            self.fail(f"service {service}: build.args has no BASE (the base image's argument)")
+
+    @staticmethod
+    def runtime_packages(text):
+        """The packages of the apt-get install in a Dockerfile's runtime stage."""
+        stage = re.split(r"^FROM\s+\S+\s+AS\s+runtime\b", text, flags=re.M | re.I)
+        if len(stage) < 2:
+            return None
+        joined = re.sub(r"\\\n", " ", stage[1])
+        match = re.search(r"apt-get install ([^&]*)", joined)
+        return {w for w in match.group(1).split() if not w.startswith("-")} if match else None
+
+    def check_prebuilt(self):
+        """Dockerfile.prebuilt is Dockerfile's runtime stage with the binaries from the host:
+        the same packages, the same user and secrets folder, every binary COPYed in."""
+        path = os.path.join(self.source_dir, PREBUILT_DOCKERFILE)
+        text = getattr(self, "dockerfile_text", None)
+        if not os.path.isfile(path) or text is None:
+            self.fail(f"{PREBUILT_DOCKERFILE} or {SYNCHUB_DOCKERFILE} is missing")
+            return
+        with open(path) as f:
+            prebuilt = f.read()
+        ours, theirs = self.runtime_packages(text), self.runtime_packages(prebuilt)
+        if ours is None or theirs is None or ours != theirs:
+            self.fail(f"{PREBUILT_DOCKERFILE}: its runtime packages {sorted(theirs or [])} differ "
+                      f"from {SYNCHUB_DOCKERFILE}'s runtime stage {sorted(ours or [])}")
+        for needed in ("--uid 10001", "/etc/synchub/secrets", "COPY bin/ /usr/local/bin/",
+                       "USER synchub"):
+            if needed not in prebuilt:
+                self.fail(f"{PREBUILT_DOCKERFILE}: lacks `{needed}` (as in {SYNCHUB_DOCKERFILE})")
+
+    def check_prometheus(self):
+        """A Prometheus service's configuration (through its bind mount): every static target
+        is a compose service listening on that port, and a credentials_file lies in a volume
+        of the service, written by a one-shot service whose script names it."""
+        for service, config in sorted(self.services.items()):
+            image = (config.get("image") or "").split(":")[0].split("/")[-1]
+            if EXTERNAL_IMAGE_PORTS.get(image) != 9090:
+                continue
+            argv = config.get("command") or []
+            argv = shlex.split(argv) if isinstance(argv, str) else argv
+            path = next((a.split("=", 1)[1] for a in argv if a.startswith("--config.file=")),
+                        "/etc/prometheus/prometheus.yml")
+            host_file = self.host_path(service, path)
+            if host_file is None or not os.path.isfile(host_file):
+                self.fail(f"service {service}: its configuration {path} is no file of the "
+                          f"repository (bind mount)")
+                continue
+            with open(host_file) as f:
+                try:
+                    data = yaml.safe_load(f) or {}
+                except yaml.YAMLError as error:
+                    self.fail(f"service {service}: {host_file} is not YAML: {error}")
+                    continue
+            for rule in data.get("rule_files") or []:
+                rule_path = rule if rule.startswith("/") else os.path.join(os.path.dirname(path), rule)
+                for match in glob.glob(self.host_path(service, rule_path) or "/nonexistent"):
+                    break
+                else:
+                    self.fail(f"service {service}: rule file {rule} is not in its mounts")
+            for job in data.get("scrape_configs") or []:
+                name = job.get("job_name")
+                for static in job.get("static_configs") or []:
+                    for target in static.get("targets") or []:
+                        host, _, port = str(target).rpartition(":")
+                        if port.isdigit() and host not in ("localhost", "127.0.0.1"):
+                            self.check_listener(service, f"prometheus job {name} target {target}",
+                                                host, int(port))
+                auth = job.get("authorization") or {}
+                token_file = auth.get("credentials_file")
+                if token_file:
+                    mount = self.mount_of(service, token_file)
+                    if mount is None:
+                        self.fail(f"service {service}: job {name}: credentials_file "
+                                  f"{token_file} is inside no volume of the service")
+                    elif mount["named"]:
+                        base = os.path.basename(token_file)
+                        writers = [w for w in self.services if self.one_shot(w) and any(
+                            m["named"] and m["source"] == mount["source"] and not m["read_only"]
+                            for m in self.mounts(w))]
+                        if not any(base in self.scripts.get(w, "") for w in writers):
+                            self.fail(f"service {service}: job {name}: credentials_file "
+                                      f"{token_file}: no one-shot service's script writing "
+                                      f"{mount['source']} names {base}")
+                        elif not any(self.waits_for(service, w) for w in writers):
+                            self.fail(f"service {service}: reads {token_file} but does not "
+                                      f"wait for the service writing it")
 
     @staticmethod
     def ignored(path, patterns):
@@ -887,9 +1000,16 @@ class Checker:
         if config is None:
             return self.report()
         self.services = config.get("services") or {}
-        built_images = {c.get("image") for c in self.services.values() if c.get("build")}
+        def builds_synchub(c):
+            build = c.get("build")
+            if not build:
+                return False
+            build = {"context": build} if isinstance(build, str) else build
+            path = os.path.join(build.get("context", "."), build.get("dockerfile", "Dockerfile"))
+            return os.path.abspath(path) == os.path.join(self.source_dir, SYNCHUB_DOCKERFILE)
+        built_images = {c.get("image") for c in self.services.values() if builds_synchub(c)}
         self.ours = {name for name, c in self.services.items()
-                     if c.get("build") or c.get("image") in built_images}
+                     if builds_synchub(c) or c.get("image") in built_images}
         if not self.ours:
             self.fail("no service builds or runs the synchub image")
         self.index_build()
@@ -901,6 +1021,8 @@ class Checker:
         self.check_server_keys()  # before the connectors, which name the servers' keys
         self.check_connector_configs()
         self.check_key_writers()
+        self.check_prebuilt()
+        self.check_prometheus()
         return self.report()
 
     def report(self):

@@ -133,16 +133,17 @@ class Checker:
                 if os.access(path, os.X_OK) and os.path.isfile(path):
                     self.binaries.setdefault(name, path)
 
-    def help_text(self, name):
-        if name not in self.help_cache:
+    def help_text(self, name, subcommand=None):
+        key = (name, subcommand)
+        if key not in self.help_cache:
+            argv = [self.binaries[name]] + ([subcommand] if subcommand else []) + ["--help"]
             try:
-                run = subprocess.run([self.binaries[name], "--help"], capture_output=True,
-                                     text=True, timeout=20)
-                self.help_cache[name] = run.stdout + run.stderr
+                run = subprocess.run(argv, capture_output=True, text=True, timeout=20)
+                self.help_cache[key] = run.stdout + run.stderr
             except (OSError, subprocess.TimeoutExpired) as error:
-                self.help_cache[name] = ""
-                self.fail(f"{name} --help failed: {error}")
-        return self.help_cache[name]
+                self.help_cache[key] = ""
+                self.fail(f"{' '.join([name] + argv[1:])} failed: {error}")
+        return self.help_cache[key]
 
     @staticmethod
     def invocations(argv):
@@ -221,18 +222,23 @@ class Checker:
                       f"({self.build_dir}) produces no file named {name}")
             return None
         help_text = self.help_text(name)
+        shown = f"{name} --help"
+        if "Subcommands:" in help_text:
+            subcommands = re.findall(r"^\s{2}(\w[\w-]*)\s{2,}",
+                                     help_text.split("Subcommands:", 1)[1], re.M)
+            given = [arg for arg in argv[1:] if arg in subcommands]
+            if not given:
+                self.fail(f"service {service}: {where}: {name} needs a subcommand "
+                          f"({', '.join(subcommands)})")
+            else:  # the subcommand's own options (e.g. `run --metrics-listen`) count too
+                help_text += self.help_text(name, given[0])
+                shown = f"{name} {given[0]} --help"
         for arg in argv[1:]:
             if not arg.startswith("--"):
                 continue
             flag = arg.split("=", 1)[0]
             if not re.search(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", help_text):
-                self.fail(f"service {service}: {where}: flag {flag} is not in `{name} --help`")
-        if "Subcommands:" in help_text:
-            subcommands = re.findall(r"^\s{2}(\w[\w-]*)\s{2,}",
-                                     help_text.split("Subcommands:", 1)[1], re.M)
-            if not any(arg in subcommands for arg in argv[1:]):
-                self.fail(f"service {service}: {where}: {name} needs a subcommand "
-                          f"({', '.join(subcommands)})")
+                self.fail(f"service {service}: {where}: flag {flag} is not in `{shown}`")
         return name
 
     def check_commands(self):

@@ -3,7 +3,9 @@
 // up with SetupSql, with no hub.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/core/json.hpp"
@@ -422,6 +424,55 @@ TEST_F(CaptureTest, AnInboundStateWaitsForAPendingLocalChangeThenTheNewestApplie
             "resolved 2");
   EXPECT_EQ(Scalar("SELECT count(*) FROM synchub_held"), "0");
   EXPECT_TRUE(TakeOutbox().empty());
+}
+
+// An application's INSERT ... ON CONFLICT DO UPDATE takes the key's capture lock (its BEFORE
+// INSERT trigger) before the conflicting row's lock; an UPDATE takes them the other way round.
+// An apply that waited for either while holding the other deadlocked with one of them, and
+// PostgreSQL aborted the apply or the application's statement. Here the application holds the
+// capture lock (as that trigger leaves it) while an apply starts, then updates the row: neither
+// may fail, and the delivery is held behind the application's change.
+TEST_F(CaptureTest, AnApplyNeverDeadlocksWithAnApplicationHoldingAKey) {
+  Exec("INSERT INTO local_records (external_id, full_name, email) VALUES ('K', 'first', 'x')");
+  TakeOutbox();
+  auto application = db_.Connect();
+  pqxx::work app(*application);
+  app.exec("SET LOCAL statement_timeout = '20s'");
+  app.exec("SELECT pg_advisory_xact_lock(hashtextextended('client:K', 7365))");
+
+  InboundApplier applier(config_);
+  StatusOr<int> applied = Status::Internal("not run");
+  std::thread apply([&] {
+    v1::Deliver deliver;
+    auto* change = deliver.add_changes();
+    change->set_seq(1);
+    change->set_etag(7);
+    change->set_entity("client");
+    change->set_external_id("K");
+    change->set_record_json(R"({"entity":"client","externalId":"K","version":5,)"
+                            R"("deleted":false,"fields":{"fullName":"hub"}})");
+    auto connection = db_.Connect();
+    applied = applier.Apply(*connection, deliver);
+  });
+  // The apply has met the held key: it backed off (or, as it used to, waits for the lock).
+  auto watcher = db_.Connect();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool met = false;
+  while (!met && std::chrono::steady_clock::now() < deadline) {
+    pqxx::read_transaction tx(*watcher);
+    met = applier.busy_retries() > 0 ||
+          tx.exec1("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")[0]
+                  .as<int>() > 0;
+    if (!met) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(met) << "the apply never reached the held key";
+  EXPECT_NO_THROW(app.exec("UPDATE local_records SET full_name = 'app' WHERE external_id = 'K'"));
+  app.commit();
+  apply.join();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(Scalar("SELECT full_name FROM local_records WHERE external_id = 'K'"), "app");
+  EXPECT_EQ(Scalar("SELECT etag FROM synchub_held WHERE external_id = 'K'"), "7");
+  EXPECT_EQ(TakeOutbox().size(), 1U);
 }
 
 TEST_F(CaptureTest, AnInboundDeleteIsRememberedForALaterLocalInsert) {

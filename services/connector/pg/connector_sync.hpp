@@ -21,6 +21,7 @@
 // Thread safety: one object per thread, each with its own connection.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -78,6 +79,10 @@ class InboundApplier {
   // how many records were applied, or an error with nothing applied and nothing recorded, so
   // the caller must not acknowledge. After kApplyAttemptsBeforeParking failures of the same
   // delivery, a change that fails for any reason is parked instead of failing it again.
+  // Locks: never waits while holding one. When a local transaction holds a key's row or capture
+  // lock, the whole apply is rolled back and tried again (up to ~1.5 s), then fails with
+  // nothing applied (kInternal, "a local transaction holds a key"); such failures never count
+  // towards parking. The same holds for ApplyLoad, ApplyRepair and SettleHeld.
   StatusOr<int> Apply(pqxx::connection& connection, const v1::Deliver& deliver);
 
   // In the caller's transaction (the push's, marking rows sent): keeps each answer's
@@ -120,6 +125,10 @@ class InboundApplier {
   // keep their place with the new error. Returns how many were applied. Idempotent.
   StatusOr<int> RetryParked(pqxx::connection& connection);
 
+  // How often an apply was rolled back and tried again because a local transaction held one of
+  // its keys (a counter since construction). Any thread may read it while another applies.
+  std::int64_t busy_retries() const { return busy_retries_.load(); }
+
  private:
   // The one path every incoming state takes: lock the rows, read each key's state, decide,
   // apply under savepoints, park failures, remember etags, tombstones and held states.
@@ -132,6 +141,7 @@ class InboundApplier {
   std::uint64_t failing_first_seq_ = 0;  // the delivery that failed last, by its first seq
   int failed_attempts_ = 0;              // how often in a row
   int failed_settles_ = 0;               // SettleHeld failures in a row
+  std::atomic<std::int64_t> busy_retries_{0};
 };
 
 // PgOutbox: the outbox's side of a push, as plain reads and writes; what becomes of each row

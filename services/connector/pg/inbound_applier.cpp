@@ -1,7 +1,11 @@
 // InboundApplier: the pull direction of a connector (connector_sync.hpp has the contract).
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
+#include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "common/core/event.hpp"
 #include "common/core/exact_number.hpp"
@@ -14,9 +18,48 @@
 namespace synchub {
 namespace {
 
-constexpr const char* kLockKeys = R"sql(
-SELECT pg_advisory_xact_lock(hashtextextended(k, 7365))
+// The keys' capture locks (the trigger's, connector_sql.cpp), tried, never waited for: false
+// when a local transaction holds one of them.
+constexpr const char* kTryLockKeys = R"sql(
+SELECT coalesce(bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 7365))), true)
   FROM (SELECT DISTINCT jsonb_array_elements_text($1::jsonb) AS k ORDER BY 1) AS keys)sql";
+
+// A key an apply must lock is held by a local transaction (its row, or its capture lock).
+struct KeysBusy : std::runtime_error {
+  KeysBusy() : std::runtime_error("a local transaction holds a key being applied; retried") {}
+};
+
+bool IsKeysBusy(const std::exception& error) {
+  if (dynamic_cast<const KeysBusy*>(&error) != nullptr) return true;
+  const auto* sql = dynamic_cast<const pqxx::sql_error*>(&error);
+  return sql != nullptr && sql->sqlstate() == "55P03";  // lock_not_available (NOWAIT)
+}
+
+// Runs `body` in a transaction of its own and commits it; when a key it must lock is busy, rolls
+// back (releasing every lock it took) and runs it again after a pause (2, 4, ... 64 ms; about
+// 1.5 s in all), then throws KeysBusy. An apply never waits while it holds locks, so it can
+// never deadlock with an application's statement, whose order of row lock and capture lock
+// depends on the statement (an UPDATE locks the row, then its trigger the key; an INSERT ... ON
+// CONFLICT DO UPDATE the key, then the conflicting row): the application is never the one
+// PostgreSQL aborts (docs/connectors.md, "Locks").
+template <typename Body>
+auto InOwnTransaction(pqxx::connection& connection, std::atomic<std::int64_t>& retries,
+                      Body&& body) {
+  constexpr int kAttempts = 28;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      pqxx::work tx(connection);
+      auto result = body(tx);
+      tx.commit();
+      return result;
+    } catch (const std::exception& error) {
+      if (!IsKeysBusy(error)) throw;
+      if (attempt == kAttempts) throw KeysBusy();
+    }
+    ++retries;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(64, 1 << attempt)));
+  }
+}
 // Per key: the applied etag, whether a local change is pending, the held state.
 constexpr const char* kKeyStates = R"sql(
 SELECT k.entity, k.external_id, coalesce(a.etag, 0),
@@ -284,10 +327,10 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
   tx.exec("SET LOCAL synchub.inbound = 'on'");
   Counts counts;
   if (incoming.empty()) return counts;
-  // 1. Lock the local rows, in key order, then the keys' advisory locks (the order a local
-  //    UPDATE takes them too: its row, then the capture trigger's lock). A local change in
-  //    flight, even of a key no row holds yet, then commits first and is seen as pending
-  //    below; one started after waits for this transaction.
+  // 1. Lock the local rows, in key order, then the keys' capture locks, without waiting: a
+  //    local change in flight, even of a key no row holds yet, holds one of them, and the
+  //    whole apply is tried again after it commits (InOwnTransaction), when it is seen as
+  //    pending below; one started after waits for this transaction.
   std::map<std::string, Json> keys_by_entity;
   Json keys = Json::array();
   Json lock_names = Json::array();
@@ -306,12 +349,12 @@ InboundApplier::Counts InboundApplier::ApplyIncoming(pqxx::work& tx,
              "SELECT " + mapping.key_column + "::text, coalesce(" + mapping.version_column +
                  ", 0) FROM " + mapping.table + " WHERE " + mapping.key_column +
                  "::text IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY " +
-                 mapping.key_column + " FOR UPDATE",
+                 mapping.key_column + " FOR UPDATE NOWAIT",
              JsonText(list))) {
       local_versions[{entity, row[0].as<std::string>()}] = row[1].as<std::int64_t>();
     }
   }
-  tx.exec_params(kLockKeys, JsonText(lock_names));
+  if (!tx.exec_params1(kTryLockKeys, JsonText(lock_names))[0].as<bool>()) throw KeysBusy();
   // 2. What this source knows of each key.
   std::map<std::pair<std::string, std::string>, std::pair<connector::KeyState, std::string>> states;
   std::map<std::pair<std::string, std::string>, std::int64_t> tombstones;
@@ -462,34 +505,37 @@ StatusOr<int> InboundApplier::Apply(pqxx::connection& connection, const v1::Deli
   const std::uint64_t first_seq = deliver.changes_size() > 0 ? deliver.changes(0).seq() : 0;
   if (first_seq != failing_first_seq_) failed_attempts_ = 0;
   try {
-    pqxx::work tx(connection);
-    const v1::OutboundChange* last = nullptr;  // the change with the highest seq
-    // The newest change per record this source holds.
-    std::map<std::pair<std::string, std::string>, const v1::OutboundChange*> newest;
-    for (const auto& change : deliver.changes()) {
-      if (last == nullptr || change.seq() > last->seq()) last = &change;
-      if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
-      auto& slot = newest[{change.entity(), change.external_id()}];
-      if (slot == nullptr || slot->etag() <= change.etag()) slot = &change;
-    }
-    std::vector<Incoming> incoming;
-    for (const auto& [key, change] : newest) {
-      Json record = TryParseStoredJson(change->record_json());
-      if (!record.is_object()) record = Json(change->record_json());
-      incoming.push_back({key.first, key.second, static_cast<std::int64_t>(change->etag()),
-                          std::move(record), Incoming::Mode::kDelivery});
-    }
-    const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_attempts_));
-    if (last != nullptr) {
-      tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last->seq()), last->entity(),
-                     last->external_id(), last->etag());
-    }
-    tx.commit();
+    const int applied = InOwnTransaction(connection, busy_retries_, [&](pqxx::work& tx) {
+      const v1::OutboundChange* last = nullptr;  // the change with the highest seq
+      // The newest change per record this source holds.
+      std::map<std::pair<std::string, std::string>, const v1::OutboundChange*> newest;
+      for (const auto& change : deliver.changes()) {
+        if (last == nullptr || change.seq() > last->seq()) last = &change;
+        if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
+        auto& slot = newest[{change.entity(), change.external_id()}];
+        if (slot == nullptr || slot->etag() <= change.etag()) slot = &change;
+      }
+      std::vector<Incoming> incoming;
+      for (const auto& [key, change] : newest) {
+        Json record = TryParseStoredJson(change->record_json());
+        if (!record.is_object()) record = Json(change->record_json());
+        incoming.push_back({key.first, key.second, static_cast<std::int64_t>(change->etag()),
+                            std::move(record), Incoming::Mode::kDelivery});
+      }
+      const Counts counts =
+          ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_attempts_));
+      if (last != nullptr) {
+        tx.exec_params(kSaveSeq, static_cast<std::int64_t>(last->seq()), last->entity(),
+                       last->external_id(), last->etag());
+      }
+      return counts.applied;
+    });
     failed_attempts_ = 0;
-    return counts.applied;
+    return applied;
   } catch (const std::exception& error) {
     failing_first_seq_ = first_seq;
-    ++failed_attempts_;
+    // Busy keys are the application at work, not a failing change: never a step to parking.
+    if (!IsKeysBusy(error)) ++failed_attempts_;
     return StatusFromPgException(error, "applying inbound changes");
   }
 }
@@ -515,21 +561,22 @@ StatusOr<InboundApplier::ResumePoint> InboundApplier::LastApplied(pqxx::connecti
 StatusOr<InboundApplier::Counts> InboundApplier::ApplyLoad(pqxx::connection& connection,
                                                            const v1::LoadPage& page) {
   try {
-    pqxx::work tx(connection);
-    std::vector<Incoming> incoming;
-    for (const auto& change : page.records()) {
-      if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
-      Json record = TryParseStoredJson(change.record_json());
-      if (!record.is_object()) record = Json(change.record_json());
-      Incoming load{change.entity(), change.external_id(), static_cast<std::int64_t>(change.etag()),
-                    std::move(record), Incoming::Mode::kLoad};
-      load.reset = page.reset();
-      incoming.push_back(std::move(load));
-    }
-    Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
-    if (page.last()) tx.exec(kForgetSeq);
-    tx.commit();
-    return counts;
+    return InOwnTransaction(connection, busy_retries_, [&](pqxx::work& tx) {
+      std::vector<Incoming> incoming;
+      for (const auto& change : page.records()) {
+        if (config_.ForEntity(change.entity()) == nullptr) continue;  // not held here
+        Json record = TryParseStoredJson(change.record_json());
+        if (!record.is_object()) record = Json(change.record_json());
+        Incoming load{change.entity(), change.external_id(),
+                      static_cast<std::int64_t>(change.etag()), std::move(record),
+                      Incoming::Mode::kLoad};
+        load.reset = page.reset();
+        incoming.push_back(std::move(load));
+      }
+      Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
+      if (page.last()) tx.exec(kForgetSeq);
+      return counts;
+    });
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "applying a reverse load");
   }
@@ -538,12 +585,11 @@ StatusOr<InboundApplier::Counts> InboundApplier::ApplyLoad(pqxx::connection& con
 StatusOr<InboundApplier::Counts> InboundApplier::ApplyRepair(pqxx::connection& connection,
                                                              const std::vector<Incoming>& records) {
   try {
-    pqxx::work tx(connection);
-    std::vector<Incoming> incoming = records;
-    for (auto& record : incoming) record.mode = Incoming::Mode::kRepair;
-    Counts counts = ApplyIncoming(tx, incoming, /*park_any=*/false);
-    tx.commit();
-    return counts;
+    return InOwnTransaction(connection, busy_retries_, [&](pqxx::work& tx) {
+      std::vector<Incoming> incoming = records;
+      for (auto& record : incoming) record.mode = Incoming::Mode::kRepair;
+      return ApplyIncoming(tx, incoming, /*park_any=*/false);
+    });
   } catch (const std::exception& error) {
     return StatusFromPgException(error, "repairing rows");
   }
@@ -580,21 +626,21 @@ void InboundApplier::HoldAnswers(pqxx::work& tx, const std::vector<Incoming>& an
 
 StatusOr<int> InboundApplier::SettleHeld(pqxx::connection& connection) {
   try {
-    pqxx::work tx(connection);
-    Json entities = Json::array();
-    for (const auto& mapping : config_.entities) entities.push_back(mapping.entity);
-    tx.exec_params(kForgetStaleHeld, JsonText(entities));
-    std::vector<Incoming> incoming;
-    for (const auto& row : tx.exec(kSettledHeld)) {
-      incoming.push_back(
-          {row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(), Incoming::Mode::kAnswer});
-    }
-    const Counts counts = ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_settles_));
-    tx.commit();
+    const int applied = InOwnTransaction(connection, busy_retries_, [&](pqxx::work& tx) {
+      Json entities = Json::array();
+      for (const auto& mapping : config_.entities) entities.push_back(mapping.entity);
+      tx.exec_params(kForgetStaleHeld, JsonText(entities));
+      std::vector<Incoming> incoming;
+      for (const auto& row : tx.exec(kSettledHeld)) {
+        incoming.push_back({row[0].as<std::string>(), row[1].as<std::string>(), 0, Json(),
+                            Incoming::Mode::kAnswer});
+      }
+      return ApplyIncoming(tx, incoming, connector::ParkAnyFailure(failed_settles_)).applied;
+    });
     failed_settles_ = 0;
-    return counts.applied;
+    return applied;
   } catch (const std::exception& error) {
-    ++failed_settles_;
+    if (!IsKeysBusy(error)) ++failed_settles_;
     return StatusFromPgException(error, "applying held inbound changes");
   }
 }

@@ -240,9 +240,10 @@ _compose_prometheus_targets() {
 import json, sys
 targets = json.load(sys.stdin)["data"]["activeTargets"]
 for t in sorted(targets, key=lambda t: t["scrapeUrl"]):
-    print(f"  {t[\"health\"]:8} {t[\"labels\"].get(\"job\", \"?\"):12} {t[\"scrapeUrl\"]}  {t.get(\"lastError\") or \"\"}")
+    print("  %-8s %-18s %s  %s" % (t["health"], t["labels"].get("job", "?"), t["scrapeUrl"],
+                                    t.get("lastError") or ""))
 print("ALLUP" if targets and all(t["health"] == "up" for t in targets) else "NOTUP")
-' 2>&1)" || out="NOTUP (no answer from $url)"
+')" || out="NOTUP (no answer from $url)"
     if [[ "$out" == *ALLUP ]] || [ "$(date +%s)" -ge "$deadline" ]; then
       echo "${out%$'\n'*}"
       [[ "$out" == *ALLUP ]]
@@ -312,7 +313,7 @@ cmd_compose_demo() {
     export PGPASSWORD="$SYNCHUB_PG_PASSWORD"
     # shellcheck source=deploy/demo/stack_demo.sh
     source "$ROOT/deploy/demo/stack_demo.sh"
-  ) || failures=$((failures + 1))
+  ) | sed '/^Explore further/,/\.\/dev load/d' || failures=$((failures + 1))  # (./dev up's hints)
   local demo_time
   demo_time="$(_compose_elapsed "$started")"
   echo
@@ -336,6 +337,13 @@ cmd_compose_demo() {
   [ "$http" = 200 ] || failures=$((failures + 1))
   echo "Prometheus targets (http://127.0.0.1:$SYNCHUB_PROMETHEUS_PORT/api/v1/targets):"
   _compose_prometheus_targets 90 || failures=$((failures + 1))
+  local rules
+  rules="$(curl -fsS "http://127.0.0.1:$SYNCHUB_PROMETHEUS_PORT/api/v1/rules" 2>/dev/null | python3 -c '
+import json, sys
+groups = json.load(sys.stdin)["data"]["groups"]
+print(len(groups), sum(len(g["rules"]) for g in groups))' 2>/dev/null || echo "0 0")"
+  echo "  alert rules loaded (deploy/prometheus/alerts.yml): ${rules% *} group(s), ${rules#* } rule(s)"
+  [ "${rules#* }" -gt 0 ] || failures=$((failures + 1))
   echo
   echo "compose-demo timings: stack up to healthy $up_time, demo $demo_time, whole run $(_compose_elapsed "$total")"
   _compose logs --no-color >"$COMPOSE_DIR/logs/services.log" 2>&1 || true

@@ -18,6 +18,7 @@
 #include "ingest/ingest_store.hpp"
 #include "ingest/routes/checksums_routes.hpp"
 #include "ingest/routes/conflicts_routes.hpp"
+#include "ingest/routes/console_routes.hpp"
 #include "ingest/routes/credentials_routes.hpp"
 #include "ingest/routes/dead_letters_routes.hpp"
 #include "ingest/routes/events_routes.hpp"
@@ -348,6 +349,18 @@ const std::vector<RouteSpec>& IngestHttpServer::Routes() {
 
 void IngestHttpServer::Impl::RegisterRoutes() {
   for (const RouteEntry& entry : RouteTable()) Serve(entry);
+
+  // The operator's console (routes/console_routes.hpp): static files, no token; the page
+  // calls the routes above with the token a person signs in with. Not an API route.
+  server.Get(
+      R"(/console(/[^/]*)?)", [this](const httplib::Request& request, httplib::Response& response) {
+        const auto started = std::chrono::steady_clock::now();
+        const HttpAnswer answer = ConsoleAnswer(request.path);
+        Render(answer, response);
+        metrics.RequestFinished(
+            "/console/", "GET", answer.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      });
 
   // Anything else: a problem document, not an empty 404. Authentication comes first here too:
   // a request cpp-httplib refuses before routing (an unknown path; a POST without

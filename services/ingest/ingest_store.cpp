@@ -87,8 +87,16 @@ StatusOr<StoredRecords> ReadRecord(PgHubTransaction& tx, const std::string& enti
 
 // The columns of ingest_sql::kSources and kSource.
 SourceRow SourceFromRow(const pqxx::row& row) {
-  return SourceRow{row[0].as<std::string>(), row[1].as<int>(), row[2].as<std::int64_t>(),
-                   row[3].as<double>()};
+  SourceRow source;
+  source.source = row[0].as<std::string>();
+  source.priority = row[1].as<int>();
+  source.unacknowledged_records = row[2].as<std::int64_t>();
+  source.oldest_unacknowledged_seconds = row[3].as<double>();
+  if (!row[4].is_null()) source.last_acknowledged_at = row[4].as<std::string>();
+  source.loading = row[5].as<bool>();
+  source.reload_requested = row[6].as<bool>();
+  source.parked_rows = row[7].as<std::int64_t>();
+  return source;
 }
 
 }  // namespace

@@ -108,16 +108,27 @@ SELECT source, true FROM source_priority WHERE source = $1
 ON CONFLICT (target_source) DO UPDATE SET reload_requested = true
 RETURNING target_source)sql";
 
-// Each source with its lag (view source_lag, sql/003_source_lag.sql).
-inline constexpr const char* kSources = R"sql(
-SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds
+// Each source with its lag (view source_lag, sql/003_source_lag.sql), its delivery position
+// (outbound_cursor) and its parked rows: the dead letters its connector reported and nobody
+// handled yet. A parked local change is reported under the source's own name; a parked
+// inbound change under the record's lastSource, with a detail that starts "<source>: "
+// (services/connector/pg/connector_sync.cpp). Open dead letters are few: no log is scanned.
+inline constexpr const char* kSourceColumns = R"sql(
+SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds,
+       CASE WHEN c.xid <> '0'::xid8 OR c.seq <> 0 THEN
+         to_char(c.acked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
+       coalesce(c.load_xid IS NOT NULL, false), coalesce(c.reload_requested, false),
+       (SELECT count(*) FROM dead_letter d
+         WHERE d.status = 'dead'
+           AND ((d.reason = 'CONNECTOR_PUSH_FAILED' AND d.source = p.source)
+             OR (d.reason = 'CONNECTOR_APPLY_FAILED'
+                 AND left(d.detail, length(p.source) + 2) = p.source || ': ')))
   FROM source_priority p JOIN source_lag l USING (source)
- ORDER BY p.priority, p.source)sql";
+  LEFT JOIN outbound_cursor c ON c.target_source = p.source)sql";
 
-inline constexpr const char* kSource = R"sql(
-SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds
-  FROM source_priority p JOIN source_lag l USING (source)
- WHERE p.source = $1)sql";
+inline const std::string kSources = std::string(kSourceColumns) + " ORDER BY p.priority, p.source";
+
+inline const std::string kSource = std::string(kSourceColumns) + " WHERE p.source = $1";
 
 inline constexpr const char* kUpsertSource = R"sql(
 INSERT INTO source_priority (source, priority) VALUES ($1, $2)

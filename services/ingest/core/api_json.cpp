@@ -114,11 +114,22 @@ Json DeadLetterListJson(const std::vector<DeadLetterRow>& letters) {
 
 Json DiscardedDeadLetterJson(std::int64_t id) { return Json{{"id", id}, {"status", "discarded"}}; }
 
+std::string DeliveryState(const SourceRow& source) {
+  if (source.loading) return "loading";
+  if (!source.last_acknowledged_at) return "never";
+  if (source.unacknowledged_records == 0) return "current";
+  return source.oldest_unacknowledged_seconds > kStalledAfterSeconds ? "stalled" : "behind";
+}
+
 Json SourceJson(const SourceRow& source) {
   return Json{{"source", source.source},
               {"priority", source.priority},
               {"unacknowledgedRecords", source.unacknowledged_records},
-              {"oldestUnacknowledgedSeconds", source.oldest_unacknowledged_seconds}};
+              {"oldestUnacknowledgedSeconds", source.oldest_unacknowledged_seconds},
+              {"delivery", DeliveryState(source)},
+              {"lastAcknowledgedAt", OrNull(source.last_acknowledged_at)},
+              {"reloadRequested", source.reload_requested},
+              {"parkedRows", source.parked_rows}};
 }
 
 Json SourceListJson(const std::vector<SourceRow>& sources) {

@@ -45,7 +45,15 @@ Json DeadLetterListJson(const std::vector<DeadLetterRow>& letters);
 // {"id","status":"discarded"}.
 Json DiscardedDeadLetterJson(std::int64_t id);
 
-// {"source","priority","unacknowledgedRecords","oldestUnacknowledgedSeconds"}.
+// How a source's deliveries stand, from the tables (the hub keeps no live session state):
+// "loading" (a reverse load in progress), "never" (it never acknowledged a change: never
+// subscribed), "current" (nothing unacknowledged), "behind" (changes unacknowledged, the
+// oldest for at most kStalledAfterSeconds), "stalled" (older: disconnected or stuck).
+inline constexpr double kStalledAfterSeconds = 60;
+std::string DeliveryState(const SourceRow& source);
+
+// {"source","priority","unacknowledgedRecords","oldestUnacknowledgedSeconds","delivery",
+//  "lastAcknowledgedAt","reloadRequested","parkedRows"}; delivery is DeliveryState.
 Json SourceJson(const SourceRow& source);
 // {"sources":[SourceJson, ...]}.
 Json SourceListJson(const std::vector<SourceRow>& sources);

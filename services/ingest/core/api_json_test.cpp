@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace synchub {
 namespace {
 
@@ -126,12 +129,41 @@ TEST(DeadLetterJson, WritesEveryColumn) {
   EXPECT_EQ(JsonText(DiscardedDeadLetterJson(2)), R"({"id":2,"status":"discarded"})");
 }
 
-TEST(SourceJson, WritesPriorityAndLag) {
-  EXPECT_EQ(JsonText(SourceListJson({SourceRow{"crm", 1, 0, 0}, SourceRow{"erp", 2, 5, 1.5}})),
-            R"({"sources":[{"oldestUnacknowledgedSeconds":0.0,"priority":1,"source":"crm",)"
-            R"("unacknowledgedRecords":0},{"oldestUnacknowledgedSeconds":1.5,"priority":2,)"
-            R"("source":"erp","unacknowledgedRecords":5}]})");
+SourceRow Source(std::string name, int priority, std::int64_t unacknowledged, double oldest) {
+  SourceRow source;
+  source.source = std::move(name);
+  source.priority = priority;
+  source.unacknowledged_records = unacknowledged;
+  source.oldest_unacknowledged_seconds = oldest;
+  return source;
+}
+
+TEST(SourceJson, WritesPriorityLagDeliveryAndParkedRows) {
+  SourceRow erp = Source("erp", 2, 5, 1.5);
+  erp.last_acknowledged_at = "2026-11-30T23:00:00.000Z";
+  erp.parked_rows = 3;
+  EXPECT_EQ(JsonText(SourceListJson({Source("crm", 1, 0, 0), erp})),
+            R"({"sources":[{"delivery":"never","lastAcknowledgedAt":null,)"
+            R"("oldestUnacknowledgedSeconds":0.0,"parkedRows":0,"priority":1,)"
+            R"("reloadRequested":false,"source":"crm","unacknowledgedRecords":0},)"
+            R"({"delivery":"behind","lastAcknowledgedAt":"2026-11-30T23:00:00.000Z",)"
+            R"("oldestUnacknowledgedSeconds":1.5,"parkedRows":3,"priority":2,)"
+            R"("reloadRequested":false,"source":"erp","unacknowledgedRecords":5}]})");
   EXPECT_EQ(JsonText(SourcePriorityJson({"crm", -3})), R"({"priority":-3,"source":"crm"})");
+}
+
+TEST(DeliveryState, FromTheCursorAndTheLag) {
+  SourceRow source = Source("crm", 1, 0, 0);
+  EXPECT_EQ(DeliveryState(source), "never");
+  source.last_acknowledged_at = "2026-11-30T23:00:00.000Z";
+  EXPECT_EQ(DeliveryState(source), "current");
+  source.unacknowledged_records = 2;
+  source.oldest_unacknowledged_seconds = kStalledAfterSeconds;
+  EXPECT_EQ(DeliveryState(source), "behind");
+  source.oldest_unacknowledged_seconds = kStalledAfterSeconds + 1;
+  EXPECT_EQ(DeliveryState(source), "stalled");
+  source.loading = true;
+  EXPECT_EQ(DeliveryState(source), "loading");
 }
 
 TEST(StatsJson, WritesCountsAndOutcomesByName) {

@@ -117,12 +117,21 @@ struct SourcePriority {
 };
 
 // A source with its lag: records whose current canonical state its connector has not
-// acknowledged, and the age of the oldest such change in seconds (view source_lag).
+// acknowledged, and the age of the oldest such change in seconds (view source_lag); what
+// outbound_cursor says of its delivery; and its parked rows (docs/operations.md, "Console").
 struct SourceRow {
   std::string source;
   int priority = 0;
   std::int64_t unacknowledged_records = 0;
   double oldest_unacknowledged_seconds = 0;
+  // When its connector last moved its acknowledged position (outbound_cursor.acked_at, UTC,
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ"); nullopt when it never acknowledged a change.
+  std::optional<std::string> last_acknowledged_at;
+  bool loading = false;           // a reverse load is in progress (outbound_cursor.load_xid)
+  bool reload_requested = false;  // an operator asked for one; the next session starts it
+  // Its connector's parked rows that reached the hub as dead letters still open (status
+  // 'dead', reason CONNECTOR_PUSH_FAILED or CONNECTOR_APPLY_FAILED).
+  std::int64_t parked_rows = 0;
 };
 
 // Counts over the whole hub.

@@ -1,0 +1,107 @@
+// synchub console: sign-in and the hash router (#/conflicts, #/conflicts/ID, #/dead-letters[/STATUS],
+// #/sources, #/records[/ENTITY/EXTERNAL_ID[/SEQ]], #/counters).
+"use strict";
+
+const App = (() => {
+  const $ = (id) => document.getElementById(id);
+  let cleanup = null;
+  let pendingNotice = null;
+
+  // A message shown above the next page rendered (and announced: role=status).
+  function notify(text, bad) {
+    pendingNotice = { text, bad: !!bad };
+  }
+  function showNotice() {
+    const notice = $("notice");
+    if (!pendingNotice) { notice.hidden = true; return; }
+    notice.textContent = pendingNotice.text;
+    notice.className = "notice" + (pendingNotice.bad ? " bad" : "");
+    notice.hidden = false;
+    pendingNotice = null;
+  }
+
+  function signedIn() {
+    const role = Api.role();
+    $("sign-in").hidden = !!role;
+    $("nav").hidden = !role;
+    $("who").hidden = !role;
+    if (role) {
+      $("role").textContent = role === "operator" ? "operator" : "reader (read-only)";
+      $("role").className = "badge " + role;
+    }
+    return !!role;
+  }
+
+  async function render() {
+    if (cleanup) { cleanup(); cleanup = null; }
+    const page = $("page");
+    if (!signedIn()) {
+      page.replaceChildren();
+      showNotice();
+      $("token").focus();
+      return;
+    }
+    const parts = location.hash.replace(/^#\/?/, "").split("/").map((p) => { try { return decodeURIComponent(p); } catch (e) { return p; } });
+    const name = parts[0] || "conflicts";
+    for (const link of document.querySelectorAll("#nav a")) {
+      if (link.dataset.page === name) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    showNotice();
+    try {
+      if (name === "conflicts" && parts[1]) await Pages.conflict(page, parts[1]);
+      else if (name === "conflicts") await Pages.conflicts(page);
+      else if (name === "dead-letters") await Pages.deadLetters(page, parts[1]);
+      else if (name === "sources") await Pages.sources(page);
+      else if (name === "records") {
+        await Pages.record(page, parts[1], parts[2]);
+        const target = parts[3] && document.getElementById("seq-" + parts[3]);
+        if (target) { target.classList.add("target"); target.focus(); target.scrollIntoView({ block: "center" }); return; }
+      } else if (name === "counters") cleanup = Pages.counters(page);
+      else page.replaceChildren(Dom.h("p", {}, "No such page. ", Dom.h("a", { href: "#/conflicts" }, "Open conflicts")));
+    } catch (error) {
+      if (!Api.role()) { render(); return; }  // the token was refused (401): back to sign-in
+      page.replaceChildren(Dom.problem(error));
+    }
+    const title = page.querySelector(".page-title");
+    if (title && document.activeElement === document.body) title.focus();
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const input = $("token");
+    const error = $("sign-in-error");
+    error.hidden = true;
+    const button = $("sign-in-button");
+    button.disabled = true;
+    try {
+      const role = await Api.signIn(input.value.trim());
+      input.value = "";
+      notify("Signed in as " + role + ".");
+      if (!location.hash || location.hash === "#") location.hash = "#/conflicts";
+      else render();
+    } catch (e) {
+      error.textContent = e.status === 403
+        ? "This token may not read the hub's operations (a source's token?): use an operator or reader token."
+        : e.status === 401 ? "The token is malformed, unknown or revoked." : e.message;
+      error.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function start() {
+    $("sign-in-form").addEventListener("submit", signIn);
+    $("sign-out").addEventListener("click", () => {
+      Api.signOut();
+      notify("Signed out.");
+      render();
+    });
+    window.addEventListener("hashchange", render);
+    render();
+  }
+
+  return { start, render, notify };
+})();
+
+document.addEventListener("DOMContentLoaded", App.start);

@@ -66,19 +66,9 @@ metric() {
 above() { awk -v a="$(metric "$1" "$2")" -v b="$3" 'BEGIN { exit !(a > b) }'; }
 equals() { [ "$(metric "$1" "$2")" = "$3" ]; }
 
-# lint -------------------------------------------------------------------------------------
-# A change first, so that every labelled family has samples to lint.
+# connector --------------------------------------------------------------------------------
 local_sql crm "INSERT INTO local_records (external_id, full_name, email, version)
                VALUES ('MON-1', 'Monitored One', 'mon1@example.com', 1)" >/dev/null
-wait_for 20 above CRM synchub_connector_pushed_total 0 || true
-SERVICES=(gateway resolver outbound CRM ERP Portal LocalDB)
-for service in "${SERVICES[@]}"; do
-  check "$service /metrics answers" scrape "$service"
-  lint() { promtool check metrics <"$work/$1.prom" >"$work/$1.lint" 2>&1 || { cat "$work/$1.lint"; return 1; }; }
-  check "$service /metrics passes promtool check metrics" lint "$service"
-done
-
-# connector --------------------------------------------------------------------------------
 check "CRM's pushed_total counts the pushed row by outcome (NEW_RECORD)" \
   wait_for 20 above CRM 'synchub_connector_pushed_total{outcome="NEW_RECORD",source="CRM"}' 0
 check "ERP's applied_total rises when the change arrives" \
@@ -89,7 +79,7 @@ pushed_before="$(metric CRM synchub_connector_pushed_total)"
 # Hold CRM's push lock (connector_sync.cpp, kPushLock) from another session: rows wait.
 coproc LOCK { "$PG_BIN/psql" -X -q -tA "$PG_CONN dbname=crm"; }
 lock_pid=$LOCK_PID
-echo "SELECT pg_advisory_lock(7366); SELECT 'locked';" >&"${LOCK[1]}"
+echo "SELECT 'locked' FROM pg_advisory_lock(7366);" >&"${LOCK[1]}"
 read -r -t 10 answer <&"${LOCK[0]}" || answer=""
 check "the push lock is held" test "$answer" = locked
 local_sql crm "INSERT INTO local_records (external_id, full_name, email, version)
@@ -108,18 +98,38 @@ check "CRM's outbox_pending_rows returns to 0" \
   wait_for 15 equals CRM synchub_connector_outbox_pending_rows 0
 check "CRM's oldest pending age returns to 0" \
   wait_for 15 equals CRM synchub_connector_outbox_oldest_pending_seconds 0
-# A parked row (already reported, so the connector leaves it alone) counts, then leaves.
+# A parked row counts in parked_rows, is reported to the hub (a CONNECTOR_PUSH_FAILED dead
+# letter: the resolver's dead-letter family gets a sample), and leaves the gauge once removed.
 local_sql portal "INSERT INTO synchub_outbox (entity, external_id, op, version, fields, parked,
-                    sent_at, reported_at)
-                  VALUES ('client', 'MON-PARKED', 'upsert', 1, '{}', true, NULL, now())" >/dev/null
+                    retry_count, last_error)
+                  VALUES ('client', 'MON-PARKED', 'upsert', 1, '{\"fullName\": \"P\"}', true, 5,
+                          'refused 5 times (monitoring test)')" >/dev/null
 check "Portal's parked_rows{direction=outbound} shows the parked row" \
   wait_for 15 equals Portal 'synchub_connector_parked_rows{direction="outbound"}' 1
+check "the parked row reaches the hub as a dead letter (resolver dead_letters_total)" \
+  wait_for 15 above resolver 'synchub_resolver_dead_letters_total{reason="CONNECTOR_PUSH_FAILED"}' 0
 local_sql portal "DELETE FROM synchub_outbox WHERE external_id = 'MON-PARKED'" >/dev/null
-check "and drops to 0 once it is gone" \
+check "and parked_rows drops to 0 once it is gone" \
   wait_for 15 equals Portal 'synchub_connector_parked_rows{direction="outbound"}' 0
+# One event over HTTP: the gateway's outcome family gets a sample.
+sync_over_http() {
+  curl -sf -X POST "http://127.0.0.1:$HTTP_PORT/api/sync" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $(stack_token ERP)" \
+    -d '{"externalId":"MON-HTTP","source":"ERP","version":1,"fullName":"Over HTTP"}' >/dev/null
+}
+check "POST /api/sync answers" sync_over_http
+check "the gateway counts its outcome (synchub_outcomes_total)" \
+  above gateway synchub_outcomes_total 0
+
+# lint (now that every family has samples) ---------------------------------------------
+SERVICES=(gateway resolver outbound CRM ERP Portal LocalDB)
+lint() { promtool check metrics <"$work/$1.prom" >"$work/$1.lint" 2>&1 || { cat "$work/$1.lint"; return 1; }; }
+for service in "${SERVICES[@]}"; do
+  check "$service /metrics answers" scrape "$service"
+  check "$service /metrics passes promtool check metrics" lint "$service"
+done
 
 # names ------------------------------------------------------------------------------------
-for service in "${SERVICES[@]}"; do scrape "$service"; done
 names_exported() {
   local files=() service
   for service in "${SERVICES[@]}"; do files+=("$work/$service.prom"); done

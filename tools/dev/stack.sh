@@ -303,7 +303,7 @@ stack_up() {
   _stack_prometheus_check
   local connector_metrics="" prometheus_line="not running (see the warning above)"
   for source in "${DEMO_SOURCES[@]}"; do
-    connector_metrics="$connector_metrics  http://127.0.0.1:$(_stack_connector_metrics_port "$source")/metrics"
+    connector_metrics="$connector_metrics  $source http://127.0.0.1:$(_stack_connector_metrics_port "$source")/metrics"
   done
   [ -f "$STACK_DIR/run/prometheus.pid" ] &&
     prometheus_line="http://127.0.0.1:$PROMETHEUS_PORT  (alerts: /alerts, targets: /targets; deploy/prometheus/alerts.yml)"
@@ -315,7 +315,7 @@ synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT
   outbound        tcp://127.0.0.1:$OUTBOUND_PORT
   metrics         http://127.0.0.1:$HTTP_PORT/metrics  http://127.0.0.1:$RESOLVER_METRICS_PORT/metrics  http://127.0.0.1:$OUTBOUND_METRICS_PORT/metrics
-  connectors      metrics (CRM, ERP, Portal, LocalDB):$connector_metrics
+  connector metrics$connector_metrics
   Prometheus      $prometheus_line
   PostgreSQL      $PG_CONN dbname=$HUB_DB   (./dev psql [CRM|ERP|Portal|LocalDB])
   credentials     $STACK_DIR/credentials.json (operator, reader and one token per source; 0600)

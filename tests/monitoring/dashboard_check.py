@@ -7,7 +7,8 @@
 Structure: the dashboard has panels with unique ids, gridPos inside 24 columns and not
 overlapping, every panel and target naming the provisioned data source's uid, every target a
 PromQL expression with a unique refId. Alert rules: each has for:, a severity, a summary and a
-description pointing at docs/operations.md. Names: every metric a query or rule names is
+description pointing at docs/operations.md, and alerts_test.yml has a case where it fires and
+one where it stays quiet. Names: every metric a query or rule names is
 exported (histograms count with _bucket, _sum, _count). Exits 1 listing what is wrong.
 """
 import json
@@ -140,6 +141,19 @@ def check_alerts(rules, errors):
     return exprs
 
 
+def check_alert_tests(rules, tests, errors):
+    """Every alert has a promtool unit test where it fires and one where it stays quiet."""
+    fired, quiet = set(), set()
+    for test in tests.get("tests", []):
+        for case in test.get("alert_rule_test", []):
+            (fired if case.get("exp_alerts") else quiet).add(case.get("alertname"))
+    for rule in (r for g in rules.get("groups", []) for r in g.get("rules", []) if "alert" in r):
+        if rule["alert"] not in fired:
+            errors.append(f"alerts_test.yml: no case where {rule['alert']} fires")
+        if rule["alert"] not in quiet:
+            errors.append(f"alerts_test.yml: no case where {rule['alert']} stays quiet")
+
+
 def main(argv):
     root = pathlib.Path(argv[1])
     live = argv[2:] and argv[2] == "--live"
@@ -153,7 +167,10 @@ def main(argv):
         errors.append("provisioning/datasources: exactly one data source with a uid expected")
     dashboard = json.loads((root / "deploy/grafana/dashboards/synchub.json").read_text())
     exprs = check_dashboard(dashboard, uids[0] if uids else None, errors)
-    exprs += check_alerts(yaml.safe_load((root / "deploy/prometheus/alerts.yml").read_text()), errors)
+    rules = yaml.safe_load((root / "deploy/prometheus/alerts.yml").read_text())
+    exprs += check_alerts(rules, errors)
+    check_alert_tests(rules, yaml.safe_load((root / "deploy/prometheus/alerts_test.yml").read_text()),
+                      errors)
     used = set()
     for where, expr in exprs:
         names = metric_names(expr)

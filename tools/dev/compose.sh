@@ -5,6 +5,9 @@
 #   ./dev compose-demo            build, start, demo, check, tear down (exit 1 when a check fails)
 #   ./dev compose-demo --keep     leave the stack running (then: ./dev compose-demo --down)
 #   ./dev compose-demo --down     tear down a stack left by --keep
+#   ./dev compose-demo --compile  synchub:local compiled in the image (deploy/docker/Dockerfile,
+#                                 the Docker user's path; ~10-25 min on 2 cores) instead of
+#                                 from build/'s binaries
 #
 # The path (issue 17, item 5; docs/deploy.md "Running it with Podman"):
 #   1. Debian's podman (runtime runc: crun refuses this machine's hybrid cgroup layout), runc,
@@ -126,7 +129,12 @@ _compose_images() {
   local image dockerfile dir
   for image in synchub:local synchub-postgres:local synchub-prometheus:local; do
     case "$image" in
-      synchub:local) dockerfile="$ROOT/deploy/docker/Dockerfile.prebuilt" dir="$context" ;;
+      synchub:local)
+        if [ "${COMPOSE_COMPILE:-0}" = 1 ]; then
+          dockerfile="$ROOT/deploy/docker/Dockerfile" dir="$ROOT"
+        else
+          dockerfile="$ROOT/deploy/docker/Dockerfile.prebuilt" dir="$context"
+        fi ;;
       synchub-postgres:local) dockerfile="$ROOT/deploy/docker/postgres.Dockerfile" dir="$ROOT/deploy/docker" ;;
       synchub-prometheus:local) dockerfile="$ROOT/deploy/docker/prometheus.Dockerfile" dir="$ROOT/deploy/docker" ;;
     esac
@@ -254,19 +262,22 @@ print("ALLUP" if targets and all(t["health"] == "up" for t in targets) else "NOT
 }
 
 cmd_compose_demo() {
-  local keep=0
-  case "${1:-}" in
-    --keep) keep=1 ;;
-    --down)
-      mkdir -p "$COMPOSE_DIR/logs"
-      _compose_ports
-      _compose_service_start
-      _compose_down
-      return 0
-      ;;
-    "") ;;
-    *) die "compose-demo: unknown option $1 (--keep, --down)" ;;
-  esac
+  local keep=0 arg
+  COMPOSE_COMPILE=0
+  for arg in "$@"; do
+    case "$arg" in
+      --keep) keep=1 ;;
+      --compile) COMPOSE_COMPILE=1 ;;
+      --down)
+        mkdir -p "$COMPOSE_DIR/logs"
+        _compose_ports
+        _compose_service_start
+        _compose_down
+        return 0
+        ;;
+      *) die "compose-demo: unknown option $arg (--keep, --down, --compile)" ;;
+    esac
+  done
   local total=$(date +%s) started
   mkdir -p "$COMPOSE_DIR/logs"
   _compose_packages

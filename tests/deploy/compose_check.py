@@ -33,6 +33,16 @@
    (depends_on, directly or through others), whose script (when it runs one) makes key pairs
    (synchub-keygen --out), registers public keys (synchub-migrate --create-credential ...
    --curve-public-key) and names each key's base name; no two sources share a key.
+8. Images (./dev compose-demo builds them on a local base): every Dockerfile a service builds
+   starts from the build argument BASE (FROM ${BASE} or one of its own stages), which the
+   service's build.args passes; deploy/docker/Dockerfile.prebuilt (the synchub image from
+   host-built binaries) installs the same runtime packages as Dockerfile's runtime stage, makes
+   the same user and secrets folder, and COPYs bin/. Services of other images (PostgreSQL,
+   Prometheus, Grafana) are known by their image's name and port (EXTERNAL_IMAGE_PORTS).
+9. Prometheus: its prometheus.yml (through the bind mount) loads rule files that are there,
+   every static target is a compose service listening on that port, and a credentials_file
+   (the reader's token) lies in a volume written by a one-shot service that names the file
+   and that Prometheus waits for.
 
 Exits 0 when all holds; otherwise prints one line per problem, naming the service and flag,
 and exits 1.

@@ -216,7 +216,8 @@ _compose_down() {
   local pid
   pid="$(cat "$COMPOSE_DIR/podman-service.pid" 2>/dev/null || true)"
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  rm -f "$COMPOSE_DIR/podman-service.pid" "$COMPOSE_DIR/podman.sock" "$COMPOSE_DIR/port-base"
+  rm -f "$COMPOSE_DIR/podman-service.pid" "$COMPOSE_DIR/podman.sock" "$COMPOSE_DIR/port-base" \
+    "$COMPOSE_DIR/credentials.json"
 }
 
 # Waits until every long-running service is healthy (or running, without a check).
@@ -287,6 +288,9 @@ cmd_compose_demo() {
   _compose_images
   _compose_ports
   _compose_service_start
+  # Whatever happens from here on (a failed check, die, Ctrl-C), nothing is left running
+  # unless --keep.
+  [ "$keep" = 1 ] || trap '_compose_down' EXIT
   # A stack left by --keep or a failed run: down first (volumes too: a clean start).
   _compose down -v --remove-orphans --timeout 10 >/dev/null 2>&1 || true
   _compose_health_loop_start
@@ -295,12 +299,10 @@ cmd_compose_demo() {
   if ! _compose up -d --no-build >"$COMPOSE_DIR/logs/up.log" 2>&1; then
     tail -30 "$COMPOSE_DIR/logs/up.log"
     _compose logs --no-color >"$COMPOSE_DIR/logs/services.log" 2>&1 || true
-    [ "$keep" = 1 ] || _compose_down
     die "compose-demo: docker-compose up failed (logs: $COMPOSE_DIR/logs/up.log, services.log)"
   fi
   if ! _compose_wait_healthy 240; then
     _compose logs --no-color >"$COMPOSE_DIR/logs/services.log" 2>&1 || true
-    [ "$keep" = 1 ] || _compose_down
     die "compose-demo: not every service became healthy within 240 s (log: $COMPOSE_DIR/logs/services.log)"
   fi
   local up_time
@@ -367,6 +369,7 @@ The stack keeps running (--keep). With it:
   ./dev compose-demo --down                              # tear it down
 EOF
   else
+    trap - EXIT
     _compose_down
   fi
   if [ "$failures" -gt 0 ]; then

@@ -120,7 +120,7 @@ const Dom = (() => {
     return h("div", { class: "problem", role: "alert" },
       h("strong", {}, explain || (p.title || "Refused") + " (HTTP " + error.status + ")"),
       p.detail ? h("span", {}, p.detail) : null,
-      p.code ? h("div", { class: "mono" }, "code " + p.code + (p.key ? ", key " + p.key : "")) : null);
+      h("div", { class: "mono" }, "HTTP " + error.status + (p.code ? " · code " + p.code : "") + (p.key ? " · key " + p.key : "")));
   }
   return { h, json, pretty, time, age, problem };
 })();

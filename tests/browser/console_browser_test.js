@@ -1,0 +1,236 @@
+// The operator's console in a real browser (Debian's chromium, headless, driven by
+// puppeteer-core) on a stack that ran the demo (console_browser_test.sh starts it).
+// Env: SYNCHUB_URL, OPERATOR_TOKEN, READER_TOKEN, CRM_TOKEN, WEB_TOOLS (tools/web),
+//      SHOT_DIR (where the screenshots go: docs/console), PROFILE_DIR (a fresh --user-data-dir).
+// Every step waits for a condition (waitForSelector / waitForFunction); nothing sleeps.
+"use strict";
+
+const path = require("path");
+const puppeteer = require(path.join(process.env.WEB_TOOLS, "node_modules", "puppeteer-core"));
+
+const base = process.env.SYNCHUB_URL;
+const tokens = { operator: process.env.OPERATOR_TOKEN, reader: process.env.READER_TOKEN, crm: process.env.CRM_TOKEN };
+const shots = process.env.SHOT_DIR;
+let failures = 0;
+
+function check(what, ok, detail) {
+  console.log((ok ? "ok      " : "FAILED  ") + what + (ok || detail === undefined ? "" : ": " + detail));
+  if (!ok) failures += 1;
+}
+
+async function api(method, route, body, token) {
+  const headers = { Authorization: "Bearer " + (token || tokens.operator) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(base + route, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) { json = text; }
+  return { status: response.status, body: json, headers: response.headers };
+}
+
+async function main() {
+  // ---- The static files, without a token --------------------------------------------------
+  const bare = await fetch(base + "/console", { redirect: "manual" });
+  check("/console redirects to /console/", bare.status === 301 && bare.headers.get("location") === "/console/", bare.status);
+  const index = await fetch(base + "/console/");
+  const csp = index.headers.get("content-security-policy") || "";
+  check("/console/ is served without a token, as HTML", index.status === 200 &&
+    index.headers.get("content-type").startsWith("text/html"), index.status + " " + index.headers.get("content-type"));
+  check("a Content-Security-Policy allowing this origin only", csp.includes("script-src 'self'") &&
+    csp.includes("default-src 'none'") && !csp.includes("unsafe-inline"), csp);
+  check("X-Content-Type-Options: nosniff", index.headers.get("x-content-type-options") === "nosniff");
+  const script = await fetch(base + "/console/app.js");
+  check("app.js is text/javascript", (script.headers.get("content-type") || "").startsWith("text/javascript"));
+  check("an unknown console file is 404", (await fetch(base + "/console/nope.js")).status === 404);
+
+  // Two conflicts besides the demo's CUST-004: CUST-STALE's record then moves on (a newer CRM
+  // version), so resolving it must be refused and explained.
+  const stale = "CUST-STALE-" + Date.now();
+  await api("POST", "/api/sync", { eventId: stale + "-1", externalId: stale, source: "CRM", version: 1, fields: { email: "one@example.com" } }, tokens.crm);
+  const manual = await api("POST", "/api/sync", { eventId: stale + "-2", externalId: stale, source: "CRM", version: 1, fields: { email: "two@example.com" } }, tokens.crm);
+  check("a second conflict is logged (409 MANUAL)", manual.status === 409, JSON.stringify(manual.body));
+  const staleConflict = manual.body.conflictId;
+
+  const browser = await puppeteer.launch({
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    userDataDir: process.env.PROFILE_DIR,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const browserErrors = [];
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15000);
+    // The refusals this test provokes (412 stale, 403 reader) are logged by chromium as failed
+    // loads; every other error (a CSP violation, a script error, any other failed load) counts.
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/Failed to load resource: .* (403|412) /.test(m.text())) browserErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => browserErrors.push(String(e)));
+    await page.setViewport({ width: 1280, height: 800 });
+    const shot = async (name) => page.screenshot({ path: path.join(shots, name + ".png"), fullPage: true });
+    const text = (selector) => page.$eval(selector, (e) => e.textContent);
+    const noticeSays = (words) => page.waitForFunction((w) => {
+      const n = document.getElementById("notice");
+      return n && !n.hidden && n.textContent.includes(w);
+    }, {}, words);
+
+    // ---- Sign in with the keyboard ----------------------------------------------------------
+    await page.goto(base + "/console/", { waitUntil: "domcontentloaded" });
+    await page.waitForSelector("#token");
+    await shot("sign-in");
+    await page.focus("#token");
+    await page.keyboard.type(tokens.operator);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('#conflicts tr[data-external-id="CUST-004"]');
+    check("signed in as operator (badge)", (await text("#role")) === "operator");
+    check("the token is in no URL", !page.url().includes(tokens.operator));
+    check("the token is in session storage, not local storage", await page.evaluate((t) =>
+      sessionStorage.getItem("synchub.token") === t && localStorage.length === 0, tokens.operator));
+    await shot("conflicts");
+
+    // ---- CUST-004's conflict: side by side, resolved with an edited value (take: merged) --
+    await page.click('#conflicts tr[data-external-id="CUST-004"] a.button');
+    await page.waitForSelector("#conflict-fields");
+    const sides = await page.$$eval('#conflict-fields [data-field="email"]', (cells) => cells.map((c) => c.getAttribute("data-side") + ":" + c.textContent));
+    check("incoming and canonical email side by side, each with the source that set it",
+      sides.length === 2 && sides[0].startsWith("incoming:") && sides[0].includes("set by CRM") &&
+      sides[1].startsWith("canonical:") && sides[1].includes("set by CRM"), JSON.stringify(sides));
+    await shot("conflict");
+    const merged = "david.merged@example.com";
+    await page.click('input[name="choice-email"][value="edit"]');
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === "edit-email");
+    await page.$eval("#edit-email", (e) => { e.value = ""; });
+    await page.keyboard.type(JSON.stringify(merged));
+    await page.click("#take-merged");
+    await noticeSays("resolved (merged)");
+    await page.waitForFunction(() => location.hash === "#/conflicts" && document.querySelector(".page-title"));
+    check("CUST-004 left the list of open conflicts", (await page.$('#conflicts tr[data-external-id="CUST-004"]')) === null);
+    const open = await api("GET", "/api/conflicts?status=open");
+    check("the API lists no open conflict on CUST-004", !open.body.conflicts.some((c) => c.externalId === "CUST-004"));
+    const cust4 = await api("GET", "/api/records/client/CUST-004");
+    check("the record holds the chosen value, set by the operator",
+      cust4.body.fields.email === merged && cust4.body.provenance.email === "operator", JSON.stringify(cust4.body));
+
+    // ---- The record's page: provenance and history -----------------------------------------
+    await page.goto(base + "/console/#/records/client/CUST-004");
+    await page.waitForSelector('#record-fields tr[data-field="email"]');
+    await page.waitForSelector("#timeline li");
+    const emailRow = await text('#record-fields tr[data-field="email"]');
+    check("the record page shows the new email and its provenance", emailRow.includes(merged) && emailRow.includes("operator"), emailRow);
+    const timeline = await text("#timeline");
+    check("the timeline holds the conflict and its resolution", timeline.includes("MANUAL") && timeline.includes("operator"), timeline);
+    await page.click('#record-fields tr[data-field="email"] td[data-label="Why"] a');
+    await page.waitForSelector("#timeline li.target");
+    check("'why' points at the operator's event", (await text("#timeline li.target")).includes("operator"));
+    await shot("record");
+
+    // ---- A conflict whose record moved on: the refusal explained, nothing overwritten ---
+    await api("POST", "/api/sync", { eventId: stale + "-3", externalId: stale, source: "CRM", version: 2, fields: { email: "three@example.com" } }, tokens.crm);
+    await page.goto(base + "/console/#/conflicts/" + staleConflict);
+    await page.waitForSelector("#take-incoming");
+    await page.click("#take-incoming");
+    await page.waitForSelector("#resolve-result .problem");
+    const refusal = await text("#resolve-result .problem");
+    check("taking incoming on a record that moved on is refused and explained", refusal.includes("moved on") &&
+      refusal.includes("HTTP 412") && refusal.includes("conflict_stale"), refusal);
+    const after = await api("GET", "/api/records/client/" + stale);
+    check("nothing was overwritten", after.body.fields.email === "three@example.com", JSON.stringify(after.body.fields));
+    await shot("conflict-refused");
+
+    // ---- Dead letters: replay one ------------------------------------------------------------
+    await page.goto(base + "/console/#/dead-letters");
+    await page.waitForSelector("#dead-letters tbody tr");
+    await shot("dead-letters");
+    const letters = (await api("GET", "/api/dead-letters")).body.deadLetters;
+    const letter = letters.find((d) => d.eventId === "localdb-console-1");
+    check("the dead letter is listed with reason and attempts", !!letter && (await text('#dead-letters tr[data-dead-letter-id="' + letter.id + '"]')).includes("CONNECTOR_PUSH_FAILED"));
+    await page.click('#dead-letters tr[data-dead-letter-id="' + letter.id + '"] button.replay');
+    await noticeSays("Dead letter " + letter.id + " replayed");
+    await page.waitForFunction((id) => !document.querySelector('#dead-letters tr[data-dead-letter-id="' + id + '"]') &&
+      document.querySelector(".page-title"), {}, letter.id);
+    const replayed = (await api("GET", "/api/dead-letters?status=replayed")).body.deadLetters;
+    check("the API shows the dead letter replayed", replayed.some((d) => d.id === letter.id));
+    const parked = await api("GET", "/api/records/client/CUST-PARKED-1");
+    check("its event reached the hub", parked.status === 200 && parked.body.fields.fullName === "Parked Pat", JSON.stringify(parked.body));
+
+    // ---- Sources: parked rows, delivery, a priority changed with the keyboard ----------------
+    await page.goto(base + "/console/#/sources");
+    await page.waitForSelector('#sources tr[data-source="Portal"]');
+        const parkedRows = await page.$eval('#sources tr[data-source="LocalDB"] td[data-label="Parked rows"]', (e) => e.textContent.trim());
+    check("LocalDB shows its one parked row still open", parkedRows === "1", parkedRows);
+    check("every source shows a connection state", (await page.$$eval("#sources td[data-label='Connection'] .badge", (b) => b.length)) === 4);
+    await shot("sources");
+    await page.click("#priority-Portal", { clickCount: 3 });
+    await page.keyboard.type("7");
+    await page.keyboard.press("Enter");
+    await noticeSays("Priority of Portal is now 7");
+    await page.waitForFunction(() => document.getElementById("priority-Portal") && document.getElementById("priority-Portal").value === "7");
+    const portal = await api("GET", "/api/sources/Portal");
+    check("the API shows Portal's new priority", portal.body.priority === 7, JSON.stringify(portal.body));
+
+    // ---- Live counters ---------------------------------------------------------------------
+    await page.goto(base + "/console/#/counters");
+    await page.waitForSelector("#outcome-counters .counter");
+    await page.waitForSelector("#hub-counters .counter");
+    check("live counters show outcomes", (await text("#outcome-counters")).includes("MANUAL"));
+    await shot("counters");
+
+    // ---- A reader sees everything and changes nothing --------------------------------------
+    await page.click("#sign-out");
+    await page.waitForSelector("#token");
+    await page.type("#token", tokens.reader);
+    await page.click("#sign-in-button");
+    await page.waitForFunction(() => document.getElementById("role").textContent.startsWith("reader"));
+    await page.goto(base + "/console/#/conflicts/" + staleConflict);
+    await page.waitForSelector("#conflict-fields");
+    check("a reader gets no resolve buttons", (await page.$("#resolve-actions")) === null && (await page.$("#read-only")) !== null);
+    await page.goto(base + "/console/#/dead-letters");
+    await page.waitForSelector("#dead-letters tbody tr");
+    check("a reader gets no replay or discard buttons", (await page.$$("#dead-letters button")).length === 0);
+    await page.goto(base + "/console/#/sources");
+    await page.waitForSelector('#sources tr[data-source="Portal"]');
+    check("a reader gets no priority editor", (await page.$$("#sources input")).length === 0);
+    // Were the page to offer a write anyway (a role flipped in the browser), the API refuses
+    // it and the console says so.
+    await page.evaluate(() => sessionStorage.setItem("synchub.role", "operator"));
+    await page.evaluate(() => App.render());
+    await page.waitForSelector("#priority-Portal");
+    await page.click("#priority-Portal", { clickCount: 3 });
+    await page.keyboard.type("2");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#source-result .problem");
+    check("the API's 403 is shown clearly", (await text("#source-result .problem")).includes("HTTP 403"));
+    check("and nothing changed", (await api("GET", "/api/sources/Portal")).body.priority === 7);
+    await shot("reader-refused");
+    await page.evaluate(() => sessionStorage.setItem("synchub.role", "reader"));
+
+    // ---- Phone width: no horizontal overflow on any page -----------------------------------
+    await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
+    for (const [name, hash, ready] of [
+      ["conflicts", "#/conflicts", ".page-title"],
+      ["conflict", "#/conflicts/" + staleConflict, "#conflict-fields"],
+      ["dead-letters", "#/dead-letters/all", "#dead-letters"],
+      ["sources", "#/sources", "#sources"],
+      ["record", "#/records/client/CUST-004", "#timeline li"],
+      ["counters", "#/counters", "#hub-counters .counter"]]) {
+      await page.goto(base + "/console/" + hash);
+      await page.waitForSelector(ready);
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      check("phone width (390 px): no horizontal overflow on " + name, widths[0] <= widths[1], widths.join(" > "));
+      if (name === "conflict" || name === "sources" || name === "record") await shot("phone-" + name);
+    }
+  } finally {
+    await browser.close();
+  }
+  check("no error in the browser's console (CSP violations included)", browserErrors.length === 0, browserErrors.join(" | "));
+}
+
+main().then(() => {
+  console.log(failures === 0 ? "console browser test: PASSED" : "console browser test: " + failures + " FAILED");
+  process.exit(failures === 0 ? 0 : 1);
+}, (error) => {
+  console.error("console browser test: ERROR " + (error && error.stack || error));
+  process.exit(1);
+});

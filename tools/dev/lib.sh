@@ -30,7 +30,7 @@ free_stack_port_base() {
   while [ $tries -lt 100 ]; do
     base=$((20000 + (RANDOM % 127) * 100))
     all_free=1
-    for offset in 32 60 61 62 70 80 90 91; do
+    for offset in 32 60 61 62 70 80 81 90 91 92 93 94 95 96; do
       if (exec 3<>"/dev/tcp/127.0.0.1/$((base + offset))") 2>/dev/null; then all_free=0; fi
     done
     if [ "$all_free" = 1 ]; then

@@ -12,7 +12,9 @@ const Pages = (() => {
     return Api.isOperator() ? null
       : h("p", { class: "muted", id: "read-only" }, "Signed in as a reader: you see everything and change nothing.");
   }
-  function loading(root) { root.replaceChildren(h("p", { class: "muted" }, "Loading…")); }
+  // Replaces root's children with `children`, skipping the absent (null: a note not shown).
+  function put(root, ...children) { root.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined)); }
+  function loading(root) { put(root, h("p", { class: "muted" }, "Loading…")); }
   function cell(label, ...content) { return h("td", { "data-label": label }, ...content); }
   function recordLink(entity, key) {
     return h("a", { href: "#/records/" + encodeURIComponent(entity) + "/" + encodeURIComponent(key) }, entity + "/" + key);
@@ -35,7 +37,7 @@ const Pages = (() => {
       cell("Fields", (Array.isArray(c.conflictingFields) ? c.conflictingFields : []).map((f) => f.field).join(", ")),
       cell("Logged", time(c.createdAt)),
       cell("", h("a", { class: "button", href: "#/conflicts/" + c.id, "aria-label": "Open conflict " + c.id + " on " + c.externalId }, "Open"))));
-    root.replaceChildren(
+    put(root, 
       heading("Open conflicts", h("span", { class: "badge", id: "conflict-count" }, String(list.length))),
       readOnlyNote(),
       list.length === 0 ? h("p", { class: "card empty", id: "no-conflicts" }, "No open conflicts.")
@@ -65,9 +67,9 @@ const Pages = (() => {
       grid.append(
         h("div", { class: "name mono" }, f.field),
         h("div", { class: "incoming value", "data-side": "incoming", "data-field": f.field },
-          h("div", { class: "mono" }, json(f.incoming)), h("div", { class: "muted" }, "set by " + event.source + " (v" + event.version + ")")),
+          h("div", { class: "side-label" }, "incoming"), h("div", { class: "mono" }, json(f.incoming)), h("div", { class: "muted" }, "set by " + event.source + " (v" + event.version + ")")),
         h("div", { class: "canonical value", "data-side": "canonical", "data-field": f.field },
-          h("div", { class: "mono" }, json(f.canonical)),
+          h("div", { class: "side-label" }, "canonical"), h("div", { class: "mono" }, json(f.canonical)),
           h("div", { class: "muted" }, "set by " + setBy + (fieldVersion ? " (v" + fieldVersion + ")" : ""))));
       if (!operator) {
         grid.append(h("div", { class: "muted" }, "incoming from " + event.source + ", canonical from " + setBy));
@@ -127,7 +129,7 @@ const Pages = (() => {
       h("button", { type: "button", id: "take-merged", class: "secondary", onclick: () => resolve("merged") }, "Resolve with my choices"))
       : null;
 
-    root.replaceChildren(
+    put(root, 
       heading("Conflict " + c.id + " on " + c.externalId),
       readOnlyNote(),
       h("div", { class: "card" },
@@ -178,7 +180,7 @@ const Pages = (() => {
       cell("", Api.isOperator() && d.status === "dead" ? h("div", { class: "row" },
         h("button", { type: "button", class: "replay", "aria-label": "Replay dead letter " + d.id, onclick: () => act(d, "replay") }, "Replay"),
         h("button", { type: "button", class: "danger discard", "aria-label": "Discard dead letter " + d.id, onclick: () => act(d, "discard") }, "Discard")) : null)));
-    root.replaceChildren(
+    put(root, 
       heading("Dead letters", h("label", {}, "Status ", filter)),
       readOnlyNote(),
       result,
@@ -217,7 +219,7 @@ const Pages = (() => {
             result.replaceChildren(problem(error, explain(error, "change priorities")));
           }
         };
-        priority = h("form", { class: "row", onsubmit: save },
+        priority = h("form", { class: "row nowrap", onsubmit: save },
           input, h("button", { type: "submit", class: "secondary", "aria-label": "Save the priority of " + s.source }, "Save"));
       }
       return h("tr", { "data-source": s.source },
@@ -230,7 +232,7 @@ const Pages = (() => {
         cell("Parked rows", s.parkedRows ? h("a", { href: "#/dead-letters", class: "badge bad" }, String(s.parkedRows)) : "0"),
         cell("Reload", s.reloadRequested ? "requested" : "—"));
     });
-    root.replaceChildren(
+    put(root, 
       heading("Sources"),
       readOnlyNote(),
       result,
@@ -287,7 +289,7 @@ const Pages = (() => {
 
   async function record(root, entity, key) {
     if (!key) {
-      root.replaceChildren(heading("Records"), recordForm(entity, key),
+      put(root, heading("Records"), recordForm(entity, key),
         h("p", { class: "muted" }, "A record's page shows its fields, the source that set each, and its history."));
       return;
     }
@@ -298,7 +300,7 @@ const Pages = (() => {
       stored = (await Api.record(entity, key)).body;
     } catch (error) {
       if (error.status !== 404) throw error;
-      root.replaceChildren(heading("Records"), recordForm(entity, key), problem(error, "No record " + entity + "/" + key + "."));
+      put(root, heading("Records"), recordForm(entity, key), problem(error, "No record " + entity + "/" + key + "."));
       return;
     }
     try { history = (await Api.history(entity, key)).body; } catch (error) { if (error.status !== 404) throw error; }
@@ -331,7 +333,7 @@ const Pages = (() => {
         changes.length ? h("ul", {}, changes) : null));
       if (entry.changed && entry.recordAfter) before = entry.recordAfter;
     }
-    root.replaceChildren(
+    put(root, 
       heading(entity + "/" + key),
       recordForm(entity, key),
       h("div", { class: "card" },
@@ -363,21 +365,24 @@ const Pages = (() => {
     const outcomes = h("div", { class: "counters", id: "outcome-counters" });
     const requests = h("div", { class: "counters", id: "request-counters" });
     const hub = h("div", { class: "counters", id: "hub-counters" });
+    const hubOutcomes = h("div", { class: "counters", id: "hub-outcomes" });
     const status = h("p", { class: "muted", id: "counters-status" });
-    root.replaceChildren(heading("Live counters"),
+    put(root, heading("Live counters"),
       h("h3", {}, "This gateway's resolutions, by outcome (every " + kMetricsEverySeconds + " s, from /metrics)"), outcomes,
       h("h3", {}, "HTTP requests answered (this gateway)"), requests,
       h("h3", {}, "The whole hub (every " + kStatsEverySeconds + " s, from /api/stats: it counts the whole log)"), hub,
+      h("h3", {}, "Every resolution in the log, by outcome"), hubOutcomes,
       status);
     let last = null;
     const counter = (label, n, rate) => h("div", { class: "counter" }, h("div", { class: "muted" }, label),
-      h("div", { class: "n" }, String(n)), rate !== undefined ? h("div", { class: "rate" }, rate.toFixed(1) + " /s") : null);
+      h("div", { class: "n" }, String(n)), rate === null ? null
+        : h("div", { class: "rate" }, rate === undefined ? "rate at the next update" : rate.toFixed(1) + " /s"));
     async function pollMetrics() {
       try {
         const { body } = await Api.metrics();
         const now = Date.now();
         const byOutcome = {};
-        let requestsBy = { "2xx": 0, "4xx": 0, "5xx": 0 };
+        const requestsBy = { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 };
         for (const s of parseMetrics(body)) {
           if (s.name === "synchub_outcomes_total") byOutcome[s.labels.outcome] = s.value;
           if (s.name === "synchub_http_requests_total") {
@@ -401,9 +406,10 @@ const Pages = (() => {
     async function pollStats() {
       try {
         const { body } = await Api.stats();
-        hub.replaceChildren(counter("records", body.records), counter("open conflicts", body.openConflicts),
-          counter("dead letters", body.deadLetters), counter("deferred", body.deferred), counter("resolutions", body.resolutions),
-          ...Object.keys(body.outcomes || {}).sort().map((o) => counter(o, body.outcomes[o])));
+        hub.replaceChildren(counter("records", body.records, null), counter("open conflicts", body.openConflicts, null),
+          counter("dead letters", body.deadLetters, null), counter("deferred", body.deferred, null),
+          counter("resolutions", body.resolutions, null));
+        hubOutcomes.replaceChildren(...Object.keys(body.outcomes || {}).sort().map((o) => counter(o, body.outcomes[o], null)));
       } catch (error) {
         hub.replaceChildren(problem(error));
       }

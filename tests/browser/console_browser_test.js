@@ -175,6 +175,9 @@ async function main() {
     await page.waitForSelector("#outcome-counters .counter");
     await page.waitForSelector("#hub-counters .counter");
     check("live counters show outcomes", (await text("#outcome-counters")).includes("MANUAL"));
+    // The second poll of /metrics (5 s later) gives each counter its rate.
+    await page.waitForFunction(() => [...document.querySelectorAll("#outcome-counters .rate")].some((e) => e.textContent.endsWith("/s")));
+    check("and their rates", true);
     await shot("counters");
 
     // ---- A reader sees everything and changes nothing --------------------------------------

@@ -79,6 +79,9 @@ async function main() {
     // ---- Sign in with the keyboard ----------------------------------------------------------
     await page.goto(base + "/console/", { waitUntil: "domcontentloaded" });
     await page.waitForSelector("#token");
+    check("signed out: no navigation and no sign-out button shown", await page.evaluate(() =>
+      document.getElementById("nav").offsetParent === null && document.getElementById("who").offsetParent === null));
+    check("the token field is labelled", (await page.$eval('label[for="token"]', (e) => e.textContent)) === "Token");
     await shot("sign-in");
     await page.focus("#token");
     await page.keyboard.type(tokens.operator);

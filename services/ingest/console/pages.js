@@ -328,7 +328,8 @@ const Pages = (() => {
       timeline.append(h("li", { id: "seq-" + entry.seq, class: entry.changed ? "" : "unchanged", tabindex: "-1" },
         h("div", {}, h("strong", {}, "#" + entry.seq + " " + entry.outcome), " · " + entry.source + " v" + entry.version +
           " · " + time(entry.resolvedAt) + (entry.credential ? " · by " + entry.credential : "")),
-        h("div", { class: "muted" }, entry.changed ? "changed the record" : entry.outcome === "MANUAL"
+        h("div", { class: "muted" }, entry.source === "operator" ? "an operator's write (a conflict resolution or an edit) · " : "",
+          entry.changed ? "changed the record" : entry.outcome === "MANUAL"
           ? "conflict logged; nothing applied" : "changed nothing", " · event " + entry.eventId),
         changes.length ? h("ul", {}, changes) : null));
       if (entry.changed && entry.recordAfter) before = entry.recordAfter;

@@ -145,6 +145,8 @@ async function main() {
     // ---- Dead letters: replay one ------------------------------------------------------------
     await page.goto(base + "/console/#/dead-letters");
     await page.waitForSelector("#dead-letters tbody tr");
+    await page.click("#dead-letters tbody tr details summary");
+    await page.waitForSelector("#dead-letters tbody tr details[open] pre");
     await shot("dead-letters");
     const letters = (await api("GET", "/api/dead-letters")).body.deadLetters;
     const letter = letters.find((d) => d.eventId === "localdb-console-1");

@@ -27,13 +27,14 @@ started=$SECONDS
 echo "demo's stack up and its story told in $((SECONDS - started)) s"
 
 # Two local changes LocalDB's connector parked and reported (as outbox_pusher.cpp reports
-# them): one to replay in the browser, one left for the sources page's parked-row count.
+# them: the hub rejected them 5 times, as when a source was briefly unregistered): one to
+# replay in the browser, one left for the sources page's parked-row count.
 for n in 1 2; do
   hub_sql "INSERT INTO dead_letter (source, event_id, event, reason, detail, attempts) VALUES
     ('LocalDB', 'localdb-console-$n',
      '{\"eventId\":\"localdb-console-$n\",\"entity\":\"client\",\"externalId\":\"CUST-PARKED-$n\",
        \"source\":\"LocalDB\",\"version\":1,\"op\":\"upsert\",\"fields\":{\"fullName\":\"Parked Pat\"}}',
-     'CONNECTOR_PUSH_FAILED', 'HTTP 503 from the hub after 5 attempts', 5)" >/dev/null
+     'CONNECTOR_PUSH_FAILED', 'unknown_source (source): source LocalDB is not registered', 5)" >/dev/null
 done
 
 mkdir -p "$ROOT/docs/console"

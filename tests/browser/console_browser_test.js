@@ -133,6 +133,8 @@ async function main() {
     await api("POST", "/api/sync", { eventId: stale + "-3", externalId: stale, source: "CRM", version: 2, fields: { email: "three@example.com" } }, tokens.crm);
     await page.goto(base + "/console/#/conflicts/" + staleConflict);
     await page.waitForSelector("#take-incoming");
+    check("the conflict page warns that the record moved on, with the value now",
+      (await page.$("#moved-on")) !== null && (await text('#conflict-fields [data-side="canonical"]')).includes("three@example.com"));
     await page.click("#take-incoming");
     await page.waitForSelector("#resolve-result .problem");
     const refusal = await text("#resolve-result .problem");

@@ -51,11 +51,19 @@ const Pages = (() => {
     const { body: c } = await Api.conflict(conflictId);
     const event = c.event || {};
     const canonical = c.canonical || {};
+    // The record as it is now: a value that changed since the conflict was logged is shown (the
+    // API refuses to overwrite it; keeping the canonical side stays possible).
+    let now = null;
+    if (c.status === "open") {
+      try { now = (await Api.record(c.entity, c.externalId)).body; } catch (error) { if (error.status !== 404) throw error; }
+    }
+    let movedOn = false;
     const fields = Array.isArray(c.conflictingFields) ? c.conflictingFields : [];
     const operator = Api.isOperator() && c.status === "open";
     const result = h("div", { id: "resolve-result" });
     const choices = {};
 
+    const nowDiffers = (f) => now !== null && json((now.fields || {})[f.field]) !== json(f.canonical);
     const grid = h("div", { class: "field-grid", id: "conflict-fields" },
       h("div", { class: "head" }, "Field"),
       h("div", { class: "head incoming" }, "Incoming: " + event.source + " v" + event.version),
@@ -70,7 +78,10 @@ const Pages = (() => {
           h("div", { class: "side-label" }, "incoming"), h("div", { class: "mono" }, json(f.incoming)), h("div", { class: "muted" }, "set by " + event.source + " (v" + event.version + ")")),
         h("div", { class: "canonical value", "data-side": "canonical", "data-field": f.field },
           h("div", { class: "side-label" }, "canonical"), h("div", { class: "mono" }, json(f.canonical)),
-          h("div", { class: "muted" }, "set by " + setBy + (fieldVersion ? " (v" + fieldVersion + ")" : ""))));
+          h("div", { class: "muted" }, "set by " + setBy + (fieldVersion ? " (v" + fieldVersion + ")" : "")),
+          nowDiffers(f) ? h("div", { class: "moved" }, "now " + json((now.fields || {})[f.field]) + ", set by " +
+            ((now.provenance || {})[f.field] || "?") + " (v" + ((now.fieldVersions || {})[f.field] || now.version) + ")") : null));
+      if (nowDiffers(f)) movedOn = true;
       if (!operator) {
         grid.append(h("div", { class: "muted" }, "incoming from " + event.source + ", canonical from " + setBy));
         continue;
@@ -137,6 +148,9 @@ const Pages = (() => {
           " (event " + event.eventId + ") while the canonical record, at the same version, holds other values " +
           "written by a source of equal priority (SPEC section 3, MANUAL). Status: " + c.status +
           (c.resolution ? " (" + c.resolution + ")" : "") + ", logged " + time(c.createdAt) + "."),
+        movedOn ? h("p", { class: "warn-box", id: "moved-on", role: "note" }, "The record moved on since this conflict was logged (it is at version " +
+          now.version + " now): taking the incoming side or your choices would overwrite a newer value, so the API will refuse it. " +
+          "Keep the canonical side, or look at the record first.") : null,
         grid, actions, result),
       h("details", { class: "card" }, h("summary", {}, "The event and the canonical record as logged"),
         h("div", { class: "side" }, h("pre", { class: "incoming" }, pretty(event)), h("pre", { class: "canonical" }, pretty(canonical)))),

@@ -166,7 +166,7 @@ async function main() {
     await page.goto(base + "/console/#/sources");
     await page.waitForSelector('#sources tr[data-source="Portal"]');
         const parkedRows = await page.$eval('#sources tr[data-source="LocalDB"] td[data-label="Parked rows"]', (e) => e.textContent.trim());
-    check("LocalDB shows its one parked row still open", parkedRows === "1", parkedRows);
+    check("LocalDB shows its two parked rows still open", parkedRows === "2", parkedRows);
     check("every source shows a connection state", (await page.$$eval("#sources td[data-label='Connection'] .badge", (b) => b.length)) === 4);
     await shot("sources");
     await page.click("#priority-Portal", { clickCount: 3 });
@@ -176,6 +176,16 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("priority-Portal") && document.getElementById("priority-Portal").value === "7");
     const portal = await api("GET", "/api/sources/Portal");
     check("the API shows Portal's new priority", portal.body.priority === 7, JSON.stringify(portal.body));
+
+    // ---- Dead letters: discard the other one -----------------------------------------------
+    const other = letters.find((d) => d.eventId === "localdb-console-2");
+    await page.goto(base + "/console/#/dead-letters");
+    await page.waitForSelector('#dead-letters tr[data-dead-letter-id="' + other.id + '"] button.discard');
+    await page.click('#dead-letters tr[data-dead-letter-id="' + other.id + '"] button.discard');
+    await noticeSays("Dead letter " + other.id + " discarded");
+    const discarded = (await api("GET", "/api/dead-letters?status=discarded")).body.deadLetters;
+    check("the API shows the other dead letter discarded", discarded.some((d) => d.id === other.id));
+    check("and LocalDB has one parked row left", (await api("GET", "/api/sources/LocalDB")).body.parkedRows === 1);
 
     // ---- Live counters ---------------------------------------------------------------------
     await page.goto(base + "/console/#/counters");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The operator's console (issue 17) in Debian's chromium, headless, driven by puppeteer-core
 # (tools/web/node_modules, installed by ./dev deps), on a `./dev demo` stack of its own with
-# two parked rows of LocalDB reported as dead letters. console_browser_test.js holds the
+# three parked rows of LocalDB reported as dead letters. console_browser_test.js holds the
 # steps; the screenshots go to docs/console/ (linked from docs/operations.md, "Console").
 # Usage: console_browser_test.sh ROOT BUILD_DIR (ctest runs it with the build done).
 set -euo pipefail
@@ -26,10 +26,10 @@ started=$SECONDS
 "$ROOT/dev" demo >"$work/demo.out" 2>&1 || { cat "$work/demo.out"; exit 1; }
 echo "demo's stack up and its story told in $((SECONDS - started)) s"
 
-# Two local changes LocalDB's connector parked and reported (as outbox_pusher.cpp reports
+# Three local changes LocalDB's connector parked and reported (as outbox_pusher.cpp reports
 # them: the hub rejected them 5 times, as when a source was briefly unregistered): one to
-# replay in the browser, one left for the sources page's parked-row count.
-for n in 1 2; do
+# replay in the browser, one to discard, one left for the reader.
+for n in 1 2 3; do
   hub_sql "INSERT INTO dead_letter (source, event_id, event, reason, detail, attempts) VALUES
     ('LocalDB', 'localdb-console-$n',
      '{\"eventId\":\"localdb-console-$n\",\"entity\":\"client\",\"externalId\":\"CUST-PARKED-$n\",

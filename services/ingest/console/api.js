@@ -109,6 +109,7 @@ const Dom = (() => {
   function time(text) { return text ? text.replace("T", " ").replace(/\.\d+Z$/, " UTC") : "—"; }
   function age(seconds) {
     if (!seconds) return "—";
+    if (seconds < 1) return "under 1 s";
     if (seconds < 90) return Math.round(seconds) + " s";
     if (seconds < 5400) return Math.round(seconds / 60) + " min";
     if (seconds < 172800) return Math.round(seconds / 3600) + " h";

@@ -176,6 +176,8 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("priority-Portal") && document.getElementById("priority-Portal").value === "7");
     const portal = await api("GET", "/api/sources/Portal");
     check("the API shows Portal's new priority", portal.body.priority === 7, JSON.stringify(portal.body));
+    await page.click('#sources tr[data-source="ERP"] button.reload');
+    await noticeSays("Reload of ERP requested");
 
     // ---- Dead letters: discard the other one -----------------------------------------------
     const other = letters.find((d) => d.eventId === "localdb-console-2");
@@ -211,7 +213,7 @@ async function main() {
     check("a reader gets no replay or discard buttons", (await page.$$("#dead-letters button")).length === 0);
     await page.goto(base + "/console/#/sources");
     await page.waitForSelector('#sources tr[data-source="Portal"]');
-    check("a reader gets no priority editor", (await page.$$("#sources input")).length === 0);
+    check("a reader gets no priority editor or reload button", (await page.$$("#sources input, #sources button")).length === 0);
     // Were the page to offer a write anyway (a role flipped in the browser), the API refuses
     // it and the console says so.
     await page.evaluate(() => sessionStorage.setItem("synchub.role", "operator"));

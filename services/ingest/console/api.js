@@ -78,6 +78,7 @@ const Api = (() => {
     discard: (letterId) => call("POST", "/api/dead-letters/" + id(letterId) + "/discard", {}),
     sources: () => call("GET", "/api/sources"),
     setPriority: (name, priority) => call("PUT", "/api/sources/" + id(name), { priority }),
+    reload: (name) => call("POST", "/api/sources/" + id(name) + "/reload", {}),
     record: (entity, key) => call("GET", "/api/records/" + id(entity) + "/" + id(key)),
     history: (entity, key) => call("GET", "/api/records/" + id(entity) + "/" + id(key) + "/history"),
     stats: () => call("GET", "/api/stats"),

@@ -244,7 +244,17 @@ const Pages = (() => {
         cell("Unacknowledged", String(s.unacknowledgedRecords)),
         cell("Oldest unacknowledged", age(s.oldestUnacknowledgedSeconds)),
         cell("Parked rows", s.parkedRows ? h("a", { href: "#/dead-letters", class: "badge bad" }, String(s.parkedRows)) : "0"),
-        cell("Reload", s.reloadRequested ? "requested" : "—"));
+        cell("Reload", s.reloadRequested ? "requested" : Api.isOperator()
+          ? h("button", { type: "button", class: "secondary reload", "aria-label": "Request a reverse load of " + s.source,
+            onclick: async () => {
+              try {
+                await Api.reload(s.source);
+                App.notify("Reload of " + s.source + " requested: its next session starts with every canonical record.");
+                App.render();
+              } catch (error) {
+                result.replaceChildren(problem(error, explain(error, "request reloads")));
+              }
+            } }, "Request") : "—"));
     });
     put(root, 
       heading("Sources"),

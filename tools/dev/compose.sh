@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # ./dev compose-demo: deploy/compose.yaml run for real by a container engine on this machine
 # (Debian 12, no image registry reachable), and the demo's story played against it over HTTP.
 # Sourced by ./dev, not run.
@@ -138,7 +139,8 @@ _compose_images() {
       synchub-postgres:local) dockerfile="$ROOT/deploy/docker/postgres.Dockerfile" dir="$ROOT/deploy/docker" ;;
       synchub-prometheus:local) dockerfile="$ROOT/deploy/docker/prometheus.Dockerfile" dir="$ROOT/deploy/docker" ;;
     esac
-    local one=$(date +%s)
+    local one
+    one=$(date +%s)
     podman build --network=host --build-arg BASE="$COMPOSE_BASE_IMAGE" -f "$dockerfile" \
       -t "$image" "$dir" >"$COMPOSE_DIR/logs/build-${image%%:*}.log" 2>&1 ||
       { tail -30 "$COMPOSE_DIR/logs/build-${image%%:*}.log"
@@ -187,7 +189,7 @@ _compose_health_loop_start() {
 _compose_health_loop_stop() {
   local pid
   pid="$(cat "$COMPOSE_DIR/health-loop.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   rm -f "$COMPOSE_DIR/health-loop.pid"
 }
 
@@ -215,7 +217,7 @@ _compose_down() {
   _compose_health_loop_stop
   local pid
   pid="$(cat "$COMPOSE_DIR/podman-service.pid" 2>/dev/null || true)"
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   rm -f "$COMPOSE_DIR/podman-service.pid" "$COMPOSE_DIR/podman.sock" "$COMPOSE_DIR/port-base" \
     "$COMPOSE_DIR/credentials.json"
 }
@@ -279,7 +281,8 @@ cmd_compose_demo() {
       *) die "compose-demo: unknown option $arg (--keep, --down, --compile)" ;;
     esac
   done
-  local total=$(date +%s) started
+  local total started
+  total=$(date +%s)
   mkdir -p "$COMPOSE_DIR/logs"
   _compose_packages
   _compose_containers_conf

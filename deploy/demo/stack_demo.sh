@@ -98,6 +98,7 @@ echo "Outbound delivery per source (acknowledged position):"
 "${hub[@]}" -c "SELECT target_source AS source, seq AS \"acked up to seq\", acked_at FROM outbound_cursor ORDER BY 1"
 cat <<EOF2
 Explore further (the stack keeps running; ./dev down stops it):
+  $api/console/   # the operator's console: sign in with ./dev token operator (CUST-004's conflict is open)
   export SYNCHUB_TOKEN=\$(./dev token operator)   # tokens: $STACK_DIR/credentials.json
   curl -H "Authorization: Bearer \$SYNCHUB_TOKEN" $api/api/records/client/CUST-004
   curl -H "Authorization: Bearer \$SYNCHUB_TOKEN" $api/api/records/client/CUST-004/history

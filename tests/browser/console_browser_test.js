@@ -1,7 +1,7 @@
 // The operator's console in a real browser (Debian's chromium, headless, driven by
 // puppeteer-core) on a stack that ran the demo (console_browser_test.sh starts it).
 // Env: SYNCHUB_URL, OPERATOR_TOKEN, READER_TOKEN, CRM_TOKEN, WEB_TOOLS (tools/web),
-//      SHOT_DIR (where the screenshots go: docs/console), PROFILE_DIR (a fresh --user-data-dir).
+//      SHOT_DIR (where the screenshots go), PROFILE_DIR (a fresh --user-data-dir).
 // Every step waits for a condition (waitForSelector / waitForFunction); nothing sleeps.
 "use strict";
 

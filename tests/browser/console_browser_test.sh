@@ -2,7 +2,9 @@
 # The operator's console (issue 17) in Debian's chromium, headless, driven by puppeteer-core
 # (tools/web/node_modules, installed by ./dev deps), on a `./dev demo` stack of its own with
 # three parked rows of LocalDB reported as dead letters. console_browser_test.js holds the
-# steps; the screenshots go to docs/console/ (linked from docs/operations.md, "Console").
+# steps. The screenshots are the test's artifacts, in BUILD_DIR/console-screenshots/; with
+# SYNCHUB_SCREENSHOTS=docs they refresh docs/console/ (linked from docs/operations.md,
+# "Console"): `SYNCHUB_SCREENSHOTS=docs ctest --test-dir build -R console_browser`.
 # Usage: console_browser_test.sh ROOT BUILD_DIR (ctest runs it with the build done).
 set -euo pipefail
 ROOT="$1"
@@ -37,11 +39,13 @@ for n in 1 2 3; do
      'CONNECTOR_PUSH_FAILED', 'unknown_source (source): source LocalDB is not registered', 5)" >/dev/null
 done
 
-mkdir -p "$ROOT/docs/console"
+shots="$SYNCHUB_BUILD_DIR/console-screenshots"
+[ "${SYNCHUB_SCREENSHOTS:-}" = docs ] && shots="$ROOT/docs/console"
+mkdir -p "$shots"
 SYNCHUB_URL="http://127.0.0.1:$HTTP_PORT" \
   OPERATOR_TOKEN="$("$ROOT/dev" token operator)" \
   READER_TOKEN="$("$ROOT/dev" token reader)" \
   CRM_TOKEN="$("$ROOT/dev" token CRM)" \
-  WEB_TOOLS="$ROOT/tools/web" SHOT_DIR="$ROOT/docs/console" PROFILE_DIR="$work/chromium-profile" \
+  WEB_TOOLS="$ROOT/tools/web" SHOT_DIR="$shots" PROFILE_DIR="$work/chromium-profile" \
   node "$ROOT/tests/browser/console_browser_test.js"
-echo "console browser test took $((SECONDS - started)) s"
+echo "console browser test took $((SECONDS - started)) s; screenshots in $shots"

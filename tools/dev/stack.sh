@@ -310,6 +310,7 @@ stack_up() {
   cat <<EOF2
 synchub is up (logs in $STACK_DIR/logs; ./dev status; ./dev down)
   HTTP API        http://127.0.0.1:$HTTP_PORT   (openapi: /openapi.yaml, metrics: /metrics)
+  console         http://127.0.0.1:$HTTP_PORT/console/   (sign in with: ./dev token operator, or reader)
   HTTPS (TLS)     https://127.0.0.1:$HTTPS_PORT  (certificate: $STACK_DIR/tls/cert.pem)
   ZeroMQ submit   tcp://127.0.0.1:$INGEST_ZMQ_PORT
   resolver        tcp://127.0.0.1:$RESOLVER_PORT   dead letters: tcp://127.0.0.1:$DEAD_LETTER_PORT

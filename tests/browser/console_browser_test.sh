@@ -9,18 +9,10 @@
 set -euo pipefail
 ROOT="$1"
 export SYNCHUB_BUILD_DIR="$2"
-export SYNCHUB_NO_BUILD=1
 for needed in /usr/bin/chromium "$ROOT/tools/web/node_modules/puppeteer-core/package.json"; do
   [ -e "$needed" ] || { echo "missing $needed: run ./dev deps" >&2; exit 1; }
 done
-source "$ROOT/tools/dev/lib.sh"
-work="$(mktemp -d /tmp/synchub-console-test.XXXXXX)"
-chmod 755 "$work"  # PostgreSQL runs as `postgres` when we are root
-export SYNCHUB_STATE_DIR="$work/state"
-export SYNCHUB_PORT_BASE="$(free_stack_port_base)"
-BUILD_DIR="$SYNCHUB_BUILD_DIR"
-source "$ROOT/tools/dev/throwaway_pg.sh"  # PG_BIN
-source "$ROOT/tools/dev/stack.sh"         # STACK_DIR, PG_CONN, HUB_DB, HTTP_PORT
+source "$ROOT/tests/e2e/own_stack.sh" console  # work, a free port base, stack.sh's variables
 source "$ROOT/tests/e2e/stack_test_lib.sh"  # hub_sql
 trap '"$ROOT/dev" down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 started=$SECONDS

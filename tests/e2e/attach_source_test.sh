@@ -23,15 +23,7 @@ export SYNCHUB_BUILD_DIR="$2"
 shift 2
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(fifth drift resume restore)
-export SYNCHUB_NO_BUILD=1
-source "$ROOT/tools/dev/lib.sh"
-work="$(mktemp -d /tmp/synchub-attach-test.XXXXXX)"
-chmod 755 "$work"
-export SYNCHUB_STATE_DIR="$work/state"
-export SYNCHUB_PORT_BASE="$(free_stack_port_base)"
-BUILD_DIR="$SYNCHUB_BUILD_DIR"
-source "$ROOT/tools/dev/throwaway_pg.sh"  # PG_BIN, _pg_as_owner
-source "$ROOT/tools/dev/stack.sh"         # STACK_DIR, PG_CONN, ports
+source "$ROOT/tests/e2e/own_stack.sh" attach  # work, a free port base, stack.sh's variables
 CONNECTOR="$BUILD_DIR/services/connector/synchub-connector"
 pids_to_kill=()
 cleanup() {

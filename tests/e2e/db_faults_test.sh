@@ -20,15 +20,7 @@ export SYNCHUB_BUILD_DIR="$2"
 shift 2
 FAULTS=("$@")
 [ ${#FAULTS[@]} -gt 0 ] || FAULTS=(restart outage terminate connector timeout)
-export SYNCHUB_NO_BUILD=1
-source "$ROOT/tools/dev/lib.sh"
-work="$(mktemp -d /tmp/synchub-faults-test.XXXXXX)"
-chmod 755 "$work"
-export SYNCHUB_STATE_DIR="$work/state"
-export SYNCHUB_PORT_BASE="$(free_stack_port_base)"
-BUILD_DIR="$SYNCHUB_BUILD_DIR"
-source "$ROOT/tools/dev/throwaway_pg.sh"  # PG_BIN, _pg_as_owner
-source "$ROOT/tools/dev/stack.sh"         # STACK_DIR, PG_CONN, ports
+source "$ROOT/tests/e2e/own_stack.sh" faults  # work, a free port base, stack.sh's variables
 editor_pid=""
 cleanup() {
   [ -n "$editor_pid" ] && kill "$editor_pid" 2>/dev/null || true

@@ -15,15 +15,7 @@
 set -euo pipefail
 ROOT="$1"
 export SYNCHUB_BUILD_DIR="$2"
-export SYNCHUB_NO_BUILD=1
-source "$ROOT/tools/dev/lib.sh"
-work="$(mktemp -d /tmp/synchub-monitoring-test.XXXXXX)"
-chmod 755 "$work"
-export SYNCHUB_STATE_DIR="$work/state"
-export SYNCHUB_PORT_BASE="$(free_stack_port_base)"
-BUILD_DIR="$SYNCHUB_BUILD_DIR"
-source "$ROOT/tools/dev/throwaway_pg.sh"  # PG_BIN, _pg_as_owner
-source "$ROOT/tools/dev/stack.sh"         # STACK_DIR, PG_CONN, ports
+source "$ROOT/tests/e2e/own_stack.sh" monitoring  # work, a free port base, stack.sh's variables
 lock_pid=""
 cleanup() {
   [ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null

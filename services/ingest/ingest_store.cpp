@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/core/dead_letter_reason.hpp"
 #include "common/core/event_parse.hpp"
 #include "common/core/range_checksum.hpp"
 #include "common/pg/pg_errors.hpp"
@@ -234,8 +235,16 @@ StatusOr<std::vector<DeadLetterRow>> PgIngestStore::ListDeadLetters(const std::s
 StatusOr<Json> PgIngestStore::TakeDeadLetterForReplay(std::int64_t id, std::int64_t handled_by) {
   try {
     pqxx::work tx(connection_);
-    if (tx.exec_params(ingest_sql::kDeadLetter, id).empty()) {
-      return Status::NotFound("no dead letter " + std::to_string(id));
+    auto letter = tx.exec_params(ingest_sql::kDeadLetter, id);
+    if (letter.empty()) return Status::NotFound("no dead letter " + std::to_string(id));
+    if (letter[0][2].as<std::string>() ==
+        DeadLetterReasonName(DeadLetterReason::kConnectorApplyFailed)) {
+      // Its event is the canonical record a source could not hold, not a change: resolving it
+      // again could only rewrite the hub's provenance (docs/connectors.md "Exact values").
+      return Status::FailedPrecondition(
+          "dead letter " + std::to_string(id) +
+          " is a change a connector could not apply: that connector retries it by itself every "
+          "10 s once its column can hold the value; fix the column, then discard this dead letter");
     }
     auto rows = tx.exec_params(ingest_sql::kSetDeadLetterStatus, id, "replayed", handled_by);
     if (rows.empty())

@@ -62,7 +62,8 @@ class PgIngestStore {
   StatusOr<std::vector<DeadLetterRow>> ListDeadLetters(const std::string& status);
   // Moves a dead letter from 'dead' to 'replayed' and returns its event (canonical JSON, with
   // its eventId) for resubmission. kNotFound when there is none, kAlreadyExists when it is
-  // not dead.
+  // not dead, kFailedPrecondition when it is a CONNECTOR_APPLY_FAILED one (nothing to
+  // resubmit: the connector retries it; it stays dead).
   // `handled_by`: the operator's credential id, recorded with the dead letter (0: none).
   StatusOr<Json> TakeDeadLetterForReplay(std::int64_t id, std::int64_t handled_by);
   // Puts a replayed dead letter back to 'dead' (its resubmission could not be made durable).

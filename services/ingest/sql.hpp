@@ -110,9 +110,10 @@ RETURNING target_source)sql";
 
 // Each source with its lag (view source_lag, sql/003_source_lag.sql), its delivery position
 // (outbound_cursor) and its parked rows: the dead letters its connector reported and nobody
-// handled yet. A parked local change is reported under the source's own name; a parked
-// inbound change under the record's lastSource, with a detail that starts "<source>: "
-// (services/connector/pg/connector_sync.cpp). Open dead letters are few: no log is scanned.
+// handled yet. Both kinds are reported under the source's own name, a parked inbound change
+// with a detail that starts "<source>: " (services/connector/pg/connector_sync.cpp; before
+// issue 17 it was reported under the record's lastSource: the prefix still finds those).
+// Open dead letters are few: no log is scanned.
 inline constexpr const char* kSourceColumns = R"sql(
 SELECT p.source, p.priority, l.unacknowledged_records, l.oldest_unacknowledged_seconds,
        CASE WHEN c.xid <> '0'::xid8 OR c.seq <> 0 THEN

@@ -139,9 +139,10 @@ TEST_F(FieldIntentE2e, AValueASourceCannotHoldIsParkedAndReportedNotRounded) {
   for (const auto& source : {"CRM", "Portal", "LocalDB"}) {
     EXPECT_EQ(LocalScalar(source, amount), "10.005") << source;
   }
-  EXPECT_EQ(
-      WaitHub("SELECT count(*) FROM dead_letter WHERE reason = 'CONNECTOR_APPLY_FAILED'", "1"),
-      "1");
+  EXPECT_EQ(WaitHub("SELECT count(*) FROM dead_letter WHERE reason = 'CONNECTOR_APPLY_FAILED' "
+                    "AND source = 'ERP'",  // the source that could not hold it
+                    "1"),
+            "1");
   EXPECT_EQ(LocalScalar("ERP", amount), "NULL");  // not there, not 10.01
   EXPECT_EQ(LocalScalar("ERP", "SELECT count(*) FROM synchub_inbound_parked"), "1");
 }

@@ -6,7 +6,9 @@
 #   connector  a row inserted into CRM's table: CRM's pushed_total rises, ERP's applied_total
 #              rises; with CRM's push lock held, outbox_pending_rows and the oldest pending age
 #              rise from 0; released, the outbox drains and pending_rows is 0 again; a parked row
-#              shows in parked_rows{direction="outbound"} and leaves it
+#              shows in parked_rows{direction="outbound"} and leaves it; an inbound change ERP
+#              cannot hold exactly is parked, counted, reported as ERP's dead letter (never
+#              refused as another source's), counted by /api/sources, not replayable
 #   names      every metric the dashboard (deploy/grafana) and the alert rules
 #              (deploy/prometheus/alerts.yml) name is in the live /metrics answers
 #   prometheus ./dev up's Prometheus scrapes every target (all up) and loaded the alert rules;
@@ -58,6 +60,16 @@ metric() {
 above() { awk -v a="$(metric "$1" "$2")" -v b="$3" 'BEGIN { exit !(a > b) }'; }
 equals() { [ "$(metric "$1" "$2")" = "$3" ]; }
 
+# dead-letter series -----------------------------------------------------------------------
+# Each reason's series is there at 0 before any dead letter, so that the first one of a reason
+# is an increase (SynchubDeadLettersRising).
+for reason in DEPENDENCY_UNMET ETAG_RETRIES_EXHAUSTED DATABASE_REJECTED INTERNAL_ERROR \
+  CONNECTOR_PUSH_FAILED CONNECTOR_APPLY_FAILED; do
+  check "the resolver exports dead_letters_total{reason=$reason} at 0 from the start" \
+    grep -q "^synchub_resolver_dead_letters_total{reason=\"$reason\"} 0\$" \
+    <(scrape resolver && cat "$work/resolver.prom")
+done
+
 # connector --------------------------------------------------------------------------------
 local_sql crm "INSERT INTO local_records (external_id, full_name, email, version)
                VALUES ('MON-1', 'Monitored One', 'mon1@example.com', 1)" >/dev/null
@@ -103,6 +115,37 @@ check "the parked row reaches the hub as a dead letter (resolver dead_letters_to
 local_sql portal "DELETE FROM synchub_outbox WHERE external_id = 'MON-PARKED'" >/dev/null
 check "and parked_rows drops to 0 once it is gone" \
   wait_for 15 equals Portal 'synchub_connector_parked_rows{direction="outbound"}' 0
+# An inbound change ERP's column cannot hold exactly (10.005 into numeric(12,2)) is parked
+# there, counted in parked_rows{direction="inbound"}, and reported under ERP's own name (the
+# gateway refuses a report as another source): a CONNECTOR_APPLY_FAILED dead letter that
+# /api/sources counts as ERP's parked row and that the hub refuses to replay.
+local_sql erp "SET synchub.allow_ddl = on;
+               ALTER TABLE local_orders ALTER COLUMN amount TYPE numeric(12,2)" >/dev/null
+local_sql crm "INSERT INTO local_orders (external_id, amount) VALUES ('MON-EXACT', 10.005)" >/dev/null
+check "ERP's parked_rows{direction=inbound} shows the change it cannot hold" \
+  wait_for 20 equals ERP 'synchub_connector_parked_rows{direction="inbound"}' 1
+apply_failed_id() {
+  hub_sql "SELECT id FROM dead_letter WHERE reason = 'CONNECTOR_APPLY_FAILED' AND source = 'ERP'
+             AND event->>'externalId' = 'MON-EXACT'"
+}
+has_apply_failed() { [ -n "$(apply_failed_id)" ]; }
+check "it reaches the hub as a CONNECTOR_APPLY_FAILED dead letter of ERP" wait_for 20 has_apply_failed
+check "ERP's connector was never refused its report" \
+  bash -c "! grep -q 'refuses the report' '$STACK_DIR/logs/connector-erp.log'"
+erp_parked_rows() {
+  curl -sf -H "Authorization: Bearer $READER" "http://127.0.0.1:$HTTP_PORT/api/sources/ERP" |
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["parkedRows"] == 1 else 1)'
+}
+check "GET /api/sources/ERP counts 1 parked row" erp_parked_rows
+replay_status="$(curl -s -o "$work/replay.json" -w '%{http_code}' -X POST \
+  -H "Authorization: Bearer $(stack_token operator)" -H 'Content-Type: application/json' -d '{}' \
+  "http://127.0.0.1:$HTTP_PORT/api/dead-letters/$(apply_failed_id)/replay")"
+check "replaying it answers 409 not_replayable ($replay_status)" \
+  bash -c "[ '$replay_status' = 409 ] && grep -q not_replayable '$work/replay.json'"
+check "and it stays dead" [ "$(hub_sql "SELECT status FROM dead_letter WHERE id = $(apply_failed_id)")" = dead ]
+check "ERP holds no rounded amount (10.01)" \
+  [ "$(local_sql erp "SELECT count(*) FROM local_orders WHERE external_id = 'MON-EXACT'")" = 0 ]
+
 # One event over HTTP: the gateway's outcome family gets a sample.
 sync_over_http() {
   curl -sf -X POST "http://127.0.0.1:$HTTP_PORT/api/sync" -H 'Content-Type: application/json' \

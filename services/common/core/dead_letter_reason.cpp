@@ -24,6 +24,12 @@ std::string_view DeadLetterReasonName(DeadLetterReason reason) {
   return "INTERNAL_ERROR";
 }
 
+std::vector<DeadLetterReason> AllDeadLetterReasons() {
+  std::vector<DeadLetterReason> reasons;
+  for (const auto& [value, name] : kNames) reasons.push_back(value);
+  return reasons;
+}
+
 std::optional<DeadLetterReason> ParseDeadLetterReason(std::string_view name) {
   for (const auto& [value, known] : kNames) {
     if (known == name) return value;

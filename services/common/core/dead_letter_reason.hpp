@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace synchub {
 
@@ -21,6 +22,10 @@ enum class DeadLetterReason {
 // The stored name: "DEPENDENCY_UNMET", "ETAG_RETRIES_EXHAUSTED", "DATABASE_REJECTED",
 // "INTERNAL_ERROR", "CONNECTOR_PUSH_FAILED", "CONNECTOR_APPLY_FAILED". The view lives forever.
 std::string_view DeadLetterReasonName(DeadLetterReason reason);
+
+// Every reason above, in declaration order (e.g. to give each metric series a 0 sample at
+// start: a counter born at 1 shows no increase to Prometheus's increase()).
+std::vector<DeadLetterReason> AllDeadLetterReasons();
 
 // The reason a stored name stands for; nullopt for a name that is none of the above.
 std::optional<DeadLetterReason> ParseDeadLetterReason(std::string_view name);

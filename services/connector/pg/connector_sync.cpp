@@ -160,14 +160,16 @@ StatusOr<std::vector<PgOutbox::Unreported>> PgOutbox::ReadUnreported(pqxx::conne
       unreported.push_back(std::move(parked));
     }
     // Inbound changes this database could not hold exactly: the record as delivered, under
-    // an event id of this installation ("<source>-<installation>-in-<id>").
+    // an event id of this installation ("<source>-<installation>-in-<id>") and this source's
+    // name (the source that could not hold it, and the only one this connector may report
+    // as: the gateway refuses any other, docs/security.md). The hub never replays it.
     for (const auto& row : tx.exec(kInboundParkedUnreported)) {
       const Json record = ParseStoredJson(row[3].as<std::string>());
       Json event = {
           {"eventId", EventIdOf(row[5].as<std::string>(), "in-" + row[0].as<std::string>())},
           {"entity", row[1].as<std::string>()},
           {"externalId", row[2].as<std::string>()},
-          {"source", record.value("lastSource", config_.source)},
+          {"source", config_.source},
           {"version", record.value("version", std::int64_t{0})},
           {"op", record.value("deleted", false) ? "delete" : "upsert"},
           {"fields", record.value("fields", Json::object())}};

@@ -14,6 +14,9 @@ HttpAnswer NotDeadOrProblem(const Status& status) {
   if (status.code() == StatusCode::kAlreadyExists) {
     return Problem(409, "not_dead", status.message());
   }
+  if (status.code() == StatusCode::kFailedPrecondition) {
+    return Problem(409, "not_replayable", status.message());
+  }
   return ProblemFromStatus(status);
 }
 

@@ -76,7 +76,13 @@ ResolverMetrics::ResolverMetrics()
                                 .Name("synchub_resolver_log_maintenance_failures_total")
                                 .Help("Log maintenance runs (partitions, retention) that failed")
                                 .Register(*registry_)
-                                .Add({})) {}
+                                .Add({})) {
+  // Every reason's series exists from the start at 0: a series born at 1 would hide the first
+  // dead letter of its reason from increase() (deploy/prometheus/alerts.yml).
+  for (DeadLetterReason reason : AllDeadLetterReasons()) {
+    dead_letters_.Add({{"reason", std::string(DeadLetterReasonName(reason))}});
+  }
+}
 
 void ResolverMetrics::Answered(const std::string& outcome, int events) {
   events_.Add({{"outcome", outcome}}).Increment(events);

@@ -5,7 +5,8 @@
 //                                                   content: refused), UNAVAILABLE (batch not
 //                                                   decided: resent) and OPERATOR_WRITE
 //                                                   (operator edits and resolutions made)
-//   synchub_resolver_dead_letters_total{reason}     dead letters written (events and reports)
+//   synchub_resolver_dead_letters_total{reason}     dead letters written (events and reports);
+//                                                   every reason's series from the start, at 0
 //   synchub_resolver_batch_events                   events per micro-batch transaction
 //   synchub_resolver_batch_seconds                  time to decide and commit one micro-batch
 //   synchub_resolver_batches_failed_total           micro-batches not decided (database down)

@@ -14,6 +14,7 @@
 #include "common/pg/connection.hpp"
 #include "common/pg/credential_cache.hpp"
 #include "common/zmq/resolver_client.hpp"
+#include "ingest/core/path_target.hpp"
 #include "ingest/http_problem.hpp"
 #include "ingest/ingest_store.hpp"
 #include "ingest/routes/checksums_routes.hpp"
@@ -50,8 +51,9 @@ struct RouteEntry {
   bool read = false;
 };
 
-// Every route, in the order they are registered (a path is matched whole, so the order
-// decides nothing today).
+// Every route. FindRoute takes the first of the request's method whose path template the raw
+// target matches; no two templates of one method match one target, so the order decides
+// nothing today.
 const std::vector<RouteEntry>& RouteTable() {
   static const std::vector<RouteEntry> kTable = {
       {{"POST", "/api/sync"}, HandleSubmitEvent, Action::kSubmitAs, AuthorizedBy::kHandler},
@@ -98,18 +100,26 @@ const std::vector<RouteEntry>& RouteTable() {
   return kTable;
 }
 
-// The cpp-httplib pattern for an OpenAPI path: each {parameter} matches one path segment.
-std::string PathPattern(const std::string& path) {
-  std::string pattern;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '{') {
-      pattern += "([^/]+)";
-      i = path.find('}', i);
-    } else {
-      pattern += path[i];
+// The route a request is for, found on its raw target (core/path_target.hpp), and its path
+// parameters decoded, or the invalid_path_parameter status when one does not decode.
+struct DispatchedRoute {
+  const RouteEntry* entry;
+  StatusOr<std::vector<std::string>> parameters;
+};
+
+// The first route of RouteTable() for `method` (HEAD is served as GET) whose path template
+// the raw `target` matches (MatchPathTemplate); nullopt when none does.
+std::optional<DispatchedRoute> FindRoute(const std::string& method, const std::string& target) {
+  const auto segments = SplitRawPath(target);
+  if (!segments) return std::nullopt;
+  const std::string served = method == "HEAD" ? "GET" : method;
+  for (const RouteEntry& entry : RouteTable()) {
+    if (entry.spec.method != served) continue;
+    if (auto parameters = MatchPathTemplate(entry.spec.path, *segments)) {
+      return DispatchedRoute{&entry, std::move(*parameters)};
     }
   }
-  return pattern;
+  return std::nullopt;
 }
 
 bool IsJsonContentType(const httplib::Request& request) {
@@ -131,9 +141,11 @@ std::optional<std::string> CombinedHeader(const httplib::Request& request, const
   return value;
 }
 
-RouteRequest ToRouteRequest(const httplib::Request& request, std::size_t max_body_bytes) {
+// The request as a handler sees it; `path`: the dispatched route's decoded path parameters.
+RouteRequest ToRouteRequest(const httplib::Request& request, std::vector<std::string> path,
+                            std::size_t max_body_bytes) {
   RouteRequest route;
-  for (std::size_t i = 1; i < request.matches.size(); ++i) route.path.push_back(request.matches[i]);
+  route.path = std::move(path);
   for (const auto& [name, value] : request.params) route.query.emplace(name, value);
   route.body = request.body;
   route.if_match = CombinedHeader(request, "If-Match");
@@ -273,66 +285,68 @@ struct IngestHttpServer::Impl : RouteDeps {
     return *identity;
   }
 
-  // Serves `entry`, timing it and turning an escaped exception into a 500.
-  void Serve(const RouteEntry& entry) {
+  // Serves `request` on the route FindRoute dispatched it to, the one whose handler runs:
+  // authentication, then the path parameters (400 invalid_path_parameter naming the one that
+  // does not decode), then authorization (here, or by the handler after it validated the
+  // body), then the handler. The route's own action authorizes it and its own path labels the
+  // metrics; an exception that escapes is a 500.
+  void Serve(DispatchedRoute dispatched, const httplib::Request& request,
+             httplib::Response& response) {
+    const RouteEntry& entry = *dispatched.entry;
     const RouteSpec& spec = entry.spec;
     const RouteHandler handler = entry.handler;
     const bool read = entry.read || spec.method == "GET";
-    const Action action = entry.action;
     const AuthorizedBy by =
         entry.by == AuthorizedBy::kAdapter && spec.path == "/metrics" && options.public_metrics
             ? AuthorizedBy::kPublic
             : entry.by;
-    auto wrapped = [this, spec, handler, read, action, by](const httplib::Request& request,
-                                                           httplib::Response& response) {
-      metrics.RequestStarted();
-      const auto started = std::chrono::steady_clock::now();
-      HttpAnswer answer;
-      try {
-        RouteRequest route = ToRouteRequest(request, options.max_body_bytes);
-        route.action = action;
-        std::optional<HttpAnswer> refused;
-        if (by != AuthorizedBy::kPublic) {
-          auto who = Authenticate(request);
-          if (auto* problem = std::get_if<HttpAnswer>(&who)) {
-            refused = std::move(*problem);
-          } else {
-            route.identity = std::get<Identity>(who);
-          }
-        }
-        if (!refused && by == AuthorizedBy::kAdapter) refused = Authorize(route);
-        if (refused) {
-          if (refused->status == 403) metrics.AuthFailure("http", "forbidden");
-          answer = std::move(*refused);
+    metrics.RequestStarted();
+    const auto started = std::chrono::steady_clock::now();
+    HttpAnswer answer;
+    try {
+      std::vector<std::string> parameters;
+      if (dispatched.parameters.ok()) parameters = std::move(dispatched.parameters).value();
+      RouteRequest route = ToRouteRequest(request, std::move(parameters), options.max_body_bytes);
+      route.action = entry.action;
+      std::optional<HttpAnswer> refused;
+      if (by != AuthorizedBy::kPublic) {
+        auto who = Authenticate(request);
+        if (auto* problem = std::get_if<HttpAnswer>(&who)) {
+          refused = std::move(*problem);
         } else {
-          answer = handler(route, *this);
-          // A read that met a connection broken since its last use (a backend terminated
-          // while idle without telling) is run once more on a new connection: reads are
-          // idempotent. Writes answer 503 with Retry-After; their submitter resends.
-          if (answer.status == 503 && read && DropBrokenConnection()) {
-            answer = handler(route, *this);
-          }
-          if (answer.status == 403) metrics.AuthFailure("http", "forbidden");
-          if (by == AuthorizedBy::kHandler && answer.status < 300 && !route.authorized) {
-            spdlog::error("{} {}: the handler answered {} without authorizing", spec.method,
-                          spec.path, answer.status);
-            answer = Problem(500, "internal", "internal error; see the gateway's log");
-          }
+          route.identity = std::get<Identity>(who);
         }
-      } catch (const std::exception& error) {
-        spdlog::error("{} {}: {}", spec.method, spec.path, error.what());
-        answer = Problem(500, "internal", "internal error; see the gateway's log");
       }
-      Render(answer, response);
-      metrics.RequestFinished(
-          spec.path, spec.method, answer.status,
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    };
-    const std::string pattern = PathPattern(spec.path);
-    if (spec.method == "GET") server.Get(pattern, wrapped);
-    if (spec.method == "POST") server.Post(pattern, wrapped);
-    if (spec.method == "PUT") server.Put(pattern, wrapped);
-    if (spec.method == "PATCH") server.Patch(pattern, wrapped);
+      if (!refused && !dispatched.parameters.ok()) {
+        refused = ProblemFromStatus(dispatched.parameters.status());
+      }
+      if (!refused && by == AuthorizedBy::kAdapter) refused = Authorize(route);
+      if (refused) {
+        if (refused->status == 403) metrics.AuthFailure("http", "forbidden");
+        answer = std::move(*refused);
+      } else {
+        answer = handler(route, *this);
+        // A read that met a connection broken since its last use (a backend terminated
+        // while idle without telling) is run once more on a new connection: reads are
+        // idempotent. Writes answer 503 with Retry-After; their submitter resends.
+        if (answer.status == 503 && read && DropBrokenConnection()) {
+          answer = handler(route, *this);
+        }
+        if (answer.status == 403) metrics.AuthFailure("http", "forbidden");
+        if (by == AuthorizedBy::kHandler && answer.status < 300 && !route.authorized) {
+          spdlog::error("{} {}: the handler answered {} without authorizing", spec.method,
+                        spec.path, answer.status);
+          answer = Problem(500, "internal", "internal error; see the gateway's log");
+        }
+      }
+    } catch (const std::exception& error) {
+      spdlog::error("{} {}: {}", spec.method, spec.path, error.what());
+      answer = Problem(500, "internal", "internal error; see the gateway's log");
+    }
+    Render(answer, response);
+    metrics.RequestFinished(
+        spec.path, spec.method, answer.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
 
   void RegisterRoutes();
@@ -348,8 +362,6 @@ const std::vector<RouteSpec>& IngestHttpServer::Routes() {
 }
 
 void IngestHttpServer::Impl::RegisterRoutes() {
-  for (const RouteEntry& entry : RouteTable()) Serve(entry);
-
   // The operator's console (routes/console_routes.hpp): static files, no token; the page
   // calls the routes above with the token a person signs in with. Not an API route.
   server.Get(
@@ -361,6 +373,24 @@ void IngestHttpServer::Impl::RegisterRoutes() {
             "/console/", "GET", answer.status,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       });
+
+  // Every API route: dispatched here on the raw request target (FindRoute), never by
+  // cpp-httplib's matching, which sees the percent-decoded path (where "A%2Fhistory" and
+  // "A/history" are one string). Registered after the console, so a GET for /console/...
+  // reaches the console. No route: 404 with an empty body, which the error handler answers.
+  const auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
+    auto found = FindRoute(request.method, request.target);
+    if (!found) {
+      response.status = 404;
+      return;
+    }
+    Serve(std::move(*found), request, response);
+  };
+  const char* const kAnyPath = R"([\s\S]*)";
+  server.Get(kAnyPath, dispatch);
+  server.Post(kAnyPath, dispatch);
+  server.Put(kAnyPath, dispatch);
+  server.Patch(kAnyPath, dispatch);
 
   // Anything else: a problem document, not an empty 404. Authentication comes first here too:
   // a request cpp-httplib refuses before routing (an unknown path; a POST without

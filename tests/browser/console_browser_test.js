@@ -28,6 +28,25 @@ async function api(method, route, body, token) {
   return { status: response.status, body: json, headers: response.headers };
 }
 
+// The same with a body given as JSON text, sent verbatim (exact number literals); the answer's
+// text is kept (text) beside its parse.
+async function apiText(method, route, bodyText, token) {
+  const headers = { Authorization: "Bearer " + (token || tokens.operator) };
+  if (bodyText !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(base + route, { method, headers, body: bodyText });
+  const text = await response.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (e) { json = text; }
+  return { status: response.status, text, body: json };
+}
+// Whether the member "name" of the JSON text `text` is written exactly as `literal`.
+function holdsLiteral(text, name, literal) {
+  const escaped = literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp('"' + name + '"\\s*:\\s*' + escaped + "\\s*[,}]").test(text);
+}
+// A wait that answers false instead of throwing on its timeout (a check, not the test's end).
+const waitOk = (promise) => promise.then(() => true, () => false);
+
 async function main() {
   // ---- The static files, without a token --------------------------------------------------
   const bare = await fetch(base + "/console", { redirect: "manual" });
@@ -51,6 +70,33 @@ async function main() {
   check("a second conflict is logged (409 MANUAL)", manual.status === 409, JSON.stringify(manual.body));
   const staleConflict = manual.body.conflictId;
 
+  // Values the hub keeps exactly but a JS double would not: a conflict on each. (1e400 the hub
+  // refuses at the door, 400 number_not_storable; 1e300 a double would print as 1e+300.)
+  const exactKey = "CUST-EXACT-" + Date.now();
+  const literals = { big: "9007199254740993", huge: "1e300", price: "12.50", tenth: "0.1000000000000000055511151231257827" };
+  // What the hub answers for each: the same literal, but 1e300 in its digits (equal JSON, exact).
+  const held = Object.assign({}, literals, { huge: "1" + "0".repeat(300) });
+  const eventText = (n, values) => '{"eventId":"' + exactKey + "-" + n + '","externalId":"' + exactKey +
+    '","source":"CRM","version":1,"fields":{' + Object.keys(values).map((k) => '"' + k + '":' + values[k]).join(",") + "}}";
+  await apiText("POST", "/api/sync", eventText(1, { big: "1", huge: "2", price: "3", tenth: "4", typed: "5" }), tokens.crm);
+  const exactManual = await apiText("POST", "/api/sync", eventText(2, Object.assign({ typed: "6" }, literals)), tokens.crm);
+  check("a conflict on exact values is logged (409 MANUAL)", exactManual.status === 409, exactManual.text);
+  const exactConflict = exactManual.body.conflictId;
+
+  // A conflict on two fields whose record then moves on in one of them (phone, CRM v2).
+  const canonKey = "CUST-CANON-" + Date.now();
+  await api("POST", "/api/sync", { eventId: canonKey + "-1", externalId: canonKey, source: "CRM", version: 1, fields: { email: "a@example.com", phone: "111" } }, tokens.crm);
+  const canonManual = await api("POST", "/api/sync", { eventId: canonKey + "-2", externalId: canonKey, source: "CRM", version: 1, fields: { email: "b@example.com", phone: "222" } }, tokens.crm);
+  check("a two-field conflict is logged (409 MANUAL)", canonManual.status === 409, JSON.stringify(canonManual.body));
+  await api("POST", "/api/sync", { eventId: canonKey + "-3", externalId: canonKey, source: "CRM", version: 2, fields: { phone: "333" } }, tokens.crm);
+
+  // A delete conflict: CRM deletes at the version it wrote.
+  const delKey = "CUST-DEL-" + Date.now();
+  await api("POST", "/api/sync", { eventId: delKey + "-1", externalId: delKey, source: "CRM", version: 1, fields: { fullName: "Dora Deleted" } }, tokens.crm);
+  const delManual = await api("POST", "/api/sync", { eventId: delKey + "-2", externalId: delKey, source: "CRM", version: 1, op: "delete", fields: {} }, tokens.crm);
+  check("a delete conflict is logged (409 MANUAL)", delManual.status === 409, JSON.stringify(delManual.body));
+  const delConflict = delManual.body.conflictId;
+
   const browser = await puppeteer.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -65,8 +111,13 @@ async function main() {
     // The refusals this test provokes (412 stale, 403 reader) are logged by chromium as failed
     // loads; every other error (a CSP violation, a script error, any other failed load) counts.
     page.on("console", (m) => {
-      if (m.type() === "error" && !/Failed to load resource: .* (403|412) /.test(m.text())) browserErrors.push(m.text());
+      if (m.type() === "error" && !/Failed to load resource: .* (401|403|412) /.test(m.text())) browserErrors.push(m.text());
     });
+    // Every write the page sends (its exact body), and every confirm dialog (accepted).
+    const writes = [];
+    page.on("request", (r) => { if (r.method() !== "GET") writes.push(r.method() + " " + new URL(r.url()).pathname + " " + (r.postData() || "")); });
+    const dialogs = [];
+    page.on("dialog", async (d) => { dialogs.push(d.message()); await d.accept(); });
     page.on("pageerror", (e) => browserErrors.push(String(e)));
     await page.setViewport({ width: 1280, height: 800 });
     const shot = async (name) => page.screenshot({ path: path.join(shots, name + ".png"), fullPage: true });
@@ -143,10 +194,78 @@ async function main() {
     const after = await api("GET", "/api/records/client/" + stale);
     check("nothing was overwritten", after.body.fields.email === "three@example.com", JSON.stringify(after.body.fields));
     await shot("conflict-refused");
+    check("after the 412 the page shows the conflict reloaded, still open, with the refusal", await waitOk(page.waitForFunction(() =>
+      document.querySelector("#resolve-result .problem") && document.querySelector("#take-incoming") &&
+      document.querySelector("#moved-on"), { timeout: 5000 })));
+
+    // ---- Exact values: shown and sent as their JSON text, never through a JS number ----------
+    await page.goto(base + "/console/#/conflicts/" + exactConflict);
+    await page.waitForSelector("#take-merged");
+    const shownIncoming = await page.$$eval('#conflict-fields [data-side="incoming"] .mono', (e) => e.map((x) => x.textContent));
+    check("the conflict page shows each incoming value exactly as sent",
+      JSON.stringify(shownIncoming.slice().sort()) === JSON.stringify(Object.values(held).concat("6").sort()), JSON.stringify(shownIncoming));
+    // An edit that is not JSON is refused in the page, naming the field; nothing is sent.
+    const writesBefore = writes.length;
+    await page.click('input[name="choice-price"][value="edit"]');
+    await page.$eval("#edit-price", (e) => { e.value = ""; });
+    await page.type("#edit-price", "abc");
+    await page.click("#take-merged");
+    const editRefused = await waitOk(page.waitForSelector("#edit-refused", { timeout: 5000 }));
+    const editWords = editRefused ? await text("#edit-refused") : "";
+    check("an edited value that is not JSON is refused, naming the field and showing a quoted string",
+      editRefused && editWords.includes("price") && editWords.includes('"Acme"'), editWords);
+    check("and nothing was sent", writes.length === writesBefore, writes.slice(writesBefore).join(" | "));
+    await page.click('input[name="choice-price"][value="incoming"]');
+    // An edited value goes as typed too.
+    await page.click('input[name="choice-typed"][value="edit"]');
+    await page.$eval("#edit-typed", (e) => { e.value = ""; });
+    await page.type("#edit-typed", "1.10");
+    await page.click("#take-merged");
+    const exactResolved = await waitOk(noticeSays("Conflict " + exactConflict + " resolved (merged)"));
+    const exactRecord = await apiText("GET", "/api/records/client/" + exactKey);
+    check("merged via the console, the record holds every literal exactly (9007199254740993, 1e300, 12.50, 0.1000…827, edited 1.10)",
+      exactResolved && Object.keys(held).every((k) => holdsLiteral(exactRecord.text, k, held[k])) &&
+      holdsLiteral(exactRecord.text, "typed", "1.10"), exactRecord.text);
+    await page.goto(base + "/console/#/records/client/" + exactKey);
+    await page.waitForSelector('#record-fields tr[data-field="big"]');
+    const shownRecord = {};
+    for (const k of Object.keys(literals)) shownRecord[k] = await text('#record-fields tr[data-field="' + k + '"] .value');
+    check("the record page shows each value exactly", Object.keys(held).every((k) => shownRecord[k] === held[k]), JSON.stringify(shownRecord));
+
+    // ---- "canonical" in a merged resolve keeps the value as it is now, never the logged one --
+    await page.goto(base + "/console/#/conflicts/" + canonManual.body.conflictId);
+    await page.waitForSelector("#take-merged");
+    check("the page names the field that moved on", (await text("#moved-on")).includes("phone"));
+    await page.click('input[name="choice-phone"][value="canonical"]');
+    await page.click("#take-merged");
+    const canonResolved = await waitOk(noticeSays("resolved (merged)"));
+    const canonRecord = (await api("GET", "/api/records/client/" + canonKey)).body;
+    check("canonical chosen for a field that moved on keeps its value now (333), incoming taken for the other",
+      canonResolved && canonRecord.fields.phone === "333" && canonRecord.fields.email === "b@example.com", JSON.stringify(canonRecord.fields));
+    check("the merged request carried no value for the field left canonical",
+      writes.some((w) => w.includes("/resolve") && w.includes('"email":"b@example.com"') && !w.includes("phone")), writes.join(" | "));
+
+    // ---- A delete conflict: the delete side shown as deleted, whole sides only -------------
+    await page.goto(base + "/console/#/conflicts/" + delConflict);
+    await page.waitForSelector("#conflict-fields");
+    const delIncoming = await text('#conflict-fields [data-side="incoming"] .mono');
+    check("a delete conflict shows the delete side as deleted and no 'moved on'",
+      delIncoming === "deleted" && (await page.$("#moved-on")) === null, delIncoming);
+    check("and offers take incoming / keep canonical, no merged editor",
+      (await page.$("#take-incoming")) !== null && (await page.$("#take-canonical")) !== null &&
+      (await page.$("#take-merged")) === null && (await page.$("#conflict-fields textarea")) === null);
+    await page.click("#take-incoming");
+    const delResolved = await waitOk(noticeSays("Conflict " + delConflict + " resolved (incoming)"));
+    const delRecord = await api("GET", "/api/records/client/" + delKey);
+    check("taking the delete side deletes the record", delResolved && (delRecord.status === 404 || delRecord.body.deleted === true), JSON.stringify(delRecord.body));
 
     // ---- Dead letters: replay one ------------------------------------------------------------
     await page.goto(base + "/console/#/dead-letters");
     await page.waitForSelector("#dead-letters tbody tr");
+    check("a long externalId wraps: the dead letters table does not overflow", await page.evaluate(() => {
+      const wrap = document.querySelector("#dead-letters").parentElement;
+      return wrap.scrollWidth <= wrap.clientWidth && document.documentElement.scrollWidth <= window.innerWidth;
+    }));
     await page.click("#dead-letters tbody tr details summary");
     await page.waitForSelector("#dead-letters tbody tr details[open] pre");
     await shot("dead-letters");
@@ -169,6 +288,26 @@ async function main() {
     check("LocalDB shows its two parked rows still open", parkedRows === "2", parkedRows);
     check("every source shows a connection state", (await page.$$eval("#sources td[data-label='Connection'] .badge", (b) => b.length)) === 4);
     await shot("sources");
+    const order = () => page.$$eval("#sources tbody tr", (rows) => rows.map((r) => r.dataset.source).join(","));
+    const orderBefore = await order();
+    check("sources are listed by name", orderBefore === "CRM,ERP,LocalDB,Portal", orderBefore);
+    // Priorities the API would not take, or that would be saved as something else: refused in
+    // the page, naming the source and the range; nothing sent.
+    for (const typed of ["", "abc", "1.5", "1e3", "-9999999", "007"]) {
+      const sent = writes.length;
+      await page.$eval("#source-result", (e) => e.replaceChildren());
+      await page.click("#priority-Portal", { clickCount: 3 });
+      await page.keyboard.press("Backspace");
+      if (typed) await page.keyboard.type(typed);
+      await page.keyboard.press("Enter");
+      const refused = await waitOk(page.waitForSelector("#priority-refused", { timeout: 4000 }));
+      const words = refused ? await text("#priority-refused") : "";
+      check("priority " + JSON.stringify(typed) + " is refused, naming Portal and the range, nothing sent",
+        refused && words.includes("Portal") && words.includes("-1000000") && words.includes("1000000") &&
+        writes.length === sent, words || writes.slice(sent).join(" | "));
+      if (!refused) await page.goto(base + "/console/#/sources").then(() => page.waitForSelector("#priority-Portal"));
+    }
+    check("and Portal's priority is unchanged", (await api("GET", "/api/sources/Portal")).body.priority === 3);
     await page.click("#priority-Portal", { clickCount: 3 });
     await page.keyboard.type("7");
     await page.keyboard.press("Enter");
@@ -176,8 +315,12 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("priority-Portal") && document.getElementById("priority-Portal").value === "7");
     const portal = await api("GET", "/api/sources/Portal");
     check("the API shows Portal's new priority", portal.body.priority === 7, JSON.stringify(portal.body));
+    check("the priority was sent as typed", writes.some((w) => w === 'PUT /api/sources/Portal {"priority":7}'), writes.join(" | "));
+    const orderAfter = await order();
+    check("rows keep their order after a save", orderAfter === orderBefore, orderAfter);
     await page.click('#sources tr[data-source="ERP"] button.reload');
     await noticeSays("Reload of ERP requested");
+    check("a reload is confirmed first", dialogs.some((d) => d.includes("reverse load of ERP")), JSON.stringify(dialogs));
 
     // ---- Dead letters: discard the other one -----------------------------------------------
     const other = letters.find((d) => d.eventId === "localdb-console-2");
@@ -185,6 +328,7 @@ async function main() {
     await page.waitForSelector('#dead-letters tr[data-dead-letter-id="' + other.id + '"] button.discard');
     await page.click('#dead-letters tr[data-dead-letter-id="' + other.id + '"] button.discard');
     await noticeSays("Dead letter " + other.id + " discarded");
+    check("a discard is confirmed first", dialogs.some((d) => d.includes("Discard dead letter " + other.id)), JSON.stringify(dialogs));
     const discarded = (await api("GET", "/api/dead-letters?status=discarded")).body.deadLetters;
     check("the API shows the other dead letter discarded", discarded.some((d) => d.id === other.id));
     check("and LocalDB has one parked row left", (await api("GET", "/api/sources/LocalDB")).body.parkedRows === 1);
@@ -199,8 +343,17 @@ async function main() {
     check("and their rates", true);
     await shot("counters");
 
+    // ---- A token refused (401) while a page is shown: its data cleared, back to sign-in -----
+    await page.goto(base + "/console/#/conflicts/" + staleConflict);
+    await page.waitForSelector("#take-incoming");
+    await page.evaluate(() => sessionStorage.setItem("synchub.token", "revoked-" + Date.now()));
+    await page.click("#take-incoming");
+    check("after a 401 the shown data is cleared and sign-in is back", await waitOk(page.waitForFunction(() =>
+      !document.getElementById("sign-in").hidden && document.getElementById("page").children.length === 0 &&
+      document.getElementById("notice").textContent.includes("401"), { timeout: 5000 })));
+
     // ---- A reader sees everything and changes nothing --------------------------------------
-    await page.click("#sign-out");
+    if (await page.$eval("#sign-in", (e) => e.hidden)) await page.click("#sign-out");
     await page.waitForSelector("#token");
     await page.type("#token", tokens.reader);
     await page.click("#sign-in-button");

@@ -31,6 +31,13 @@ for n in 1 2 3; do
      'CONNECTOR_PUSH_FAILED', 'unknown_source (source): source LocalDB is not registered', 5)" >/dev/null
 done
 
+# A dead letter with a 256-byte externalId (the longest allowed): the table must wrap it.
+long_id="CUST-LONG-$(printf 'X%.0s' $(seq 1 246))"
+hub_sql "INSERT INTO dead_letter (source, event_id, event, reason, detail, attempts) VALUES
+  ('ERP', 'erp-console-long', '{\"eventId\":\"erp-console-long\",\"entity\":\"client\",\"externalId\":\"$long_id\",
+   \"source\":\"ERP\",\"version\":1,\"op\":\"upsert\",\"fields\":{\"fullName\":\"Long Lou\"}}',
+   'CONNECTOR_PUSH_FAILED', 'unknown_source (source): source ERP is not registered', 5)" >/dev/null
+
 shots="$SYNCHUB_BUILD_DIR/console-screenshots"
 [ "${SYNCHUB_SCREENSHOTS:-}" = docs ] && shots="$ROOT/docs/console"
 mkdir -p "$shots"

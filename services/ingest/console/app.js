@@ -91,6 +91,16 @@ const App = (() => {
   }
 
   function start() {
+    // A token refused (401: revoked, expired) on any call: clear what is shown at once and
+    // return to sign-in; the page's own answer to the refusal lands in a detached element.
+    Api.whenSignedOut(() => {
+      if (cleanup) { cleanup(); cleanup = null; }
+      $("page").replaceChildren();
+      notify("Signed out: the hub refused the token (HTTP 401: revoked or unknown). Sign in again.", true);
+      signedIn();
+      showNotice();
+      $("token").focus();
+    });
     $("sign-in-form").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", () => {
       Api.signOut();

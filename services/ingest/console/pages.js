@@ -3,7 +3,7 @@
 "use strict";
 
 const Pages = (() => {
-  const { h, json, pretty, time, age, problem } = Dom;
+  const { h, raw, pretty, time, age, problem } = Dom;
 
   function heading(text, extra) {
     return h("div", { class: "row" }, h("h2", { tabindex: "-1", class: "page-title" }, text), extra || null);
@@ -46,8 +46,10 @@ const Pages = (() => {
           h("tbody", {}, rows))));
   }
 
-  async function conflict(root, conflictId) {
-    loading(root);
+  // `carried`: elements shown in the result area once the page is rendered (the refusal that made
+  // the page reload the conflict).
+  async function conflict(root, conflictId, carried) {
+    if (!carried) loading(root);
     const { body: c } = await Api.conflict(conflictId);
     const event = c.event || {};
     const canonical = c.canonical || {};
@@ -57,13 +59,20 @@ const Pages = (() => {
     if (c.status === "open") {
       try { now = (await Api.record(c.entity, c.externalId)).body; } catch (error) { if (error.status !== 404) throw error; }
     }
-    let movedOn = false;
+    const movedFields = [];
     const fields = Array.isArray(c.conflictingFields) ? c.conflictingFields : [];
     const operator = Api.isOperator() && c.status === "open";
-    const result = h("div", { id: "resolve-result" });
+    const result = h("div", { id: "resolve-result", "aria-live": "polite" });
     const choices = {};
+    // A delete conflict: one side deletes the record (the reserved field _deleted, SPEC section 3).
+    // The API takes a whole side for it (incoming or canonical); "merged" cannot express a
+    // deletion (its fields may not name _deleted), so no field-by-field editor is offered.
+    const isDelete = fields.some((f) => f.field === "_deleted");
+    const shown = (f, side) => f.field === "_deleted" ? (f[side] === true ? "deleted" : "not deleted (record present)") : raw(f, side);
 
-    const nowDiffers = (f) => now !== null && json((now.fields || {})[f.field]) !== json(f.canonical);
+    const nowText = (f) => f.field === "_deleted" ? (now.deleted ? "deleted" : "not deleted (record present)") : raw(now.fields || {}, f.field);
+    const nowDiffers = (f) => now !== null && (f.field === "_deleted" ? !!now.deleted !== (f.canonical === true)
+      : !JsonText.same(JsonText.raw(now.fields || {}, f.field), JsonText.raw(f, "canonical")));
     const grid = h("div", { class: "field-grid", id: "conflict-fields" },
       h("div", { class: "head" }, "Field"),
       h("div", { class: "head incoming" }, "Incoming: " + event.source + " v" + event.version),
@@ -75,19 +84,23 @@ const Pages = (() => {
       grid.append(
         h("div", { class: "name mono" }, f.field),
         h("div", { class: "incoming value", "data-side": "incoming", "data-field": f.field },
-          h("div", { class: "side-label" }, "incoming"), h("div", { class: "mono" }, json(f.incoming)), h("div", { class: "muted" }, "set by " + event.source + " (v" + event.version + ")")),
+          h("div", { class: "side-label" }, "incoming"), h("div", { class: "mono exact" }, shown(f, "incoming")), h("div", { class: "muted" }, "set by " + event.source + " (v" + event.version + ")")),
         h("div", { class: "canonical value", "data-side": "canonical", "data-field": f.field },
-          h("div", { class: "side-label" }, "canonical"), h("div", { class: "mono" }, json(f.canonical)),
+          h("div", { class: "side-label" }, "canonical"), h("div", { class: "mono exact" }, shown(f, "canonical")),
           h("div", { class: "muted" }, "set by " + setBy + (fieldVersion ? " (v" + fieldVersion + ")" : "")),
-          nowDiffers(f) ? h("div", { class: "moved" }, "now " + json((now.fields || {})[f.field]) + ", set by " +
-            ((now.provenance || {})[f.field] || "?") + " (v" + ((now.fieldVersions || {})[f.field] || now.version) + ")") : null));
-      if (nowDiffers(f)) movedOn = true;
+          nowDiffers(f) ? h("div", { class: "moved" }, "now " + nowText(f) + ", set by " +
+            ((now.provenance || {})[f.field] || now.lastSource || "?") + " (v" + ((now.fieldVersions || {})[f.field] || now.version) + ")") : null));
+      if (nowDiffers(f)) movedFields.push(f.field);
       if (!operator) {
         grid.append(h("div", { class: "muted" }, "incoming from " + event.source + ", canonical from " + setBy));
         continue;
       }
+      if (isDelete) {
+        grid.append(h("div", { class: "muted" }, "a deletion is resolved as a whole side: take incoming or keep canonical"));
+        continue;
+      }
       const name = "choice-" + f.field;
-      const editor = h("textarea", { id: "edit-" + f.field, "aria-label": "Edited value of " + f.field + " (JSON)", rows: "2", disabled: true }, json(f.incoming));
+      const editor = h("textarea", { id: "edit-" + f.field, "aria-label": "Edited value of " + f.field + " (JSON)", rows: "2", disabled: true }, raw(f, "incoming"));
       const pick = (side) => {
         choices[f.field] = side;
         editor.disabled = side !== "edit";
@@ -101,20 +114,35 @@ const Pages = (() => {
       choices["$editor:" + f.field] = editor;
     }
 
-    async function resolve(take) {
-      const request = { take };
-      if (take === "merged") {
-        request.fields = {};
-        for (const f of fields) {
-          const side = choices[f.field];
-          if (side === "incoming") request.fields[f.field] = f.incoming;
-          else if (side === "canonical") request.fields[f.field] = f.canonical;
-          else {
-            const text = choices["$editor:" + f.field].value;
-            try { request.fields[f.field] = JSON.parse(text); } catch (e) { request.fields[f.field] = text; }
+    // The request's JSON text. For "merged" (SPEC section 8: the values a person chose) each chosen
+    // value goes as its exact JSON text; a field left "canonical" is not sent at all, so the record
+    // keeps its value as it is now (sending the value logged with the conflict would write a stale
+    // value back, or be refused). Returns null, with the reason shown, when an edit is not JSON.
+    function requestText(take) {
+      if (take !== "merged") return JSON.stringify({ take });
+      const texts = {};
+      for (const f of fields) {
+        const side = choices[f.field];
+        if (side === "incoming") texts[f.field] = JsonText.raw(f, "incoming");
+        else if (side === "edit") {
+          const editor = choices["$editor:" + f.field];
+          try {
+            texts[f.field] = JsonText.check(editor.value);
+          } catch (e) {
+            result.replaceChildren(h("div", { class: "problem", role: "alert", id: "edit-refused" },
+              h("strong", {}, "The edited value of " + f.field + " is not JSON (" + e.message + "): nothing was sent."),
+              h("span", {}, "Write it as JSON: a string in double quotes (\"Acme\"), a number (12.50), true, false, null, an object or an array.")));
+            editor.focus();
+            return null;
           }
         }
       }
+      return '{"take":"merged","fields":' + JsonText.objectOf(texts) + "}";
+    }
+
+    async function resolve(take) {
+      const request = requestText(take);
+      if (request === null) return;
       result.replaceChildren(h("p", { class: "muted" }, "Resolving…"));
       try {
         const { body: done } = await Api.resolve(c.id, request);
@@ -125,20 +153,27 @@ const Pages = (() => {
         let words = explain(error, "resolve conflicts");
         if (error.status === 412) {
           words = "The record moved on after this conflict was logged, so nothing was written and the " +
-            "conflict stays open. Look at the record as it is now, then resolve again (keeping the canonical " +
-            "side is always possible).";
+            "conflict stays open. The page now shows the record as it is; resolve again (keeping the canonical " +
+            "side is always possible, and a field left canonical keeps its value as it is now).";
         } else if (error.status === 409) {
-          words = "This conflict is no longer open: someone resolved it meanwhile (HTTP 409).";
+          words = "This conflict is no longer open: someone resolved it meanwhile, nothing was written (HTTP 409). " +
+            "The page now shows it as it is.";
         }
-        result.replaceChildren(problem(error, words), h("p", {}, "Record now: ", recordLink(c.entity, c.externalId)));
+        const shownProblem = [problem(error, words), h("p", {}, "Record now: ", recordLink(c.entity, c.externalId))];
+        // The page is stale after a 409 or 412: reload the conflict, keeping the refusal in view.
+        if (error.status === 409 || error.status === 412) {
+          try { await conflict(root, conflictId, shownProblem); return; } catch (reloadError) { /* keep this page */ }
+        }
+        result.replaceChildren(...shownProblem);
       }
     }
 
     const actions = operator ? h("div", { class: "actions", id: "resolve-actions" },
       h("button", { type: "button", id: "take-incoming", onclick: () => resolve("incoming") }, "Take incoming (" + event.source + ")"),
       h("button", { type: "button", id: "take-canonical", class: "secondary", onclick: () => resolve("canonical") }, "Keep canonical"),
-      h("button", { type: "button", id: "take-merged", class: "secondary", onclick: () => resolve("merged") }, "Resolve with my choices"))
+      isDelete ? null : h("button", { type: "button", id: "take-merged", class: "secondary", onclick: () => resolve("merged") }, "Resolve with my choices"))
       : null;
+    if (carried) result.replaceChildren(...carried);
 
     put(root, 
       heading("Conflict " + c.id + " on " + c.externalId),
@@ -147,10 +182,13 @@ const Pages = (() => {
         h("p", {}, "Record ", recordLink(c.entity, c.externalId), ": ", event.source + " sent version " + event.version +
           " (event " + event.eventId + ") while the canonical record, at the same version, holds other values " +
           "written by a source of equal priority (SPEC section 3, MANUAL). Status: " + c.status +
-          (c.resolution ? " (" + c.resolution + ")" : "") + ", logged " + time(c.createdAt) + "."),
-        movedOn ? h("p", { class: "warn-box", id: "moved-on", role: "note" }, "The record moved on since this conflict was logged (it is at version " +
-          now.version + " now): taking the incoming side or your choices would overwrite a newer value, so the API will refuse it. " +
-          "Keep the canonical side, or look at the record first.") : null,
+          (c.resolution ? " (taken: " + c.resolution + ")" : "") + ", logged " + time(c.createdAt) + "."),
+        isDelete ? h("p", { class: "note", id: "delete-conflict" }, "One side deletes the record: take the incoming side or keep " +
+          "the canonical one (a deletion cannot be merged field by field).") : null,
+        movedFields.length ? h("p", { class: "warn-box", id: "moved-on", role: "note" }, "The record moved on since this conflict was logged (it is at version " +
+          now.version + " now; changed: " + movedFields.join(", ") + "): taking the incoming side, or an incoming or edited value for " +
+          (movedFields.length === 1 ? "that field" : "those fields") + ", would overwrite a newer value, so the API will refuse it. " +
+          "Keep the canonical side (a field left canonical keeps its value as it is now), or look at the record first.") : null,
         grid, actions, result),
       h("details", { class: "card" }, h("summary", {}, "The event and the canonical record as logged"),
         h("div", { class: "side" }, h("pre", { class: "incoming" }, pretty(event)), h("pre", { class: "canonical" }, pretty(canonical)))),
@@ -165,6 +203,7 @@ const Pages = (() => {
     const list = body.deadLetters;
     const result = h("div", { id: "dead-letter-result" });
     const act = async (letter, verb) => {
+      if (verb === "discard" && !window.confirm("Discard dead letter " + letter.id + "? Its event is not applied and stays listed as discarded.")) return;
       try {
         const answer = verb === "replay" ? await Api.replay(letter.id) : await Api.discard(letter.id);
         const b = answer.body || {};
@@ -188,7 +227,7 @@ const Pages = (() => {
       cell("Attempts", String(d.attempts)),
       cell("First seen", time(d.firstSeen)),
       cell("Last seen", time(d.lastSeen)),
-      cell("Event", d.event && d.event.externalId ? h("div", {}, (d.event.source || "") + " → ", recordLink(d.event.entity || "client", d.event.externalId)) : null,
+      cell("Event", d.event && typeof d.event.externalId === "string" ? h("div", {}, (d.event.source || "") + " → ", recordLink(d.event.entity || "client", d.event.externalId)) : null,
         h("details", {}, h("summary", {}, "event " + d.eventId), h("pre", {}, pretty(d.event)))),
       cell("Status", d.status),
       cell("", Api.isOperator() && d.status === "dead" ? h("div", { class: "row" },
@@ -212,22 +251,36 @@ const Pages = (() => {
     loading: ["warn", "loading", "a reverse load is in progress"],
     never: ["bad", "never connected", "its connector never acknowledged a change"],
   };
+  const kPriorityMin = "-1000000";  // the API's range (services/ingest/routes/sources_routes.cpp)
+  const kPriorityMax = "1000000";
   async function sources(root) {
     loading(root);
     const { body } = await Api.sources();
     const result = h("div", { id: "source-result" });
-    const rows = body.sources.map((s) => {
+    // Rows in name order: a saved priority never moves a row under the operator's hand.
+    const listed = body.sources.slice().sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+    const rows = listed.map((s) => {
       const [tone, word, meaning] = kDelivery[s.delivery] || ["", s.delivery || "?", ""];
-      let priority = String(s.priority);
+      let priority = raw(s, "priority");
       if (Api.isOperator()) {
-        const input = h("input", { type: "number", class: "priority", id: "priority-" + s.source, value: String(s.priority),
-          step: "1", "aria-label": "Priority of " + s.source });
+        // Text, not type=number: the browser would hide what was typed (abc reads as "", 1e3 passes).
+        const input = h("input", { type: "text", inputmode: "numeric", class: "priority", id: "priority-" + s.source,
+          value: raw(s, "priority"), size: "8", autocomplete: "off", "aria-label": "Priority of " + s.source });
         const save = async (e) => {
           e.preventDefault();
-          const value = Number(input.value);
+          const typed = input.value.trim();
+          // What the API accepts (sources_routes.cpp, docs/openapi.yaml): an integer in the range.
+          if (!/^-?(0|[1-9][0-9]*)$/.test(typed) || BigInt(typed) < BigInt(kPriorityMin) || BigInt(typed) > BigInt(kPriorityMax)) {
+            result.replaceChildren(h("div", { class: "problem", role: "alert", id: "priority-refused" },
+              h("strong", {}, "Priority of " + s.source + ": " + JSON.stringify(typed) + " is not a whole number from " +
+                kPriorityMin + " to " + kPriorityMax + "; nothing was saved."),
+              h("span", {}, "Write digits only, with an optional leading minus (lower ranks higher).")));
+            input.focus();
+            return;
+          }
           try {
-            const { body: stored } = await Api.setPriority(s.source, value);
-            App.notify("Priority of " + stored.source + " is now " + stored.priority + " (lower ranks higher).");
+            const { body: stored } = await Api.setPriority(s.source, typed);
+            App.notify("Priority of " + stored.source + " is now " + raw(stored, "priority") + " (lower ranks higher).");
             App.render();
           } catch (error) {
             result.replaceChildren(problem(error, explain(error, "change priorities")));
@@ -243,10 +296,11 @@ const Pages = (() => {
         cell("Last acknowledgement", time(s.lastAcknowledgedAt)),
         cell("Unacknowledged", String(s.unacknowledgedRecords)),
         cell("Oldest unacknowledged", age(s.oldestUnacknowledgedSeconds)),
-        cell("Parked rows", s.parkedRows ? h("a", { href: "#/dead-letters", class: "badge bad" }, String(s.parkedRows)) : "0"),
+        cell("Parked rows", s.parkedRows ? h("a", { href: "#/dead-letters", class: "badge bad" }, raw(s, "parkedRows")) : "0"),
         cell("Reload", s.reloadRequested ? "requested" : Api.isOperator()
           ? h("button", { type: "button", class: "secondary reload", "aria-label": "Request a reverse load of " + s.source,
             onclick: async () => {
+              if (!window.confirm("Request a reverse load of " + s.source + "? Its next session starts by receiving every canonical record.")) return;
               try {
                 await Api.reload(s.source);
                 App.notify("Reload of " + s.source + " requested: its next session starts with every canonical record.");
@@ -289,9 +343,9 @@ const Pages = (() => {
       if (!after || !entry.changed) continue;
       const names = new Set([...Object.keys(after.fields || {}), ...Object.keys((before && before.fields) || {})]);
       for (const name of names) {
-        const was = before && before.fields ? before.fields[name] : undefined;
+        const was = before && before.fields ? JsonText.raw(before.fields, name) : undefined;
         const wasBy = before && before.provenance ? before.provenance[name] : undefined;
-        if (json(was) !== json((after.fields || {})[name]) || wasBy !== (after.provenance || {})[name]) setters[name] = entry;
+        if (!JsonText.same(was, JsonText.raw(after.fields || {}, name)) || wasBy !== (after.provenance || {})[name]) setters[name] = entry;
       }
       before = after;
     }
@@ -303,9 +357,9 @@ const Pages = (() => {
     const changes = [];
     const names = new Set([...Object.keys(after.fields || {}), ...Object.keys((before && before.fields) || {})]);
     for (const name of [...names].sort()) {
-      const was = before && before.fields ? before.fields[name] : undefined;
-      const now = (after.fields || {})[name];
-      if (json(was) !== json(now)) changes.push(h("li", { class: "mono" }, name + ": " + json(was) + " → " + json(now)));
+      const was = before && before.fields ? JsonText.raw(before.fields, name) : undefined;
+      const now = JsonText.raw(after.fields || {}, name);
+      if (!JsonText.same(was, now)) changes.push(h("li", { class: "mono" }, name + ": " + (was === undefined ? "—" : was) + " → " + (now === undefined ? "—" : now)));
     }
     if (before && before.deleted !== after.deleted) changes.push(h("li", {}, after.deleted ? "deleted" : "restored"));
     return changes;
@@ -335,7 +389,7 @@ const Pages = (() => {
       const setter = setters[name];
       return h("tr", { "data-field": name },
         cell("Field", h("span", { class: "mono" }, name)),
-        cell("Value", h("span", { class: "mono value" }, json(stored.fields[name]))),
+        cell("Value", h("span", { class: "mono value exact" }, raw(stored.fields, name))),
         cell("Set by", provenance[name] || "?"),
         cell("At version", versions[name] !== undefined ? String(versions[name]) : "—"),
         cell("Why", setter ? h("a", { href: "#/records/" + encodeURIComponent(entity) + "/" + encodeURIComponent(key) + "/" + setter.seq,

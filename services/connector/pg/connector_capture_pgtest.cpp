@@ -61,20 +61,9 @@ class CaptureTest : public ::testing::Test {
     Exec(SetupSql(config_));
   }
 
-  void Exec(const std::string& sql) {
-    auto connection = db_.Connect();
-    pqxx::work tx(*connection);
-    tx.exec(sql);
-    tx.commit();
-  }
+  void Exec(const std::string& sql) { db_.Exec(sql); }
 
-  std::string Scalar(const std::string& sql) {
-    auto connection = db_.Connect();
-    pqxx::read_transaction tx(*connection);
-    auto rows = tx.exec(sql);
-    if (rows.empty() || rows[0][0].is_null()) return "NULL";
-    return rows[0][0].as<std::string>();
-  }
+  std::string Scalar(const std::string& sql) { return db_.Scalar(sql); }
 
   // The outbox rows captured since the last call, in order.
   std::vector<Captured> TakeOutbox() {

@@ -21,12 +21,7 @@ class OutboxStatsTest : public ::testing::Test {
     Exec(SetupSql(config_));
   }
 
-  void Exec(const std::string& sql) {
-    auto connection = db_.Connect();
-    pqxx::work tx(*connection);
-    tx.exec(sql);
-    tx.commit();
-  }
+  void Exec(const std::string& sql) { db_.Exec(sql); }
 
   connector::OutboxStats Read() {
     auto connection = db_.Connect();

@@ -64,4 +64,19 @@ std::unique_ptr<pqxx::connection> TestDatabase::Connect() const {
   return std::make_unique<pqxx::connection>(conninfo_);
 }
 
+void TestDatabase::Exec(const std::string& sql) const {
+  auto connection = Connect();
+  pqxx::work tx(*connection);
+  tx.exec(sql);
+  tx.commit();
+}
+
+std::string TestDatabase::Scalar(const std::string& sql) const {
+  auto connection = Connect();
+  pqxx::read_transaction tx(*connection);
+  auto rows = tx.exec(sql);
+  if (rows.empty() || rows[0][0].is_null()) return "NULL";
+  return rows[0][0].as<std::string>();
+}
+
 }  // namespace synchub::testing

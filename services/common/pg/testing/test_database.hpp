@@ -22,6 +22,12 @@ class TestDatabase {
   const std::string& name() const { return name_; }
   // A new connection to it.
   std::unique_ptr<pqxx::connection> Connect() const;
+  // Runs `sql` (one or more statements) in a transaction of a new connection and commits it;
+  // a failure throws (pqxx::sql_error), failing the test.
+  void Exec(const std::string& sql) const;
+  // The first column of the first row `sql` returns, as text; "NULL" when there is no row or
+  // the value is NULL. Throws as Exec does.
+  std::string Scalar(const std::string& sql) const;
 
  private:
   std::string admin_conninfo_;

@@ -1,0 +1,167 @@
+// Path parameters end to end (docs/design.md, "Path parameters"): the gateway matches routes on
+// the raw request target and percent-decodes each segment afterwards, so an externalId holding
+// "/", "%", "?", " ", non-ASCII letters or ".." is reachable when the client percent-encodes it
+// (encodeURIComponent), and "A%2Fhistory" is the record "A/history", not the history of "A".
+#include <string>
+#include <vector>
+
+#include "stack_harness.hpp"
+
+namespace synchub {
+namespace {
+
+using testing::BodyOf;
+using testing::StartStack;
+
+// `text` percent-encoded as one path segment, as encodeURIComponent does it for these ids
+// (every byte but A-Z a-z 0-9 - . _ ~).
+std::string PathSegment(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += {'%', kHex[byte >> 4], kHex[byte & 0x0F]};
+    }
+  }
+  return out;
+}
+
+class PathParametersE2e : public ::testing::Test {
+ protected:
+  void SetUp() override { stack_ = StartStack(); }
+
+  // Submits one client event for `id` whose "email" is the id itself; expects it decided.
+  void Submit(const std::string& id) {
+    const Json event = {{"externalId", id}, {"source", "CRM"}, {"version", 1}, {"email", id}};
+    auto result = stack_->Http()->Post("/api/sync", JsonText(event), "application/json");
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << id << ": " << result->body;
+  }
+
+  // GET `target` as it is (already percent-encoded); expects an answer.
+  httplib::Result Get(const std::string& target) {
+    auto result = stack_->Http()->Get(target);
+    EXPECT_TRUE(result) << target;
+    return result;
+  }
+
+  // The number of `method` requests to `route` answered `status`, from GET /metrics.
+  double RequestsCounted(const std::string& method, const std::string& route, int status) {
+    auto metrics = Get("/metrics");
+    if (!metrics) return -1;
+    const std::string series = "synchub_http_requests_total{method=\"" + method + "\",route=\"" +
+                               route + "\",status=\"" + std::to_string(status) + "\"} ";
+    const std::size_t at = metrics->body.find(series);
+    if (at == std::string::npos) return 0;
+    return std::stod(metrics->body.substr(at + series.size()));
+  }
+
+  std::unique_ptr<testing::Stack> stack_;
+};
+
+const std::vector<std::string>& Ids() {
+  static const std::vector<std::string> kIds = {
+      "A/B", "A/history", "A", "50%", "a?b", "sp ace", "\xC3\xBC/\xC3\xA9", "..", "a+b", "#x&y=z",
+  };
+  return kIds;
+}
+
+TEST_F(PathParametersE2e, EveryPercentEncodedIdReachesItsOwnRecordAndHistory) {
+  for (const std::string& id : Ids()) Submit(id);
+  for (const std::string& id : Ids()) {
+    const std::string target = "/api/records/client/" + PathSegment(id);
+    auto record = Get(target);
+    ASSERT_TRUE(record);
+    EXPECT_EQ(record->status, 200) << target << ": " << record->body;
+    EXPECT_EQ(BodyOf(record)["externalId"], id) << target;
+    EXPECT_EQ(BodyOf(record)["fields"]["email"], id) << target;
+
+    auto history = Get(target + "/history");
+    ASSERT_TRUE(history);
+    EXPECT_EQ(history->status, 200) << target << "/history: " << history->body;
+    const Json log = BodyOf(history);
+    EXPECT_EQ(log["externalId"], id) << target;
+    ASSERT_EQ(log["history"].size(), 1u) << target;
+    EXPECT_EQ(log["history"][0]["outcome"], "NEW_RECORD") << target;
+  }
+}
+
+TEST_F(PathParametersE2e, AnEncodedSlashIsDataNeverASeparator) {
+  Submit("A");
+  Submit("A/history");
+  // A%2Fhistory is the record "A/history", not the history of "A".
+  auto record = Get("/api/records/client/A%2Fhistory");
+  ASSERT_TRUE(record);
+  ASSERT_EQ(record->status, 200) << record->body;
+  EXPECT_EQ(BodyOf(record)["externalId"], "A/history");
+  EXPECT_FALSE(BodyOf(record).contains("history"));
+  // A/history is the history of "A"; hex digits in either case.
+  auto history = Get("/api/records/client/A/history");
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->status, 200) << history->body;
+  EXPECT_EQ(BodyOf(history)["externalId"], "A");
+  EXPECT_EQ(BodyOf(Get("/api/records/client/A%2fhistory"))["externalId"], "A/history");
+  // Unencoded, "A/B" is no route; a record that does not exist is 404 as always.
+  auto unencoded = Get("/api/records/client/A/B");
+  ASSERT_TRUE(unencoded);
+  EXPECT_EQ(unencoded->status, 404);
+  EXPECT_EQ(BodyOf(unencoded)["code"], "not_found");
+  EXPECT_EQ(Get("/api/records/client/A%2FB")->status, 404);
+  EXPECT_EQ(Get("/api/records/client/nope%2Fhistory/history")->status, 404);
+  // The metrics count each request under the route that answered it.
+  EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}", 200), 2);
+  EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}/history", 200), 1);
+}
+
+TEST_F(PathParametersE2e, DotSegmentsAndEncodedLiteralsAreMatchedAsSent) {
+  Submit("..");
+  Submit(".");
+  EXPECT_EQ(BodyOf(Get("/api/records/client/.."))["externalId"], "..");
+  EXPECT_EQ(BodyOf(Get("/api/records/client/%2E%2E"))["externalId"], "..");
+  EXPECT_EQ(BodyOf(Get("/api/records/client/%2e"))["externalId"], ".");
+  EXPECT_EQ(BodyOf(Get("/api/records/client/../history"))["externalId"], "..");
+  // A literal segment compares once decoded (RFC 3986 section 6.2.2.2).
+  EXPECT_EQ(BodyOf(Get("/api/records/client/../%68istory"))["externalId"], "..");
+  // The query string is parsed as before: decoded, "after" included.
+  Submit("A/B");
+  auto page = Get("/api/records/client?after=%2E%2E&limit=1");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_EQ(BodyOf(page)["records"][0]["externalId"], "A/B");
+}
+
+TEST_F(PathParametersE2e, AMalformedPathParameterIsA400NamingIt) {
+  Submit("A");
+  for (const std::string suffix : {"", "/history"}) {
+    for (const std::string bad : {"%ZZ", "%00", "A%00", "%4", "A%", "%FF"}) {
+      const std::string target = "/api/records/client/" + bad + suffix;
+      auto refused = Get(target);
+      ASSERT_TRUE(refused);
+      EXPECT_EQ(refused->status, 400) << target << ": " << refused->body;
+      EXPECT_EQ(refused->get_header_value("Content-Type"), "application/problem+json") << target;
+      EXPECT_EQ(BodyOf(refused)["code"], "invalid_path_parameter") << target;
+      EXPECT_EQ(BodyOf(refused)["key"], "externalId") << target;
+    }
+  }
+  auto entity = Get("/api/records/cl%ZZient/A");
+  ASSERT_TRUE(entity);
+  EXPECT_EQ(entity->status, 400);
+  EXPECT_EQ(BodyOf(entity)["key"], "entity");
+  // A write is refused the same way, before its body is looked at.
+  auto patch = stack_->Http()->Patch("/api/records/client/%ZZ", {{"If-Match", "\"1\""}},
+                                     R"({"fields":{"a":1}})", "application/json");
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->status, 400) << patch->body;
+  EXPECT_EQ(BodyOf(patch)["key"], "externalId");
+  EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}", 400), 7);
+  EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}/history", 400), 6);
+  EXPECT_EQ(RequestsCounted("PATCH", "/api/records/{entity}/{externalId}", 400), 1);
+}
+
+}  // namespace
+}  // namespace synchub

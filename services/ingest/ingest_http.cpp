@@ -406,9 +406,20 @@ void IngestHttpServer::Impl::RegisterRoutes() {
             return httplib::Server::HandlerResponse::Handled;
           }
         }
+        // cpp-httplib 0.11 refuses a POST, PUT or PATCH that has neither Content-Length nor
+        // Transfer-Encoding (e.g. `curl -X POST` without -d): name the header to send.
+        const bool no_length =
+            response.status == 400 && !request.has_header("Content-Length") &&
+            !request.has_header("Transfer-Encoding") &&
+            (request.method == "POST" || request.method == "PUT" || request.method == "PATCH");
         HttpAnswer answer =
             response.status == 413
                 ? Problem(413, "body_too_large", "the body is over the 1 MiB limit")
+            : no_length
+                ? Problem(400, "length_required",
+                          "send a Content-Length header (Content-Length: 0 for no body; with "
+                          "curl: -d '{}' -H 'Content-Type: application/json')",
+                          "Content-Length")
                 : Problem(response.status, response.status == 404 ? "not_found" : "bad_request",
                           response.status == 404 ? "no such route" : "the request was refused");
         response.set_content(JsonText(answer.body), kProblemJson);

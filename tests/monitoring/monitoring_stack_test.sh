@@ -142,6 +142,11 @@ replay_status="$(curl -s -o "$work/replay.json" -w '%{http_code}' -X POST \
   "http://127.0.0.1:$HTTP_PORT/api/dead-letters/$(apply_failed_id)/replay")"
 check "replaying it answers 409 not_replayable ($replay_status)" \
   bash -c "[ '$replay_status' = 409 ] && grep -q not_replayable '$work/replay.json'"
+# (A POST without a body length, as `curl -X POST` sends it, is told which header to send.)
+curl -s -o "$work/nolength.json" -X POST -H "Authorization: Bearer $(stack_token operator)" \
+  "http://127.0.0.1:$HTTP_PORT/api/dead-letters/$(apply_failed_id)/replay" || true
+check "a POST without Content-Length answers 400 naming Content-Length" \
+  grep -q '"key":"Content-Length"' "$work/nolength.json"
 check "and it stays dead" [ "$(hub_sql "SELECT status FROM dead_letter WHERE id = $(apply_failed_id)")" = dead ]
 check "ERP holds no rounded amount (10.01)" \
   [ "$(local_sql erp "SELECT count(*) FROM local_orders WHERE external_id = 'MON-EXACT'")" = 0 ]

@@ -198,7 +198,12 @@ async function main() {
       document.querySelector("#resolve-result .problem") && document.querySelector("#take-incoming") &&
       document.querySelector("#moved-on"), { timeout: 5000 })));
 
+    // Each section below counts an exception as a failure and lets the next one run.
+    const section = async (name, steps) => {
+      try { await steps(); } catch (error) { check(name + ": ran to its end", false, error.message); }
+    };
     // ---- Exact values: shown and sent as their JSON text, never through a JS number ----------
+    await section("exact values", async () => {
     await page.goto(base + "/console/#/conflicts/" + exactConflict);
     await page.waitForSelector("#take-merged");
     const shownIncoming = await page.$$eval('#conflict-fields [data-side="incoming"] .mono', (e) => e.map((x) => x.textContent));
@@ -232,7 +237,9 @@ async function main() {
     for (const k of Object.keys(literals)) shownRecord[k] = await text('#record-fields tr[data-field="' + k + '"] .value');
     check("the record page shows each value exactly", Object.keys(held).every((k) => shownRecord[k] === held[k]), JSON.stringify(shownRecord));
 
+    });
     // ---- "canonical" in a merged resolve keeps the value as it is now, never the logged one --
+    await section("canonical in merged", async () => {
     await page.goto(base + "/console/#/conflicts/" + canonManual.body.conflictId);
     await page.waitForSelector("#take-merged");
     check("the page names the field that moved on", (await text("#moved-on")).includes("phone"));
@@ -245,7 +252,9 @@ async function main() {
     check("the merged request carried no value for the field left canonical",
       writes.some((w) => w.includes("/resolve") && w.includes('"email":"b@example.com"') && !w.includes("phone")), writes.join(" | "));
 
+    });
     // ---- A delete conflict: the delete side shown as deleted, whole sides only -------------
+    await section("delete conflict", async () => {
     await page.goto(base + "/console/#/conflicts/" + delConflict);
     await page.waitForSelector("#conflict-fields");
     const delIncoming = await text('#conflict-fields [data-side="incoming"] .mono');
@@ -258,6 +267,7 @@ async function main() {
     const delResolved = await waitOk(noticeSays("Conflict " + delConflict + " resolved (incoming)"));
     const delRecord = await api("GET", "/api/records/client/" + delKey);
     check("taking the delete side deletes the record", delResolved && (delRecord.status === 404 || delRecord.body.deleted === true), JSON.stringify(delRecord.body));
+    });
 
     // ---- Dead letters: replay one ------------------------------------------------------------
     await page.goto(base + "/console/#/dead-letters");

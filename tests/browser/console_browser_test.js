@@ -97,6 +97,11 @@ async function main() {
   check("a delete conflict is logged (409 MANUAL)", delManual.status === 409, JSON.stringify(delManual.body));
   const delConflict = delManual.body.conflictId;
 
+  // A conflict someone else resolves while the page shows it.
+  const goneKey = "CUST-GONE-" + Date.now();
+  await api("POST", "/api/sync", { eventId: goneKey + "-1", externalId: goneKey, source: "CRM", version: 1, fields: { email: "x@example.com" } }, tokens.crm);
+  const goneConflict = (await api("POST", "/api/sync", { eventId: goneKey + "-2", externalId: goneKey, source: "CRM", version: 1, fields: { email: "y@example.com" } }, tokens.crm)).body.conflictId;
+
   const browser = await puppeteer.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -111,7 +116,7 @@ async function main() {
     // The refusals this test provokes (412 stale, 403 reader) are logged by chromium as failed
     // loads; every other error (a CSP violation, a script error, any other failed load) counts.
     page.on("console", (m) => {
-      if (m.type() === "error" && !/Failed to load resource: .* (401|403|412) /.test(m.text())) browserErrors.push(m.text());
+      if (m.type() === "error" && !/Failed to load resource: .* (401|403|409|412) /.test(m.text())) browserErrors.push(m.text());
     });
     // Every write the page sends (its exact body), and every confirm dialog (accepted).
     const writes = [];
@@ -267,6 +272,19 @@ async function main() {
     const delResolved = await waitOk(noticeSays("Conflict " + delConflict + " resolved (incoming)"));
     const delRecord = await api("GET", "/api/records/client/" + delKey);
     check("taking the delete side deletes the record", delResolved && (delRecord.status === 404 || delRecord.body.deleted === true), JSON.stringify(delRecord.body));
+    });
+
+    // ---- Resolved meanwhile: the 409 explained and the page reloaded (no stale buttons) ------
+    await section("resolved meanwhile", async () => {
+      await page.goto(base + "/console/#/conflicts/" + goneConflict);
+      await page.waitForSelector("#take-canonical");
+      await api("POST", "/api/conflicts/" + goneConflict + "/resolve", { take: "canonical" });
+      await page.click("#take-canonical");
+      await page.waitForSelector("#resolve-result .problem");
+      check("a conflict resolved meanwhile: the 409 explained, the page reloaded (resolved, taken: canonical; no resolve buttons)",
+        await waitOk(page.waitForFunction(() => document.querySelector("#resolve-result .problem").textContent.includes("HTTP 409") &&
+          !document.querySelector("#resolve-actions") && document.querySelector("#page .card p").textContent.includes("taken: canonical"), { timeout: 5000 })),
+        await page.$eval("#page", (e) => e.textContent.slice(0, 600)));
     });
 
     // ---- Dead letters: replay one ------------------------------------------------------------

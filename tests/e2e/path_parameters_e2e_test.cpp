@@ -2,6 +2,7 @@
 // the raw request target and percent-decodes each segment afterwards, so an externalId holding
 // "/", "%", "?", " ", non-ASCII letters or ".." is reachable when the client percent-encodes it
 // (encodeURIComponent), and "A%2Fhistory" is the record "A/history", not the history of "A".
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,18 @@ std::string PathSegment(const std::string& text) {
     }
   }
   return out;
+}
+
+// What `command` printed on stdout, and its exit code (-1: it did not exit).
+std::pair<int, std::string> RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, output};
+  char buffer[4096];
+  std::size_t read = 0;
+  while ((read = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, read);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 class PathParametersE2e : public ::testing::Test {
@@ -161,6 +174,22 @@ TEST_F(PathParametersE2e, AMalformedPathParameterIsA400NamingIt) {
   EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}", 400), 7);
   EXPECT_EQ(RequestsCounted("GET", "/api/records/{entity}/{externalId}/history", 400), 6);
   EXPECT_EQ(RequestsCounted("PATCH", "/api/records/{entity}/{externalId}", 400), 1);
+}
+
+TEST_F(PathParametersE2e, SyncctlEncodesEachSegment) {
+  for (const std::string& id : Ids()) Submit(id);
+  const std::string syncctl = std::string(SYNCCTL_BIN) + " --json --url " + stack_->http_url;
+  for (const std::string& id : {std::string("A/history"), std::string(".."), std::string("50%"),
+                                std::string("sp ace"), std::string("\xC3\xBC/\xC3\xA9")}) {
+    // The id as one single-quoted shell word (none of these holds a quote).
+    const auto [get_exit, record] = RunCommand(syncctl + " records get client '" + id + "'");
+    EXPECT_EQ(get_exit, 0) << id << ": " << record;
+    EXPECT_EQ(TryParseStoredJson(record)["externalId"], id) << record;
+    const auto [history_exit, log] = RunCommand(syncctl + " records history client '" + id + "'");
+    EXPECT_EQ(history_exit, 0) << id << ": " << log;
+    EXPECT_EQ(TryParseStoredJson(log)["externalId"], id) << log;
+    EXPECT_EQ(TryParseStoredJson(log)["history"].size(), 1u) << log;
+  }
 }
 
 }  // namespace

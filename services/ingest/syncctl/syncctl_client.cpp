@@ -110,10 +110,11 @@ std::optional<ServerAddress> ParseServerUrl(std::string_view url) {
 
 std::string EncodePathSegment(std::string_view segment) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  const bool dot_segment = segment == "." || segment == "..";
   std::string out;
   out.reserve(segment.size());
   for (char c : segment) {
-    if (IsUnreserved(c)) {
+    if (IsUnreserved(c) && !dot_segment) {
       out += c;
       continue;
     }

@@ -21,7 +21,9 @@ std::optional<ServerAddress> ParseServerUrl(std::string_view url);
 
 // Percent-encodes `segment` for use as one path segment: everything but the RFC 3986
 // unreserved characters (A-Z a-z 0-9 - . _ ~) becomes %XX, so '/' and ' ' cannot change the
-// route. EncodePathSegment("CUST 1/a") == "CUST%201%2Fa".
+// route. EncodePathSegment("CUST 1/a") == "CUST%201%2Fa". The dot segments "." and ".." are
+// escaped whole ("%2E%2E"), so no client library or proxy removes them (RFC 3986 section
+// 5.2.4); the gateway decodes each segment after splitting, so both forms name the id "..".
 std::string EncodePathSegment(std::string_view segment);
 
 // Sends one request per Call and returns the answer as it came; it never retries (a retried

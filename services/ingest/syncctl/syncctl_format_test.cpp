@@ -233,6 +233,14 @@ TEST(EncodePathSegment, KeepsUnreservedCharactersAndEscapesTheRest) {
   EXPECT_EQ(EncodePathSegment("CUST-004_a.b~"), "CUST-004_a.b~");
   EXPECT_EQ(EncodePathSegment("CUST 1/a"), "CUST%201%2Fa");
   EXPECT_EQ(EncodePathSegment("\xC3\xBC"), "%C3%BC");
+  EXPECT_EQ(EncodePathSegment("A/history"), "A%2Fhistory");
+  EXPECT_EQ(EncodePathSegment("50%"), "50%25");
+  EXPECT_EQ(EncodePathSegment("a?b#c&d=e+f"), "a%3Fb%23c%26d%3De%2Bf");
+  // Dot segments are escaped whole; other dots stay.
+  EXPECT_EQ(EncodePathSegment(".."), "%2E%2E");
+  EXPECT_EQ(EncodePathSegment("."), "%2E");
+  EXPECT_EQ(EncodePathSegment("..."), "...");
+  EXPECT_EQ(EncodePathSegment("a..b"), "a..b");
 }
 
 TEST(SyncctlClient, ReportsAnInvalidUrlAsNoAnswer) {

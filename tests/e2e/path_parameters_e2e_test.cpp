@@ -153,6 +153,34 @@ TEST_F(PathParametersE2e, DotSegmentsAndEncodedLiteralsAreMatchedAsSent) {
   EXPECT_EQ(BodyOf(page)["records"][0]["externalId"], "A/B");
 }
 
+TEST_F(PathParametersE2e, TheConsoleAndPathsOfNoRouteAnswerAsBefore) {
+  // The console is served beside the API routes' dispatcher.
+  auto console = Get("/console/");
+  ASSERT_TRUE(console);
+  EXPECT_EQ(console->status, 200);
+  EXPECT_EQ(console->get_header_value("Content-Type").rfind("text/html", 0), 0u);
+  EXPECT_EQ(Get("/console/app.js")->status, 200);
+  EXPECT_EQ(Get("/healthz")->status, 200);
+  EXPECT_EQ(Get("/openapi.yaml")->status, 200);
+  // No route: a 404 problem document.
+  for (const std::string target :
+       {"/nope", "/api/records/client/A/", "/api/records/client/A/history/x", "/api//records",
+        "/api/records/client/A/%ZZ", "/api/nope/%ZZ"}) {
+    auto missing = Get(target);
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404) << target;
+    EXPECT_EQ(BodyOf(missing)["code"], "not_found") << target;
+  }
+  auto wrong_method = stack_->Http()->Put("/api/records/client/A", "{}", "application/json");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 404);
+  // HEAD is served as GET.
+  Submit("A/B");
+  auto head = stack_->Http()->Head("/api/records/client/A%2FB");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+}
+
 TEST_F(PathParametersE2e, AMalformedPathParameterIsA400NamingIt) {
   Submit("A");
   for (const std::string suffix : {"", "/history"}) {

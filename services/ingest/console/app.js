@@ -5,6 +5,7 @@
 const App = (() => {
   const $ = (id) => document.getElementById(id);
   let cleanup = null;
+  let renders = 0;  // each render draws into a view of its own: a slower earlier one never overwrites
   let pendingNotice = null;
 
   // A message shown above the next page rendered (and announced: role=status).
@@ -35,12 +36,16 @@ const App = (() => {
   async function render() {
     if (cleanup) { cleanup(); cleanup = null; }
     const page = $("page");
+    const generation = ++renders;
     if (!signedIn()) {
       page.replaceChildren();
       showNotice();
       $("token").focus();
       return;
     }
+    // A page still loading when the next render starts writes into its detached view, unseen.
+    const view = document.createElement("div");
+    page.replaceChildren(view);
     const parts = location.hash.replace(/^#\/?/, "").split("/").map((p) => { try { return decodeURIComponent(p); } catch (e) { return p; } });
     const name = parts[0] || "conflicts";
     for (const link of document.querySelectorAll("#nav a")) {
@@ -49,21 +54,24 @@ const App = (() => {
     }
     showNotice();
     try {
-      if (name === "conflicts" && parts[1]) await Pages.conflict(page, parts[1]);
-      else if (name === "conflicts") await Pages.conflicts(page);
-      else if (name === "dead-letters") await Pages.deadLetters(page, parts[1]);
-      else if (name === "sources") await Pages.sources(page);
+      if (name === "conflicts" && parts[1]) await Pages.conflict(view, parts[1]);
+      else if (name === "conflicts") await Pages.conflicts(view);
+      else if (name === "dead-letters") await Pages.deadLetters(view, parts[1]);
+      else if (name === "sources") await Pages.sources(view);
       else if (name === "records") {
-        await Pages.record(page, parts[1], parts[2]);
+        await Pages.record(view, parts[1], parts[2]);
+        if (generation !== renders) return;
         const target = parts[3] && document.getElementById("seq-" + parts[3]);
         if (target) { target.classList.add("target"); target.focus(); target.scrollIntoView({ block: "center" }); return; }
-      } else if (name === "counters") cleanup = Pages.counters(page);
-      else page.replaceChildren(Dom.h("p", {}, "No such page. ", Dom.h("a", { href: "#/conflicts" }, "Open conflicts")));
+      } else if (name === "counters") cleanup = Pages.counters(view);
+      else view.replaceChildren(Dom.h("p", {}, "No such page. ", Dom.h("a", { href: "#/conflicts" }, "Open conflicts")));
     } catch (error) {
-      if (!Api.role()) { render(); return; }  // the token was refused (401): back to sign-in
-      page.replaceChildren(Dom.problem(error));
+      if (generation !== renders) return;
+      if (!Api.role()) return;  // the token was refused (401): whenSignedOut showed sign-in
+      view.replaceChildren(Dom.problem(error));
     }
-    const title = page.querySelector(".page-title");
+    if (generation !== renders) return;
+    const title = view.querySelector(".page-title");
     if (title && document.activeElement === document.body) title.focus();
   }
 
@@ -94,12 +102,8 @@ const App = (() => {
     // A token refused (401: revoked, expired) on any call: clear what is shown at once and
     // return to sign-in; the page's own answer to the refusal lands in a detached element.
     Api.whenSignedOut(() => {
-      if (cleanup) { cleanup(); cleanup = null; }
-      $("page").replaceChildren();
       notify("Signed out: the hub refused the token (HTTP 401: revoked or unknown). Sign in again.", true);
-      signedIn();
-      showNotice();
-      $("token").focus();
+      render();  // signed out: clears the page, shows the notice and the sign-in form
     });
     $("sign-in-form").addEventListener("submit", signIn);
     $("sign-out").addEventListener("click", () => {

@@ -137,6 +137,8 @@ const Pages = (() => {
           }
         }
       }
+      // Every field left canonical: that is the whole canonical side (the record as it is now).
+      if (Object.keys(texts).length === 0) return JSON.stringify({ take: "canonical" });
       return '{"take":"merged","fields":' + JsonText.objectOf(texts) + "}";
     }
 

@@ -338,6 +338,35 @@ TEST_F(CaptureTest, AValueAColumnCannotHoldExactlyIsParkedNotRounded) {
   EXPECT_EQ(Scalar("SELECT last_seq FROM synchub_connector"), "4");
 }
 
+TEST_F(CaptureTest, AValueATextColumnWouldTurnIntoAStringIsParked) {
+  // A number, a boolean and an object into text columns would come back as the strings
+  // "12.50", "true" and "{\"x\": [1, \"y\"]}": captured again they would reach the hub as other
+  // values, so each is parked; a string, "12.50" as a string and null are applied.
+  auto applied =
+      Deliver({{"client", R"({"entity":"client","externalId":"N","version":1,"deleted":false,)"
+                          R"("fields":{"fullName":12.50}})"},
+               {"client", R"({"entity":"client","externalId":"B","version":1,"deleted":false,)"
+                          R"("fields":{"fullName":true}})"},
+               {"client", R"({"entity":"client","externalId":"O","version":1,"deleted":false,)"
+                          R"("fields":{"email":{"x":[1,"y"]}}})"},
+               {"client", R"({"entity":"client","externalId":"S","version":1,"deleted":false,)"
+                          R"("fields":{"fullName":"12.50","email":null}})"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(Scalar("SELECT full_name || ' ' || coalesce(email, 'NULL') FROM local_records"),
+            "12.50 NULL");
+  EXPECT_EQ(Scalar("SELECT string_agg(external_id, ',' ORDER BY external_id) FROM "
+                   "synchub_inbound_parked"),
+            "B,N,O");
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'N'")
+                .find("cannot hold fullName = 12.50 exactly (it would store the string "
+                      "\"12.50\")"),
+            std::string::npos);
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'O'")
+                .find("cannot hold email = {\"x\":[1,\"y\"]} exactly (it would store the string"),
+            std::string::npos);
+}
+
 TEST_F(CaptureTest, AParkedChangeAppliesOnceTheColumnCanHoldIt) {
   ASSERT_TRUE(Deliver({{"order", R"({"entity":"order","externalId":"P","version":1,)"
                                  R"("deleted":false,"fields":{"price":1.005}})"},
@@ -375,7 +404,8 @@ TEST_F(CaptureTest, AStringANumericColumnWouldTurnIntoANumberIsParked) {
                                  R"("deleted":false,"fields":{"amount":" 1.5 "}})"}})
                   .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM local_orders"), "0");
-  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked").find("is the string"),
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked")
+                .find("cannot hold amount = \" 1.5 \" exactly (it would store the number 1.5)"),
             std::string::npos);
 }
 

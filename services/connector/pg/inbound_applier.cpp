@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -140,27 +141,39 @@ struct InboundRow {
   Json record;  // the canonical record as delivered
 };
 
+// The JSON kind a column gave a value back as: what must not change on the way in.
+const char* JsonKind(const Json& value) {
+  if (IsJsonNumber(value)) return "number";
+  if (value.is_string()) return "string";
+  if (value.is_boolean()) return "boolean";
+  if (value.is_null()) return "null";
+  return value.is_array() ? "array" : "object";
+}
+
 // "" when every mapped column of `stored` holds the value of `intended` exactly; otherwise
-// what differs. Numbers are checked (a column type may round or truncate them: numeric(p,s),
-// float, integer); other values either fit or make PostgreSQL raise an error.
+// what differs. A value must come back as the same JSON kind (a number, boolean, object or
+// array that a text column would turn into a string, or a string that a numeric column would
+// turn into a number, changed type: captured again it would reach the hub as another value),
+// a number as the same number (a column type may round or truncate it: numeric(p,s), float,
+// integer) and an object or array as an equal one (a json/jsonb column). Strings and booleans
+// of the same kind either fit or make PostgreSQL raise an error.
 std::string InexactColumn(const EntityMapping& mapping, const Json& intended, const Json& stored) {
   for (const auto& [column, field] : mapping.columns_to_fields) {
     auto want = intended.find(column);
-    if (want == intended.end()) continue;
+    if (want == intended.end() || want->is_null()) continue;
     auto got = stored.find(column);
-    if (want->is_string() && got != stored.end() && IsJsonNumber(*got)) {
-      // A string that a numeric column turned into a number: the value's type changed.
-      return "column " + column + " holds numbers, and " + field + " is the string " +
-             JsonText(*want);
+    const std::string got_text = got == stored.end() ? "nothing" : JsonText(*got);
+    if (got != stored.end() && !got->is_null() &&
+        std::string_view(JsonKind(*want)) != JsonKind(*got)) {
+      return "column " + column + " cannot hold " + field + " = " + JsonText(*want) +
+             " exactly (it would store the " + JsonKind(*got) + " " + got_text + ")";
     }
-    if (!IsJsonNumber(*want)) continue;
-    bool exact = false;
-    if (got != stored.end() && IsJsonNumber(*got)) exact = JsonEqual(*want, *got);
-    if (got != stored.end() && got->is_string())
-      exact = got->get<std::string>() == NumberText(*want);
+    if (!IsJsonNumber(*want) && !want->is_structured()) continue;
+    const bool exact = got != stored.end() && JsonEqual(*want, *got);
     if (!exact) {
-      return "column " + column + " cannot hold " + field + " = " + NumberText(*want) +
-             " exactly (it would store " + (got == stored.end() ? "nothing" : JsonText(*got)) + ")";
+      return "column " + column + " cannot hold " + field + " = " +
+             (IsJsonNumber(*want) ? NumberText(*want) : JsonText(*want)) +
+             " exactly (it would store " + got_text + ")";
     }
   }
   return "";

@@ -229,6 +229,12 @@ TEST(PutSource, ChecksNameThenContentTypeThenPriority) {
   EXPECT_EQ(Code(HandlePutSource(request, deps)), "too_long");
   request.path = {"operator"};
   EXPECT_EQ(Code(HandlePutSource(request, deps)), "reserved_source");
+  for (const std::string name : {"CRM ", " CRM", "C R M", "", "a/b", "CRM\n", "\xc3\xbc"}) {
+    request.path = {name};
+    const HttpAnswer answer = HandlePutSource(request, deps);
+    EXPECT_EQ(Code(answer), "invalid_source_name") << name;
+    EXPECT_EQ(answer.body.value("key", ""), "name") << name;
+  }
   request.path = {"crm"};
   EXPECT_EQ(HandlePutSource(request, deps).status, 415);
   request.json_content_type = true;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/auth/identity.hpp"
 #include "common/core/event.hpp"
 #include "ingest/core/api_json.hpp"
 
@@ -26,6 +27,12 @@ HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps) {
                    "\"operator\" is reserved for people's edits and ranks above every "
                    "source; it cannot be registered",
                    "name");
+  }
+  // A name no credential could be made for (ParseRole: 1 to 64 of [A-Za-z0-9_.-]) would be a
+  // source that can never connect, with changes queued for it forever ("CRM " for "CRM").
+  if (!ParseRole("source:" + name).ok()) {
+    return Problem(400, "invalid_source_name",
+                   "a source name is 1 to 64 characters of A-Z, a-z, 0-9, _, . and -", "name");
   }
   if (auto refused = RequireJson(request, "send application/json")) return *refused;
   auto body = ObjectBody(request);

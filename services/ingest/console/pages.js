@@ -233,7 +233,11 @@ const Pages = (() => {
         h("details", {}, h("summary", {}, "event " + d.eventId), h("pre", {}, pretty(d.event)))),
       cell("Status", d.status),
       cell("", Api.isOperator() && d.status === "dead" ? h("div", { class: "row" },
-        h("button", { type: "button", class: "replay", "aria-label": "Replay dead letter " + d.id, onclick: () => act(d, "replay") }, "Replay"),
+        // A change a connector could not apply is retried by that connector; the hub refuses
+        // to replay it (409 not_replayable): fix the column, then discard.
+        d.reason === "CONNECTOR_APPLY_FAILED"
+          ? h("span", { class: "muted" }, "retried by the connector")
+          : h("button", { type: "button", class: "replay", "aria-label": "Replay dead letter " + d.id, onclick: () => act(d, "replay") }, "Replay"),
         h("button", { type: "button", class: "danger discard", "aria-label": "Discard dead letter " + d.id, onclick: () => act(d, "discard") }, "Discard")) : null)));
     put(root, 
       heading("Dead letters", h("label", {}, "Status ", filter)),

@@ -241,8 +241,18 @@ TEST(PutSource, ChecksNameThenContentTypeThenPriority) {
   EXPECT_EQ(HandlePutSource(request, deps).status, 503);
   request.body = R"({"priority":1000001})";
   EXPECT_EQ(Code(HandlePutSource(request, deps)), "invalid_priority");
-  request.body = R"({"priority":1.5})";
-  EXPECT_EQ(Code(HandlePutSource(request, deps)), "invalid_priority");
+  for (const char* refused : {R"({"priority":1.5})", R"({"priority":"1"})", R"({"priority":null})",
+                              R"({})", R"({"priority":-1000001})", R"({"priority":1e7})",
+                              R"({"priority":99999999999999999999999})"}) {
+    request.body = refused;
+    EXPECT_EQ(Code(HandlePutSource(request, deps)), "invalid_priority") << refused;
+  }
+  // An integer by JSON equality, as an event's version (then no database: 503).
+  for (const char* accepted : {R"({"priority":2.0})", R"({"priority":1e3})",
+                               R"({"priority":-1000000})", R"({"priority":1000000.00})"}) {
+    request.body = accepted;
+    EXPECT_EQ(HandlePutSource(request, deps).status, 503) << accepted;
+  }
 }
 
 TEST(Health, Is503NamingWhatIsDown) {

@@ -1,9 +1,11 @@
 #include "ingest/routes/sources_routes.hpp"
 
+#include <optional>
 #include <string>
 
 #include "common/auth/identity.hpp"
 #include "common/core/event.hpp"
+#include "common/core/exact_number.hpp"
 #include "ingest/core/api_json.hpp"
 
 namespace synchub {
@@ -37,15 +39,19 @@ HttpAnswer HandlePutSource(const RouteRequest& request, RouteDeps& deps) {
   if (auto refused = RequireJson(request, "send application/json")) return *refused;
   auto body = ObjectBody(request);
   if (!body.ok()) return ProblemFromStatus(body.status());
+  // An integer by JSON equality (SPEC section 1), as an event's version: 2.0 and 2e0 are 2.
   const Json priority = body->value("priority", Json());
-  if (!priority.is_number_integer() || priority.get<std::int64_t>() < -1000000 ||
-      priority.get<std::int64_t>() > 1000000) {
-    return Problem(400, "invalid_priority", "priority is an integer (lower is higher priority)",
+  const std::optional<std::string> whole =
+      IsJsonNumber(priority) ? IntegerText(NumberText(priority)) : std::nullopt;
+  if (!whole || CompareNumberTexts(*whole, "-1000000") < 0 ||
+      CompareNumberTexts(*whole, "1000000") > 0) {
+    return Problem(400, "invalid_priority",
+                   "priority is an integer from -1000000 to 1000000 (lower is higher priority)",
                    "priority");
   }
   if (auto refused = Authorize(request)) return *refused;
   return WithStore(deps, [&](PgIngestStore& store) {
-    return AnswerOr(store.SetPriority(name, priority.get<int>()), SourcePriorityJson);
+    return AnswerOr(store.SetPriority(name, std::stoi(*whole)), SourcePriorityJson);
   });
 }
 

@@ -225,6 +225,14 @@ async function main() {
     check("an edited value that is not JSON is refused, naming the field and showing a quoted string",
       editRefused && editWords.includes("price") && editWords.includes('"Acme"'), editWords);
     check("and nothing was sent", writes.length === writesBefore, writes.slice(writesBefore).join(" | "));
+    // A lone surrogate typed as such cannot go as typed (UTF-8 would carry U+FFFD): refused.
+    await page.$eval("#edit-price", (e) => { e.value = '"\ud800"'; });
+    await page.click("#take-merged");
+    await waitOk(page.waitForFunction(() => (document.querySelector("#edit-refused") || {}).textContent.includes("surrogate"), { timeout: 5000 }));
+    const surrogateWords = await text("#edit-refused");
+    check("an edit holding a lone surrogate is refused, saying to write it as \\uXXXX",
+      surrogateWords.includes("price") && surrogateWords.includes("surrogate"), surrogateWords);
+    check("and nothing was sent", writes.length === writesBefore, writes.slice(writesBefore).join(" | "));
     await page.click('input[name="choice-price"][value="incoming"]');
     // An edited value goes as typed too.
     await page.click('input[name="choice-typed"][value="edit"]');

@@ -83,6 +83,10 @@ const JsonText = (() => {
   // Checks one JSON value typed by a person. Returns its exact text (blanks around trimmed), or
   // throws SyntaxError.
   function check(text) {
+    // A lone surrogate typed as such cannot be sent as typed (UTF-8 has no bytes for it).
+    if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)) {
+      throw new SyntaxError("a lone surrogate cannot be sent as typed: write it as \\uXXXX");
+    }
     parse(text);
     return text.trim();
   }
@@ -201,7 +205,12 @@ const Api = (() => {
     let parsed = null;
     const answered = await response.text().catch(() => "");
     parsed = answered;
-    if (type.includes("json")) { try { parsed = JsonText.parse(answered); } catch (e) { parsed = null; } }
+    let unreadable = null;
+    if (type.includes("json")) { try { parsed = JsonText.parse(answered); } catch (e) { parsed = null; unreadable = e; } }
+    if (unreadable && response.status < 400) {
+      // A success the page cannot read exactly is an error, never an empty answer.
+      throw new ApiError(response.status, { title: "Unreadable answer", detail: "the answer is not JSON the console can read: " + unreadable.message });
+    }
     if (response.status >= 400) {
       if (response.status === 401 && bearer === token()) { signOut(); if (onSignedOut) onSignedOut(); }
       throw new ApiError(response.status, typeof parsed === "object" ? parsed : { detail: String(parsed) });

@@ -63,7 +63,7 @@ const Pages = (() => {
     const fields = Array.isArray(c.conflictingFields) ? c.conflictingFields : [];
     const operator = Api.isOperator() && c.status === "open";
     const result = h("div", { id: "resolve-result", "aria-live": "polite" });
-    const choices = {};
+    const choices = Object.create(null);  // no inherited names: any field name is its own key
     // A delete conflict: one side deletes the record (the reserved field _deleted, SPEC section 3).
     // The API takes a whole side for it (incoming or canonical); "merged" cannot express a
     // deletion (its fields may not name _deleted), so no field-by-field editor is offered.
@@ -120,7 +120,7 @@ const Pages = (() => {
     // value back, or be refused). Returns null, with the reason shown, when an edit is not JSON.
     function requestText(take) {
       if (take !== "merged") return JSON.stringify({ take });
-      const texts = {};
+      const texts = Object.create(null);
       for (const f of fields) {
         const side = choices[f.field];
         if (side === "incoming") texts[f.field] = JsonText.raw(f, "incoming");

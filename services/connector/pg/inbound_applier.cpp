@@ -162,18 +162,17 @@ std::string InexactColumn(const EntityMapping& mapping, const Json& intended, co
     auto want = intended.find(column);
     if (want == intended.end() || want->is_null()) continue;
     auto got = stored.find(column);
-    const std::string got_text = got == stored.end() ? "nothing" : JsonText(*got);
     if (got != stored.end() && !got->is_null() &&
         std::string_view(JsonKind(*want)) != JsonKind(*got)) {
       return "column " + column + " cannot hold " + field + " = " + JsonText(*want) +
-             " exactly (it would store the " + JsonKind(*got) + " " + got_text + ")";
+             " exactly (it would store the " + JsonKind(*got) + " " + JsonText(*got) + ")";
     }
     if (!IsJsonNumber(*want) && !want->is_structured()) continue;
-    const bool exact = got != stored.end() && JsonEqual(*want, *got);
-    if (!exact) {
+    if (got == stored.end() || !JsonEqual(*want, *got)) {
+      // The texts only for the refusal: the rows that fit (nearly all) build none.
       return "column " + column + " cannot hold " + field + " = " +
              (IsJsonNumber(*want) ? NumberText(*want) : JsonText(*want)) +
-             " exactly (it would store " + got_text + ")";
+             " exactly (it would store " + (got == stored.end() ? "nothing" : JsonText(*got)) + ")";
     }
   }
   return "";

@@ -367,6 +367,34 @@ TEST_F(CaptureTest, AValueATextColumnWouldTurnIntoAStringIsParked) {
             std::string::npos);
 }
 
+TEST_F(CaptureTest, AStringAColumnWouldStoreAsAnotherStringIsParked) {
+  // "nan" into numeric reads back as "NaN"; trailing blanks past varchar(n) are dropped without
+  // an error; char(n) pads: each would be captured again as another value, so each is parked.
+  Exec(
+      "ALTER TABLE local_records ALTER COLUMN email TYPE varchar(5), "
+      "ALTER COLUMN full_name TYPE char(6)");
+  auto applied =
+      Deliver({{"order", R"({"entity":"order","externalId":"N","version":1,"deleted":false,)"
+                         R"("fields":{"amount":"nan"}})"},
+               {"order", R"({"entity":"order","externalId":"I","version":1,"deleted":false,)"
+                         R"("fields":{"amount":"NaN"}})"},
+               {"client", R"({"entity":"client","externalId":"V","version":1,"deleted":false,)"
+                          R"("fields":{"email":"abc      "}})"},
+               {"client", R"({"entity":"client","externalId":"C","version":1,"deleted":false,)"
+                          R"("fields":{"fullName":"abc"}})"},
+               {"client", R"({"entity":"client","externalId":"OK","version":1,"deleted":false,)"
+                          R"("fields":{"email":"a@x","fullName":"abcdef"}})"}});
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 2);  // "NaN" (read back as "NaN") and OK
+  EXPECT_EQ(Scalar("SELECT string_agg(external_id, ',' ORDER BY external_id) FROM "
+                   "synchub_inbound_parked"),
+            "C,N,V");
+  EXPECT_NE(Scalar("SELECT error FROM synchub_inbound_parked WHERE external_id = 'N'")
+                .find("cannot hold amount = \"nan\" exactly (it would store \"NaN\")"),
+            std::string::npos);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM local_records"), "1");
+}
+
 TEST_F(CaptureTest, AParkedChangeAppliesOnceTheColumnCanHoldIt) {
   ASSERT_TRUE(Deliver({{"order", R"({"entity":"order","externalId":"P","version":1,)"
                                  R"("deleted":false,"fields":{"price":1.005}})"},

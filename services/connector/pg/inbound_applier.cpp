@@ -155,8 +155,8 @@ const char* JsonKind(const Json& value) {
 // array that a text column would turn into a string, or a string that a numeric column would
 // turn into a number, changed type: captured again it would reach the hub as another value),
 // a number as the same number (a column type may round or truncate it: numeric(p,s), float,
-// integer) and an object or array as an equal one (a json/jsonb column). Strings and booleans
-// of the same kind either fit or make PostgreSQL raise an error.
+// integer), a string as the same string, and an object or array as an equal one (a json/jsonb
+// column). Booleans of the same kind either fit or make PostgreSQL raise an error.
 std::string InexactColumn(const EntityMapping& mapping, const Json& intended, const Json& stored) {
   for (const auto& [column, field] : mapping.columns_to_fields) {
     auto want = intended.find(column);
@@ -166,6 +166,17 @@ std::string InexactColumn(const EntityMapping& mapping, const Json& intended, co
         std::string_view(JsonKind(*want)) != JsonKind(*got)) {
       return "column " + column + " cannot hold " + field + " = " + JsonText(*want) +
              " exactly (it would store the " + JsonKind(*got) + " " + JsonText(*got) + ")";
+    }
+    if (want->is_string()) {
+      // A string comes back as the same string: a numeric column that reads "nan" as NaN, a
+      // varchar(n) that drops trailing blanks, a char(n) that pads, a timestamp that rewrites
+      // the text all store another value without raising an error.
+      if (got == stored.end() || !got->is_string() || *got != *want) {
+        return "column " + column + " cannot hold " + field + " = " + JsonText(*want) +
+               " exactly (it would store " + (got == stored.end() ? "nothing" : JsonText(*got)) +
+               ")";
+      }
+      continue;
     }
     if (!IsJsonNumber(*want) && !want->is_structured()) continue;
     if (got == stored.end() || !JsonEqual(*want, *got)) {
